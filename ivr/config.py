@@ -1,0 +1,249 @@
+"""Configuration: the YAML file, validated, with environment overrides."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import phonenumbers
+import yaml
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+)
+
+DEFAULT_CONFIG_PATH = "config.yaml"
+
+ENV_OVERRIDES: dict[str, tuple[str, ...]] = {
+    "DATABASE_URL": ("database", "url"),
+    "TWILIO_AUTH_TOKEN": ("twilio", "auth_token"),
+    "TWILIO_ACCOUNT_SID": ("twilio", "account_sid"),
+    "SECRET_KEY": ("web", "secret_key"),
+    "PUBLIC_BASE_URL": ("web", "public_base_url"),
+}
+
+_BAND_PATTERN = re.compile(r"^(\d{2}):(\d{2})-(\d{2}):(\d{2})$")
+
+
+class ConfigError(Exception):
+    """The configuration cannot be used; the message is one line naming the key."""
+
+
+def _minutes(hours: str, minutes: str, text: str) -> int:
+    value = int(hours) * 60 + int(minutes)
+    if int(minutes) > 59 or value > 24 * 60:
+        raise ValueError(f"{text!r} is not a valid time (HH:MM between 00:00 and 24:00)")
+    return value
+
+
+def _check_band(text: str) -> str:
+    match = _BAND_PATTERN.match(text)
+    if not match:
+        raise ValueError(f"{text!r} is not a band of the form HH:MM-HH:MM")
+    start = _minutes(match[1], match[2], text)
+    end = _minutes(match[3], match[4], text)
+    if start >= end:
+        raise ValueError(f"{text!r} ends before it starts")
+    return text
+
+
+def _check_e164(text: str) -> str:
+    try:
+        number = phonenumbers.parse(text, None)
+    except phonenumbers.NumberParseException as exc:
+        raise ValueError(f"{text!r} is not a phone number in E.164 form (+39...): {exc}") from None
+    if not phonenumbers.is_valid_number(number):
+        raise ValueError(f"{text!r} is not a valid phone number")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _check_timezone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"{name!r} is not a known time zone") from None
+    return name
+
+
+Band = Annotated[str, AfterValidator(_check_band)]
+E164 = Annotated[str, AfterValidator(_check_e164)]
+TimeZoneName = Annotated[str, AfterValidator(_check_timezone)]
+
+
+class Section(BaseModel):
+    """A strict configuration section: unknown keys and wrong types are errors."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class LineSettings(Section):
+    number: E164 = "+39800840840"
+    name: str = "Contact Center del Dipartimento della Protezione Civile"
+    timezone: TimeZoneName = "Europe/Rome"
+    language: str = "it-IT"
+    voice: str = "Polly.Bianca"
+
+
+class WeeklyHours(Section):
+    monday: list[Band] = ["09:00-18:00"]
+    tuesday: list[Band] = ["09:00-18:00"]
+    wednesday: list[Band] = ["09:00-18:00"]
+    thursday: list[Band] = ["09:00-18:00"]
+    friday: list[Band] = ["09:00-18:00"]
+    saturday: list[Band] = []
+    sunday: list[Band] = []
+
+
+class HoursSettings(Section):
+    weekly: WeeklyHours = WeeklyHours()
+    local_holidays: list[str] = ["06-29"]
+    closed_dates: list[str] = []
+
+    @field_validator("local_holidays")
+    @classmethod
+    def _month_days(cls, values: list[str]) -> list[str]:
+        for value in values:
+            match = re.fullmatch(r"(\d{2})-(\d{2})", value)
+            if not match or not (1 <= int(match[1]) <= 12 and 1 <= int(match[2]) <= 31):
+                raise ValueError(f"{value!r} is not a month-day of the form MM-DD")
+        return values
+
+    @field_validator("closed_dates")
+    @classmethod
+    def _dates(cls, values: list[str]) -> list[str]:
+        from datetime import date
+
+        for value in values:
+            try:
+                date.fromisoformat(value)
+            except ValueError:
+                raise ValueError(f"{value!r} is not a date of the form YYYY-MM-DD") from None
+        return values
+
+
+class DatabaseSettings(Section):
+    url: str = "sqlite:///instance/contact-center.db"
+    instance_dir: str = "instance"
+
+
+class TwilioSettings(Section):
+    account_sid: str = ""
+    auth_token: str = ""
+    api_base_url: str = ""
+
+
+class WebSettings(Section):
+    public_base_url: str = ""
+    secret_key: str = ""
+    max_body_bytes: int = Field(default=65536, ge=1024)
+
+    @field_validator("public_base_url")
+    @classmethod
+    def _origin(cls, value: str) -> str:
+        if value and not re.fullmatch(r"https?://[^/\s]+(/[^\s]*)?", value):
+            raise ValueError(f"{value!r} is not an http(s) URL")
+        return value.rstrip("/")
+
+
+class IvrSettings(Section):
+    prompts_file: str = ""
+    gather_timeout_seconds: int = Field(default=6, ge=1, le=60)
+    menu_attempts: int = Field(default=3, ge=1, le=10)
+
+
+class VoicemailSettings(Section):
+    max_length_seconds: int = Field(default=180, ge=5, le=3600)
+    finish_on_key: str = "#"
+    play_beep: bool = True
+    trim_silence: bool = True
+    silence_timeout_seconds: int = Field(default=5, ge=1, le=60)
+    number_attempts: int = Field(default=3, ge=1, le=10)
+
+    @field_validator("finish_on_key")
+    @classmethod
+    def _key(cls, value: str) -> str:
+        if not re.fullmatch(r"[0-9*#]{1,12}", value):
+            raise ValueError(f"{value!r} is not a set of keypad keys (0-9, *, #)")
+        return value
+
+
+class DevelopmentSettings(Section):
+    skip_signature_check: bool = False
+
+
+class Settings(Section):
+    """The whole configuration of the service."""
+
+    line: LineSettings = LineSettings()
+    hours: HoursSettings = HoursSettings()
+    database: DatabaseSettings = DatabaseSettings()
+    twilio: TwilioSettings = TwilioSettings()
+    web: WebSettings = WebSettings()
+    ivr: IvrSettings = IvrSettings()
+    voicemail: VoicemailSettings = VoicemailSettings()
+    development: DevelopmentSettings = DevelopmentSettings()
+
+
+def _describe(error: dict[str, Any]) -> str:
+    key = ".".join(str(part) for part in error["loc"]) or "(top level)"
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        return f"{key}: unknown key"
+    message = error["msg"].removeprefix("Value error, ")
+    if kind.endswith("_type"):
+        message = f"{message}, got {type(error['input']).__name__} {error['input']!r}"
+    return f"{key}: {message}"
+
+
+def _apply_env(data: dict[str, Any], environ: os._Environ[str] | dict[str, str]) -> None:
+    for variable, (section, key) in ENV_OVERRIDES.items():
+        value = environ.get(variable)
+        if value:
+            block = data.setdefault(section, {})
+            if not isinstance(block, dict):
+                raise ConfigError(f"{section}: expected a mapping of keys")
+            block[key] = value
+
+
+def settings_from_mapping(data: dict[str, Any] | None, origin: str = "configuration") -> Settings:
+    """Validate a configuration mapping; raise ConfigError with one line naming the key."""
+    try:
+        return Settings.model_validate(data or {})
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        more = len(exc.errors()) - 1
+        suffix = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
+        raise ConfigError(f"{origin}: {_describe(first)}{suffix}") from None
+
+
+def load_settings(path: str | os.PathLike[str] | None = None,
+                  environ: dict[str, str] | None = None) -> Settings:
+    """Read the YAML file named by the argument or CONTACT_CENTER_CONFIG, with env overrides."""
+    env = os.environ if environ is None else environ
+    config_path = Path(path or env.get("CONTACT_CENTER_CONFIG") or DEFAULT_CONFIG_PATH)
+    try:
+        text = config_path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{config_path}: configuration file not found") from None
+    except OSError as exc:
+        raise ConfigError(f"{config_path}: cannot read the configuration file ({exc.strerror})") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or "not valid YAML"
+        raise ConfigError(f"{config_path}: {problem}{where}") from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{config_path}: the file must hold a mapping of sections")
+    _apply_env(data, env)
+    return settings_from_mapping(data, origin=str(config_path))

@@ -1,0 +1,118 @@
+"""Step: the number we call back — the caller ID confirmed, or one typed on the keypad.
+
+As soon as a number is confirmed (or the attempts run out) the callback entry exists, so a
+caller who hangs up from then on has lost nothing.
+"""
+
+from __future__ import annotations
+
+from twilio.twiml.voice_response import VoiceResponse
+
+from ivr.flows import record_message
+from ivr.flows.context import CallContext
+from ivr.twiml import url
+from voicemail.numbers import NumberRefused, parse_callback_number, spoken_digits, spoken_last_digits
+
+ASK_PATH = "/voice/message/number"
+CONFIRM_CALLER_ID_PATH = "/voice/message/number/confirm"
+TYPED_PATH = "/voice/message/number/typed"
+CONFIRM_TYPED_PATH = "/voice/message/number/typed/confirm"
+
+CONFIRM_KEY = "1"
+CHANGE_KEY = "2"
+KEYPAD = "keypad"
+TYPED_NUMBER_TIMEOUT_SECONDS = 10
+
+
+def ask(ctx: CallContext) -> VoiceResponse:
+    """Offer the caller ID for confirmation, or ask for a number on the keypad."""
+    reason = ctx.message_reason
+    attempt = ctx.arg_int("attempt", 1, low=1)
+    on_keypad = ctx.arg("mode") == KEYPAD or ctx.caller is None
+    response = VoiceResponse()
+    if attempt > ctx.runtime.settings.voicemail.number_attempts:
+        return _give_up_asking(ctx, response, reason, on_keypad)
+    if on_keypad:
+        gather = response.gather(action=url(TYPED_PATH, reason=reason, attempt=attempt),
+                                 finish_on_key="#", timeout=TYPED_NUMBER_TIMEOUT_SECONDS)
+        ctx.speaker.say(gather, "enter_callback_number")
+        response.redirect(url(ASK_PATH, reason=reason, attempt=attempt + 1, mode=KEYPAD))
+    else:
+        gather = response.gather(num_digits=1, action=url(CONFIRM_CALLER_ID_PATH, reason=reason, attempt=attempt),
+                                 timeout=ctx.runtime.settings.ivr.gather_timeout_seconds)
+        ctx.speaker.say(gather, "confirm_caller_id", last_digits=spoken_last_digits(ctx.caller.e164))
+        response.redirect(url(ASK_PATH, reason=reason, attempt=attempt + 1))
+    return response
+
+
+def _give_up_asking(ctx: CallContext, response: VoiceResponse, reason: str, on_keypad: bool) -> VoiceResponse:
+    """Out of attempts: a silent caller with a caller ID keeps it; otherwise no number."""
+    if not on_keypad and ctx.caller is not None:
+        return _confirmed(ctx, response, ctx.caller.e164, "caller_id")
+    ctx.speaker.say(response, "no_callback_number")
+    return _confirmed(ctx, response, None, "none")
+
+
+def confirm_caller_id(ctx: CallContext) -> VoiceResponse:
+    """1 keeps the caller ID, 2 asks for another number."""
+    reason = ctx.message_reason
+    attempt = ctx.arg_int("attempt", 1, low=1)
+    response = VoiceResponse()
+    if ctx.digits == CONFIRM_KEY and ctx.caller is not None:
+        return _confirmed(ctx, response, ctx.caller.e164, "caller_id")
+    if ctx.digits == CHANGE_KEY:
+        response.redirect(url(ASK_PATH, reason=reason, attempt=1, mode=KEYPAD))
+    else:
+        ctx.speaker.say(response, "invalid_choice")
+        response.redirect(url(ASK_PATH, reason=reason, attempt=attempt + 1))
+    return response
+
+
+def typed(ctx: CallContext) -> VoiceResponse:
+    """Check the typed number; read it back for confirmation or say why it is refused."""
+    reason = ctx.message_reason
+    attempt = ctx.arg_int("attempt", 1, low=1)
+    response = VoiceResponse()
+    try:
+        number = parse_callback_number(ctx.digits, own_numbers=ctx.runtime.own_numbers)
+    except NumberRefused as refusal:
+        ctx.speaker.say(response, f"number_refused_{refusal.reason}")
+        response.redirect(url(ASK_PATH, reason=reason, attempt=attempt + 1, mode=KEYPAD))
+        return response
+    gather = response.gather(num_digits=1, timeout=ctx.runtime.settings.ivr.gather_timeout_seconds,
+                             action=url(CONFIRM_TYPED_PATH, reason=reason, attempt=attempt, number=number.e164))
+    ctx.speaker.say(gather, "confirm_typed_number", digits=spoken_digits(number.e164))
+    response.redirect(url(ASK_PATH, reason=reason, attempt=attempt + 1, mode=KEYPAD))
+    return response
+
+
+def confirm_typed(ctx: CallContext) -> VoiceResponse:
+    """1 keeps the typed number, anything else asks for it again."""
+    reason = ctx.message_reason
+    attempt = ctx.arg_int("attempt", 1, low=1)
+    response = VoiceResponse()
+    if ctx.digits == CONFIRM_KEY:
+        try:
+            number = parse_callback_number(ctx.arg("number"), own_numbers=ctx.runtime.own_numbers)
+        except NumberRefused:
+            number = None
+        if number is not None:
+            return _confirmed(ctx, response, number.e164, "keypad")
+    response.redirect(url(ASK_PATH, reason=reason, attempt=attempt + 1, mode=KEYPAD))
+    return response
+
+
+def _confirmed(ctx: CallContext, response: VoiceResponse, number: str | None, source: str) -> VoiceResponse:
+    """Store the callback entry now, then go on to the recording."""
+    ctx.write("open_callback_request", call_sid=ctx.call_sid, callback_number=number,
+              number_source=source, reason=ctx.message_reason)
+    response.redirect(url(record_message.START_PATH, reason=ctx.message_reason))
+    return response
+
+
+ROUTES = {
+    ASK_PATH: ask,
+    CONFIRM_CALLER_ID_PATH: confirm_caller_id,
+    TYPED_PATH: typed,
+    CONFIRM_TYPED_PATH: confirm_typed,
+}

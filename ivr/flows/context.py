@@ -1,0 +1,76 @@
+"""What a flow step knows about the call it is answering."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from ivr.runtime import Runtime
+from ivr.twiml import Speaker
+from voicemail.callbacks import REASONS
+from voicemail.numbers import CallbackNumber, usable_caller_id
+
+
+@dataclass
+class CallContext:
+    """One webhook request of one call: Twilio's parameters, our query arguments, services."""
+
+    runtime: Runtime
+    params: Mapping[str, str]
+    args: Mapping[str, str]
+    speaker: Speaker
+    _session: Session | None = field(default=None, repr=False)
+
+    @property
+    def call_sid(self) -> str:
+        """Twilio's identifier of the call (empty when Twilio did not send one)."""
+        return self.params.get("CallSid", "")[:64]
+
+    @property
+    def digits(self) -> str:
+        """The keys the caller pressed, or '' for no input."""
+        return self.params.get("Digits", "").strip()
+
+    @cached_property
+    def caller(self) -> CallbackNumber | None:
+        """The caller ID, when it is a number we may call back."""
+        return usable_caller_id(self.params.get("From", ""), own_numbers=self.runtime.own_numbers)
+
+    @property
+    def session(self) -> Session:
+        """A database session for this request, opened on first use."""
+        if self._session is None:
+            self._session = self.runtime.sessions()
+        return self._session
+
+    def close(self) -> None:
+        """Release the request's session, if one was opened."""
+        if self._session is not None:
+            self._session.close()
+            self._session = None
+
+    def write(self, operation: str, **arguments: Any) -> bool:
+        """A write the call must not lose: database now, or the journal while it is down."""
+        return self.runtime.writer.apply(operation, **arguments)
+
+    @property
+    def message_reason(self) -> str:
+        """Why the caller is leaving a message (an unknown value counts as the caller's choice)."""
+        reason = self.args.get("reason", "chosen")
+        return reason if reason in REASONS else "chosen"
+
+    def arg(self, name: str, default: str = "") -> str:
+        """A query argument of our own action URL."""
+        return self.args.get(name, default)
+
+    def arg_int(self, name: str, default: int, low: int = 0, high: int = 1000) -> int:
+        """An integer query argument, clamped to [low, high]; garbage gives the default."""
+        try:
+            value = int(self.args.get(name, default))
+        except (TypeError, ValueError):
+            return default
+        return min(max(value, low), high)

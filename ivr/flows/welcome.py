@@ -1,0 +1,25 @@
+"""Step 1: greet the caller, say this is not an emergency number, then the main menu."""
+
+from __future__ import annotations
+
+from twilio.twiml.voice_response import VoiceResponse
+
+from ivr.flows import main_menu
+from ivr.flows.context import CallContext
+
+PATH = "/voice/incoming"
+
+
+def answer(ctx: CallContext) -> VoiceResponse:
+    """The first document of every call."""
+    ctx.write("record_call_start", call_sid=ctx.call_sid,
+              caller_number=ctx.caller.e164 if ctx.caller else None,
+              line_number=ctx.params.get("To") or None)
+    response = VoiceResponse()
+    ctx.speaker.say(response, "greeting")
+    ctx.speaker.say(response, "not_emergency")
+    main_menu.append_menu(ctx, response, attempt=1)
+    return response
+
+
+ROUTES = {PATH: answer}

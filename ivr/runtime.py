@@ -1,0 +1,79 @@
+"""What a running service holds: settings, prompts, database, journal, auth token."""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from ivr.config import Settings
+from ivr.durable import DurableWriter
+from ivr.prompts import Prompts, load_prompts
+from storage.db import make_engine, make_session_factory
+from storage.journal import Journal
+
+log = logging.getLogger(__name__)
+
+DEV_TOKEN_FILE = "twilio-dev-auth-token"
+
+
+@dataclass
+class Runtime:
+    """The service's long-lived parts, built once per process by the app factory."""
+
+    settings: Settings
+    prompts: Prompts
+    engine: Engine
+    sessions: sessionmaker[Session]
+    journal: Journal
+    writer: DurableWriter
+    auth_token: str
+
+    @classmethod
+    def build(cls, settings: Settings) -> Runtime:
+        """Build every part from the settings (no connection is opened yet)."""
+        engine = make_engine(settings.database.url)
+        sessions = make_session_factory(engine)
+        journal = Journal(Path(settings.database.instance_dir) / "journal")
+        return cls(
+            settings=settings,
+            prompts=load_prompts(settings.ivr.prompts_file),
+            engine=engine,
+            sessions=sessions,
+            journal=journal,
+            writer=DurableWriter(sessions, journal),
+            auth_token=settings.twilio.auth_token or development_auth_token(settings),
+        )
+
+    @property
+    def own_numbers(self) -> frozenset[str]:
+        """The line's own numbers, which are never a callback number."""
+        return frozenset({self.settings.line.number})
+
+
+def development_auth_token(settings: Settings) -> str:
+    """A random local token used when no Twilio auth token is configured.
+
+    Real Twilio requests are then refused (their signatures do not match), while the call
+    simulator on this machine reads the same file and signs its requests with it.
+    """
+    path = Path(settings.database.instance_dir) / DEV_TOKEN_FILE
+    try:
+        return path.read_text("utf-8").strip()
+    except FileNotFoundError:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        token = secrets.token_hex(16)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            return path.read_text("utf-8").strip()
+        with os.fdopen(fd, "w") as file:
+            file.write(token)
+        log.warning("TWILIO_AUTH_TOKEN is not set: using the local development token in %s; "
+                    "requests signed by the real Twilio will be refused", path)
+        return token

@@ -1,0 +1,92 @@
+"""The Twilio webhook blueprint: validate, hand the call to its flow step, render TwiML.
+
+A caller is never cut off by our error: whatever goes wrong inside a step, the answer is
+HTTP 200 with TwiML that apologises and records a message.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import pkgutil
+from collections.abc import Callable
+from functools import cache
+
+from flask import Blueprint, Response, abort, current_app, request
+from twilio.request_validator import RequestValidator
+from twilio.twiml.voice_response import VoiceResponse
+
+import ivr.flows
+from ivr.flows import fallback
+from ivr.flows.context import CallContext
+from ivr.runtime import Runtime
+from ivr.signature import is_signed_by_twilio
+from ivr.twiml import Speaker, render
+
+log = logging.getLogger(__name__)
+
+Step = Callable[[CallContext], VoiceResponse]
+
+
+
+@cache
+def flow_steps() -> dict[str, Step]:
+    """Every flow module's ROUTES: one call-flow step per module in ivr/flows/."""
+    steps: dict[str, Step] = {}
+    for module_info in pkgutil.iter_modules(ivr.flows.__path__):
+        module = importlib.import_module(f"ivr.flows.{module_info.name}")
+        for path, step in getattr(module, "ROUTES", {}).items():
+            if path in steps:
+                raise RuntimeError(f"two flow steps answer {path}")
+            steps[path] = step
+    return steps
+
+
+def runtime() -> Runtime:
+    """The running service's parts."""
+    return current_app.extensions["contact_center"]
+
+
+def _check_signature(rt: Runtime) -> None:
+    if rt.settings.development.skip_signature_check:
+        return
+    validator = current_app.extensions["twilio_validator"]
+    if not is_signed_by_twilio(request, validator, rt.settings.web.public_base_url):
+        log.warning("refused unsigned or wrongly signed webhook %s", request.path)
+        abort(403)
+
+
+def _answer(step: Step) -> Response:
+    rt = runtime()
+    _check_signature(rt)
+    speaker = Speaker(rt.settings, rt.prompts)
+    ctx = CallContext(runtime=rt, params=request.form, args=request.args, speaker=speaker)
+    try:
+        return render(step(ctx))
+    except Exception:
+        log.exception("voice webhook %s failed for call %s; taking a message instead",
+                      request.path, ctx.call_sid)
+        return render(fallback.apology(speaker))
+    finally:
+        ctx.close()
+
+
+def make_blueprint() -> Blueprint:
+    """A blueprint with one POST route per flow step."""
+    blueprint = Blueprint("voice", __name__)
+    for path, step in flow_steps().items():
+        endpoint = path.strip("/").replace("/", "_").replace("-", "_")
+        blueprint.add_url_rule(path, endpoint, _bind(step), methods=["POST"])
+    return blueprint
+
+
+def _bind(step: Step) -> Callable[[], Response]:
+    def view() -> Response:
+        return _answer(step)
+    view.__doc__ = step.__doc__
+    return view
+
+
+def make_validator(rt: Runtime) -> RequestValidator:
+    """The validator for the configured auth token."""
+    return RequestValidator(rt.auth_token)

@@ -1,0 +1,202 @@
+"""Storage on SQLite and PostgreSQL: migrations, UTC datetimes, idempotent writes, the journal."""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from sqlalchemy import inspect, select, text
+from sqlalchemy.orm import Session
+
+from ivr.durable import DurableWriter
+from storage import call_log
+from storage.db import make_engine, make_session_factory
+from storage.journal import Journal
+from storage.migrate import head_revisions, is_up_to_date, upgrade
+from storage.models import Call, CallbackRequest
+from voicemail.callbacks import Recording, attach_recording, mark_no_message, open_callback_request
+
+SID = "CA" + "a" * 32
+
+
+@pytest.fixture
+def engine(database_url: str):
+    engine = make_engine(database_url)
+    upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def sessions(engine):
+    return make_session_factory(engine)
+
+
+def test_migrations_create_the_schema(engine) -> None:
+    tables = set(inspect(engine).get_table_names())
+    assert {"calls", "callback_requests", "alembic_version"} <= tables
+    assert is_up_to_date(engine)
+    assert head_revisions()
+
+
+def test_migrations_are_idempotent(engine) -> None:
+    upgrade(engine)
+    assert is_up_to_date(engine)
+
+
+def test_sqlite_runs_in_wal_mode(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'sub' / 'db.sqlite'}")
+    with engine.connect() as connection:
+        assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+    assert (tmp_path / "sub").is_dir()
+
+
+def test_datetimes_are_aware_and_utc(sessions) -> None:
+    rome = timezone(timedelta(hours=1))
+    with sessions.begin() as session:
+        call = call_log.record_call_start(session, SID, "+393471234567", "+39800840840")
+        call.started_at = datetime(2026, 11, 27, 10, 0, tzinfo=rome)
+    with sessions() as session:
+        stored = session.scalars(select(Call)).one()
+        assert stored.started_at == datetime(2026, 11, 27, 9, 0, tzinfo=timezone.utc)
+        assert stored.started_at.utcoffset() == timedelta(0)
+
+
+def test_naive_datetimes_are_refused(sessions) -> None:
+    with pytest.raises(Exception, match="naive datetime"):
+        with sessions.begin() as session:
+            call = call_log.record_call_start(session, SID, None, None)
+            call.started_at = datetime(2026, 1, 1, 9, 0)
+
+
+def test_call_log_is_idempotent(sessions) -> None:
+    for _ in range(2):
+        with sessions.begin() as session:
+            call_log.record_call_start(session, SID, "+393471234567", "+39800840840")
+    with sessions.begin() as session:
+        call_log.record_call_end(session, SID, "completed", 42)
+    with sessions.begin() as session:
+        call_log.record_call_end(session, SID, "failed", 1)
+        call_log.record_call_end(session, SID, "in-progress", 5)
+    with sessions() as session:
+        call = session.scalars(select(Call)).one()
+        assert (call.final_status, call.duration_seconds, call.outcome) == ("completed", 42, "abandoned")
+        assert call.caller_withheld is False
+
+
+def test_a_status_callback_before_the_call_is_known_still_stores_it(sessions) -> None:
+    with sessions.begin() as session:
+        call_log.record_call_end(session, SID, "completed", 3)
+    with sessions() as session:
+        assert session.scalars(select(Call.final_status)).one() == "completed"
+
+
+def test_one_callback_entry_per_call(sessions) -> None:
+    for number in ("+393471234567", "+393330000000"):
+        with sessions.begin() as session:
+            open_callback_request(session, SID, number, "caller_id", "closed")
+    with sessions() as session:
+        entry = session.scalars(select(CallbackRequest)).one()
+        assert (entry.callback_number, entry.status, entry.message_status) == ("+393471234567", "pending", "awaiting")
+
+
+def test_concurrent_duplicate_webhooks_make_one_entry(sessions) -> None:
+    errors: list[BaseException] = []
+
+    def open_entry() -> None:
+        try:
+            with sessions.begin() as session:
+                open_callback_request(session, SID, "+393471234567", "caller_id", "chosen")
+        except BaseException as exc:  # collected and asserted below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=open_entry) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    with sessions() as session:
+        assert len(session.scalars(select(CallbackRequest)).all()) == 1
+
+
+def test_recordings_attach_once(sessions) -> None:
+    recording = Recording("RE" + "1" * 32, "https://api.twilio.com/r/RE1", 12)
+    with sessions.begin() as session:
+        attach_recording(session, SID, recording)  # the callback came before the entry
+    with sessions.begin() as session:
+        open_callback_request(session, SID, "+393471234567", "caller_id", "closed")
+        attach_recording(session, SID, recording)
+        attach_recording(session, SID, Recording("RE" + "2" * 32, "https://other", 99))
+    with sessions() as session:
+        entry = session.scalars(select(CallbackRequest)).one()
+        assert (entry.recording_sid, entry.recording_duration, entry.message_status) == (recording.sid, 12, "recorded")
+
+
+def test_failed_and_absent_recordings_keep_the_entry(sessions) -> None:
+    with sessions.begin() as session:
+        open_callback_request(session, SID, "+393471234567", "caller_id", "closed")
+        attach_recording(session, SID, Recording("", "", 0, status="absent"))
+    with sessions() as session:
+        entry = session.scalars(select(CallbackRequest)).one()
+        assert entry.message_status == "absent" and entry.status == "pending"
+
+
+def test_no_message_is_marked_only_when_nothing_was_recorded(sessions) -> None:
+    with sessions.begin() as session:
+        open_callback_request(session, SID, None, "none", "chosen")
+        mark_no_message(session, SID)
+    with sessions() as session:
+        assert session.scalars(select(CallbackRequest.message_status)).one() == "no_message"
+
+
+def test_the_journal_keeps_writes_while_the_database_is_down_and_replays_them(
+        database_url: str, tmp_path: Path, engine) -> None:
+    journal = Journal(tmp_path / "journal")
+    down = DurableWriter(make_session_factory(make_engine("postgresql+psycopg://postgres@127.0.0.1:1/none")), journal)
+    assert down.apply("open_callback_request", call_sid=SID, callback_number="+393471234567",
+                      number_source="caller_id", reason="error") is False
+    assert down.apply("attach_recording", call_sid=SID, reason="error", sid="RE" + "3" * 32,
+                      url="https://x", duration_seconds=7) is False
+    assert journal.backlog() == 2
+
+    up = DurableWriter(make_session_factory(engine), journal)
+    assert up.replay_backlog() == 2
+    assert up.replay_backlog() == 0
+    assert journal.backlog() == 0
+    with Session(engine) as session:
+        entry = session.scalars(select(CallbackRequest)).one()
+        assert (entry.callback_number, entry.recording_duration, entry.message_status) == ("+393471234567", 7, "recorded")
+
+
+def test_a_failed_replay_keeps_the_rest_in_order(tmp_path: Path) -> None:
+    journal = Journal(tmp_path / "j")
+    for index in range(3):
+        journal.append("op", {"index": index})
+    seen: list[int] = []
+    outage = {"on": True}
+
+    def apply(entry) -> None:
+        if entry.arguments["index"] == 1 and outage.pop("on", False):
+            raise RuntimeError("database went away")
+        seen.append(entry.arguments["index"])
+
+    with pytest.raises(RuntimeError):
+        journal.replay(apply)
+    assert journal.backlog() == 2
+    journal.append("op", {"index": 3})
+    assert journal.replay(apply) == 3
+    assert seen == [0, 1, 2, 3]
+
+
+def test_an_unreadable_journal_line_is_set_aside(tmp_path: Path) -> None:
+    journal = Journal(tmp_path / "j")
+    journal.append("op", {"index": 0})
+    with open(tmp_path / "j" / "journal.jsonl", "a") as file:
+        file.write('{"operation": "op", "argu\n')
+    seen: list[int] = []
+    assert journal.replay(lambda entry: seen.append(entry.arguments["index"])) == 1
+    assert seen == [0]
+    assert "argu" in (tmp_path / "j" / "journal.unreadable").read_text()

@@ -1,0 +1,70 @@
+"""Tickets in the database: unique random codes, validated status changes with history."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from storage.models import Ticket, TicketStatusChange
+from storage.types import utcnow
+from tickets.codes import generate_code, is_valid_code
+from tickets.status import Channel, TicketStatus, Topic, check_transition
+
+CODE_ATTEMPTS = 20
+SYSTEM = "sistema"
+
+
+class CodeSpaceExhausted(RuntimeError):
+    """No free tracking code was found: the configured length is too short."""
+
+
+def create_ticket(session: Session, *, channel: Channel, topic: Topic = Topic.OTHER, summary: str = "",
+                  phone: str | None = None, email: str | None = None, call_sid: str | None = None,
+                  created_by: str = SYSTEM, code_length: int = 8) -> Ticket:
+    """A new ticket with a random unique code; for a call, the call's one ticket."""
+    if call_sid:
+        existing = session.scalars(select(Ticket).where(Ticket.call_sid == call_sid)).first()
+        if existing is not None:
+            return existing
+    for _ in range(CODE_ATTEMPTS):
+        now = utcnow()
+        ticket = Ticket(code=generate_code(code_length), channel=channel.value, topic=topic.value,
+                        status=TicketStatus.RECEIVED.value, contact_phone=phone, contact_email=email,
+                        summary=summary, call_sid=call_sid, created_at=now, status_changed_at=now)
+        ticket.history.append(TicketStatusChange(changed_at=now, changed_by=created_by, from_status=None,
+                                                 to_status=TicketStatus.RECEIVED.value, note=""))
+        try:
+            with session.begin_nested():
+                session.add(ticket)
+            return ticket
+        except IntegrityError:
+            if call_sid:
+                existing = session.scalars(select(Ticket).where(Ticket.call_sid == call_sid)).first()
+                if existing is not None:
+                    return existing
+    raise CodeSpaceExhausted(f"no free tracking code of length {code_length} after {CODE_ATTEMPTS} tries")
+
+
+def find_by_code(session: Session, code: str, code_length: int = 8) -> Ticket | None:
+    """The ticket with this code; invalid codes are never looked up."""
+    if not is_valid_code(code, code_length):
+        return None
+    return session.scalars(select(Ticket).where(Ticket.code == code)).first()
+
+
+def change_status(session: Session, ticket: Ticket, new_status: TicketStatus, *, changed_by: str,
+                  note: str = "", forwarded_to: str | None = None) -> TicketStatusChange:
+    """Move the ticket to `new_status` (InvalidTransition if not allowed) and keep the history."""
+    current = TicketStatus(ticket.status)
+    check_transition(current, new_status, forwarded_to)
+    now = utcnow()
+    change = TicketStatusChange(changed_at=now, changed_by=changed_by, from_status=current.value,
+                                to_status=new_status.value, note=note,
+                                forwarded_to=forwarded_to if new_status is TicketStatus.FORWARDED else None)
+    ticket.history.append(change)
+    ticket.status = new_status.value
+    ticket.forwarded_to = forwarded_to if new_status is TicketStatus.FORWARDED else None
+    ticket.status_changed_at = now
+    session.flush()
+    return change
