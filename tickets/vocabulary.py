@@ -1,0 +1,61 @@
+"""The Italian words for statuses, channels and topics, and the status sentences the IVR speaks."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Final
+
+from tickets.status import Channel, TicketStatus, Topic
+
+# Every text in one place, keyed "<kind>.<value>"; callers may override any subset.
+TEMPLATES: Final[Mapping[str, str]] = MappingProxyType({
+    "status.received": "ricevuta",
+    "status.in_progress": "in lavorazione",
+    "status.waiting_for_citizen": "in attesa di informazioni dal cittadino",
+    "status.forwarded": "inoltrata all'ente competente",
+    "status.closed": "chiusa",
+    "status_sentence.received": "La richiesta è stata ricevuta ed è in attesa di lavorazione.",
+    "status_sentence.in_progress": "La richiesta è in lavorazione.",
+    "status_sentence.waiting_for_citizen": (
+        "La richiesta è in attesa di informazioni da parte tua. "
+        "Ti contatteremo al più presto, oppure puoi richiamarci."
+    ),
+    "status_sentence.forwarded": "La richiesta è stata inoltrata all'ente competente: {institution}.",
+    "status_sentence.closed": "La richiesta è stata chiusa.",
+    "channel.phone": "telefono",
+    "channel.voicemail": "segreteria telefonica",
+    "channel.web": "modulo online",
+    "channel.email": "e-mail",
+    "channel.fax": "fax",
+    "channel.letter": "lettera",
+    "topic.risks": "rischi sul territorio e norme di comportamento",
+    "topic.legislation": "normativa nazionale",
+    "topic.department": "attività e competenze del Dipartimento",
+    "topic.national_service": "attività e competenze del Servizio nazionale di protezione civile",
+    "topic.campaigns": "iniziative e materiale di divulgazione",
+    "topic.other": "altro",
+})
+
+_KINDS: Final[Mapping[type, str]] = MappingProxyType(
+    {TicketStatus: "status", Channel: "channel", Topic: "topic"}
+)
+
+
+def _texts(templates: Mapping[str, str] | None) -> Mapping[str, str]:
+    """The default texts with the given overrides on top."""
+    return {**TEMPLATES, **(templates or {})}
+
+
+def label(member: TicketStatus | Channel | Topic, templates: Mapping[str, str] | None = None) -> str:
+    """The Italian label of a status, channel or topic."""
+    return _texts(templates)[f"{_KINDS[type(member)]}.{member.value}"]
+
+
+def status_sentence(status: TicketStatus, forwarded_to: str | None = None,
+                    templates: Mapping[str, str] | None = None) -> str:
+    """The sentence the IVR speaks for a status; a forwarded request names its institution."""
+    institution = (forwarded_to or "").strip()
+    if status is TicketStatus.FORWARDED and not institution:
+        raise ValueError("a forwarded request's sentence needs the institution's name")
+    return _texts(templates)[f"status_sentence.{status.value}"].format(institution=institution)
