@@ -1,0 +1,405 @@
+"""A fake Twilio REST API on 127.0.0.1 for the real `twilio` client, with fault injection."""
+
+from __future__ import annotations
+
+import base64
+import hmac
+import io
+import json
+import re
+import threading
+import wave
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import format_datetime
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+from twilio.http.http_client import TwilioHttpClient
+from twilio.http.response import Response
+from twilio.rest import Client
+
+from callsim.model import new_sid
+
+API_VERSION = "2010-04-01"
+WAV_SAMPLE_RATE = 8000  # Twilio records 8 kHz, 16-bit mono
+_MP3_SILENT_FRAME = b"\xff\xfb\x90\xc0" + bytes(413)  # MPEG-1 Layer III, 128 kbit/s, mono
+_MP3_FRAMES_PER_SECOND = 44100 / 1152
+_ROUTES = re.compile(
+    r"^/2010-04-01/Accounts/(?P<account>AC\w+)/"
+    r"(?:(?P<collection>Messages|Calls)\.json"
+    r"|Recordings/(?P<recording>RE\w+)(?P<format>\.json|\.wav|\.mp3)?)$"
+)
+
+
+def silent_wav(seconds: int) -> bytes:
+    """A valid WAV file of `seconds` of silence, 8 kHz 16-bit mono."""
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as wav:
+        wav.setnchannels(1)
+        wav.setsampwidth(2)
+        wav.setframerate(WAV_SAMPLE_RATE)
+        wav.writeframes(bytes(2 * WAV_SAMPLE_RATE * seconds))
+    return buffer.getvalue()
+
+
+def silent_mp3(seconds: int) -> bytes:
+    """An MP3 stream of about `seconds` of silence."""
+    return _MP3_SILENT_FRAME * max(1, round(seconds * _MP3_FRAMES_PER_SECOND))
+
+
+@dataclass(frozen=True)
+class ApiRequest:
+    """One request the fake API received and the status it answered."""
+
+    method: str
+    path: str
+    params: dict[str, str]
+    status: int
+
+
+@dataclass(frozen=True)
+class Created:
+    """A resource the app created (a message or a call): its SID and the parameters sent."""
+
+    sid: str
+    params: dict[str, str]
+
+
+@dataclass(frozen=True)
+class ApiResponse:
+    """What the fake API answers."""
+
+    status: int
+    content_type: str = "application/json"
+    body: bytes = b""
+    headers: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class _StoredRecording:
+    sid: str
+    call_sid: str
+    duration: int
+    created: str
+
+
+class FakeTwilioApi:
+    """Twilio's REST API for messages, calls and recordings; use as a context manager."""
+
+    def __init__(self, account_sid: str | None = None, auth_token: str = "fake-auth-token") -> None:
+        self.account_sid = account_sid or new_sid("AC")
+        self.auth_token = auth_token
+        self.messages: list[Created] = []
+        self.calls: list[Created] = []
+        self.deleted_recordings: list[str] = []
+        self.requests: list[ApiRequest] = []
+        self._recordings: dict[str, _StoredRecording] = {}
+        self._failures: list[int] = []
+        self._lock = threading.Lock()
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+
+    def __enter__(self) -> FakeTwilioApi:
+        self._server = _Server(self)
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,))
+        self._thread.daemon = True
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        assert self._server is not None and self._thread is not None
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join()
+        self._server = None
+
+    @property
+    def base_url(self) -> str:
+        """Where the fake API listens, e.g. http://127.0.0.1:54321."""
+        if self._server is None:
+            raise RuntimeError("the fake API is not running: use it in a `with` block")
+        return f"http://127.0.0.1:{self._server.server_port}"
+
+    def add_recording(self, sid: str, call_sid: str, duration: int) -> None:
+        """Make a recording available, as the simulator does after each <Record>."""
+        with self._lock:
+            self._recordings[sid] = _StoredRecording(sid, call_sid, duration, _now())
+
+    def fail_next(self, count: int = 1, status: int = 500) -> None:
+        """Answer the next `count` requests with `status` and a Twilio error body."""
+        with self._lock:
+            self._failures.extend([status] * count)
+
+    def respond(
+        self, method: str, path: str, params: dict[str, str], authorization: str | None
+    ) -> ApiResponse:
+        """Answer one request (the HTTP server calls this; tests may too)."""
+        with self._lock:
+            response = self._answer(method, path, params, authorization)
+            self.requests.append(ApiRequest(method, path, params, response.status))
+            return response
+
+    def _answer(
+        self, method: str, path: str, params: dict[str, str], authorization: str | None
+    ) -> ApiResponse:
+        if self._failures:
+            status = self._failures.pop(0)
+            return _error(status, 20000 + status, HTTPStatus(status).phrase)
+        if not self._authorized(authorization):
+            response = _error(401, 20003, "Authenticate")
+            return ApiResponse(
+                401, body=response.body, headers=(("WWW-Authenticate", 'Basic realm="Twilio API"'),)
+            )
+        route = _ROUTES.match(path)
+        if route is None or route["account"] != self.account_sid:
+            return _not_found(path)
+        if route["collection"] == "Messages" and method == "POST":
+            return self._create_message(params)
+        if route["collection"] == "Calls" and method == "POST":
+            return self._create_call(params)
+        if route["recording"] and method in ("GET", "DELETE"):
+            return self._recording(method, path, route["recording"], route["format"] or "")
+        return _error(405, 20004, "Method not allowed")
+
+    def _authorized(self, authorization: str | None) -> bool:
+        scheme, _, encoded = (authorization or "").partition(" ")
+        if scheme.lower() != "basic":
+            return False
+        try:
+            username, _, password = base64.b64decode(encoded).decode().partition(":")
+        except ValueError:
+            return False
+        expected = f"{self.account_sid}:{self.auth_token}"
+        return hmac.compare_digest(f"{username}:{password}", expected)
+
+    def _create_message(self, params: dict[str, str]) -> ApiResponse:
+        if not params.get("To"):
+            return _error(400, 21604, "A 'To' phone number is required.")
+        if not params.get("From") and not params.get("MessagingServiceSid"):
+            return _error(400, 21603, "A 'From' phone number is required.")
+        if not params.get("Body") and not params.get("MediaUrl"):
+            return _error(400, 21602, "Message body is required.")
+        sid = new_sid("SM")
+        self.messages.append(Created(sid, params))
+        now = _now()
+        return _json(201, {
+            "sid": sid,
+            "account_sid": self.account_sid,
+            "api_version": API_VERSION,
+            "to": params["To"],
+            "from": params.get("From"),
+            "messaging_service_sid": params.get("MessagingServiceSid"),
+            "body": params.get("Body", ""),
+            "status": "queued" if params.get("From") else "accepted",
+            "direction": "outbound-api",
+            "num_segments": "1",
+            "num_media": "1" if params.get("MediaUrl") else "0",
+            "price": None,
+            "price_unit": "USD",
+            "error_code": None,
+            "error_message": None,
+            "date_created": now,
+            "date_updated": now,
+            "date_sent": None,
+            "uri": self._uri(f"Messages/{sid}.json"),
+            "subresource_uris": {"media": self._uri(f"Messages/{sid}/Media.json")},
+        })
+
+    def _create_call(self, params: dict[str, str]) -> ApiResponse:
+        if not params.get("To"):
+            return _error(400, 21201, "No 'To' number is specified")
+        if not params.get("From"):
+            return _error(400, 21213, "No 'From' number is specified")
+        if not any(params.get(name) for name in ("Url", "Twiml", "ApplicationSid")):
+            return _error(400, 21205, "Either Url, Twiml or ApplicationSid is required")
+        sid = new_sid("CA")
+        self.calls.append(Created(sid, params))
+        now = _now()
+        return _json(201, {
+            "sid": sid,
+            "account_sid": self.account_sid,
+            "api_version": API_VERSION,
+            "to": params["To"],
+            "to_formatted": params["To"],
+            "from": params["From"],
+            "from_formatted": params["From"],
+            "status": "queued",
+            "direction": "outbound-api",
+            "parent_call_sid": None,
+            "phone_number_sid": None,
+            "answered_by": None,
+            "forwarded_from": None,
+            "caller_name": None,
+            "group_sid": None,
+            "trunk_sid": None,
+            "queue_time": "0",
+            "start_time": None,
+            "end_time": None,
+            "duration": None,
+            "price": None,
+            "price_unit": "USD",
+            "date_created": now,
+            "date_updated": now,
+            "uri": self._uri(f"Calls/{sid}.json"),
+            "subresource_uris": {"recordings": self._uri(f"Calls/{sid}/Recordings.json")},
+        })
+
+    def _recording(self, method: str, path: str, sid: str, extension: str) -> ApiResponse:
+        recording = self._recordings.get(sid)
+        if recording is None:
+            return _not_found(path)
+        if method == "DELETE":
+            if extension != ".json":
+                return _error(405, 20004, "Method not allowed")
+            del self._recordings[sid]
+            self.deleted_recordings.append(sid)
+            return ApiResponse(204, content_type="")
+        if extension == ".json":
+            return _json(200, self._recording_resource(recording))
+        if extension == ".mp3":
+            return ApiResponse(200, "audio/mpeg", silent_mp3(recording.duration))
+        return ApiResponse(200, "audio/x-wav", silent_wav(recording.duration))
+
+    def _recording_resource(self, recording: _StoredRecording) -> dict[str, Any]:
+        return {
+            "sid": recording.sid,
+            "account_sid": self.account_sid,
+            "call_sid": recording.call_sid,
+            "conference_sid": None,
+            "api_version": API_VERSION,
+            "date_created": recording.created,
+            "date_updated": recording.created,
+            "start_time": recording.created,
+            "duration": str(recording.duration),
+            "channels": 1,
+            "source": "RecordVerb",
+            "status": "completed",
+            "price": None,
+            "price_unit": "USD",
+            "error_code": None,
+            "encryption_details": None,
+            "uri": self._uri(f"Recordings/{recording.sid}.json"),
+            "media_url": f"{self.base_url}{self._uri(f'Recordings/{recording.sid}')}",
+            "subresource_uris": {
+                "transcriptions": self._uri(f"Recordings/{recording.sid}/Transcriptions.json")
+            },
+        }
+
+    def _uri(self, resource: str) -> str:
+        return f"/{API_VERSION}/Accounts/{self.account_sid}/{resource}"
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, api: FakeTwilioApi) -> None:
+        super().__init__(("127.0.0.1", 0), _Handler)
+        self.api = api
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _Server
+
+    def do_GET(self) -> None:
+        self._handle()
+
+    def do_POST(self) -> None:
+        self._handle()
+
+    def do_DELETE(self) -> None:
+        self._handle()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Stay quiet: tests read `api.requests` instead."""
+
+    def _handle(self) -> None:
+        url = urlsplit(self.path)
+        length = int(self.headers.get("Content-Length") or 0)
+        form = self.rfile.read(length).decode("utf-8")
+        params = _form_params(url.query + "&" + form)
+        response = self.server.api.respond(
+            self.command, url.path, params, self.headers.get("Authorization")
+        )
+        self.send_response(response.status)
+        if response.content_type:
+            self.send_header("Content-Type", response.content_type)
+        for name, value in response.headers:
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(response.body)))
+        self.end_headers()
+        self.wfile.write(response.body)
+
+
+def _form_params(encoded: str) -> dict[str, str]:
+    """Form parameters; a repeated name (e.g. StatusCallbackEvent) joins its values with spaces."""
+    params: dict[str, str] = {}
+    for name, value in parse_qsl(encoded, keep_blank_values=True):
+        params[name] = f"{params[name]} {value}" if name in params else value
+    return params
+
+
+def _now() -> str:
+    return format_datetime(datetime.now(UTC))
+
+
+def _json(status: int, payload: dict[str, Any]) -> ApiResponse:
+    return ApiResponse(status, body=json.dumps(payload).encode())
+
+
+def _error(status: int, code: int, message: str) -> ApiResponse:
+    return _json(status, {
+        "code": code,
+        "message": message,
+        "more_info": f"https://www.twilio.com/docs/errors/{code}",
+        "status": status,
+    })
+
+
+def _not_found(path: str) -> ApiResponse:
+    return _error(404, 20404, f"The requested resource {path} was not found")
+
+
+class RewritingHttpClient(TwilioHttpClient):  # type: ignore[misc]  # twilio ships no types
+    """A TwilioHttpClient that sends every request for *.twilio.com to `base_url` instead."""
+
+    def __init__(self, base_url: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.base_url = base_url.rstrip("/")
+
+    def rewrite(self, url: str) -> str:
+        """The URL with a twilio.com origin replaced by `base_url`; other URLs unchanged."""
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower()
+        if host != "twilio.com" and not host.endswith(".twilio.com"):
+            return url
+        return self.base_url + parts.path + (f"?{parts.query}" if parts.query else "")
+
+    def request(
+        self,
+        method: str,
+        url: str,
+        params: dict[str, object] | None = None,
+        data: dict[str, object] | None = None,
+        headers: dict[str, str] | None = None,
+        auth: tuple[str, str] | None = None,
+        timeout: float | None = None,
+        allow_redirects: bool = False,
+    ) -> Response:
+        """Send the request to the rewritten URL."""
+        return super().request(
+            method, self.rewrite(url), params, data, headers, auth, timeout, allow_redirects
+        )
+
+
+def twilio_client_for(
+    api: FakeTwilioApi, account_sid: str | None = None, auth_token: str | None = None
+) -> Client:
+    """A real twilio Client talking to the fake API (credentials default to the API's own)."""
+    return Client(
+        account_sid or api.account_sid,
+        auth_token or api.auth_token,
+        http_client=RewritingHttpClient(api.base_url),
+    )

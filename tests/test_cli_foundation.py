@@ -1,0 +1,76 @@
+"""The console script: database commands and the callback list after a simulated call."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import yaml
+from click.testing import CliRunner
+
+from callsim import Simulator, WSGITransport
+from ivr.app import create_app
+from ivr.cli import cli
+from ivr.config import load_settings
+from tests.conftest import AUTH_TOKEN
+
+CALLER = "+393471234567"
+
+
+def write_config(tmp_path: Path, database_url: str) -> Path:
+    path = tmp_path / "config.yaml"
+    path.write_text(yaml.safe_dump({
+        "database": {"url": database_url, "instance_dir": str(tmp_path / "instance")},
+        "twilio": {"auth_token": AUTH_TOKEN},
+    }), "utf-8")
+    return path
+
+
+def test_a_message_left_by_a_simulated_call_is_listed(tmp_path: Path, database_url: str) -> None:
+    config = write_config(tmp_path, database_url)
+    runner = CliRunner()
+    upgraded = runner.invoke(cli, ["--config", str(config), "db", "upgrade"])
+    assert upgraded.exit_code == 0, upgraded.output
+
+    app = create_app(load_settings(config, environ={}))
+    call = Simulator(WSGITransport(app), auth_token=AUTH_TOKEN).dial(from_=CALLER)
+    call.press("3")
+    call.press("1")
+    call.record(seconds=21, finish_key="#")
+    app.extensions["contact_center"].engine.dispose()
+
+    listed = runner.invoke(cli, ["--config", str(config), "callbacks", "list", "--json"])
+    assert listed.exit_code == 0, listed.output
+    [entry] = json.loads(listed.output)
+    assert entry["callback_number"] == CALLER
+    assert entry["recording_sid"] == call.recordings[0].sid
+    assert entry["recording_url"] == call.recordings[0].url
+    assert (entry["recording_duration"], entry["reason"], entry["status"]) == (21, "chosen", "pending")
+    assert entry["created_at"].endswith(("+01:00", "+02:00"))
+
+    table = runner.invoke(cli, ["--config", str(config), "callbacks", "list"])
+    assert CALLER in table.output and call.recordings[0].sid in table.output
+
+
+def test_listing_before_the_schema_exists_says_what_to_do(tmp_path: Path, sqlite_url: str) -> None:
+    config = write_config(tmp_path, sqlite_url)
+    result = CliRunner().invoke(cli, ["--config", str(config), "callbacks", "list"], standalone_mode=False)
+    assert result.exception is not None
+    assert "contact-center db upgrade" in str(result.exception)
+
+
+def test_a_bad_argument_is_one_clear_line(tmp_path: Path, sqlite_url: str) -> None:
+    config = write_config(tmp_path, sqlite_url)
+    result = CliRunner().invoke(cli, ["--config", str(config), "callbacks", "list", "--status", "lost"])
+    assert result.exit_code == 2
+    assert "Invalid value for '--status'" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_db_current_reports_both_sides(tmp_path: Path, sqlite_url: str) -> None:
+    config = write_config(tmp_path, sqlite_url)
+    runner = CliRunner()
+    runner.invoke(cli, ["--config", str(config), "db", "upgrade"])
+    result = runner.invoke(cli, ["--config", str(config), "db", "current"])
+    assert result.exit_code == 0
+    assert "database: " in result.output and "0002_tickets" in result.output
