@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from itertools import pairwise
 from typing import Final, Literal
 
@@ -141,11 +141,11 @@ STANDARD_SCHEDULE: Final = WeeklySchedule.parse({key: ["09:00-18:00"] for key in
 
 
 def _check_range(kind: str, identifier: str, starts_at: datetime, ends_at: datetime) -> None:
-    """Require aware datetimes with the start before the end."""
+    """Require aware datetimes with the start before the end (as instants: fold counts)."""
     for moment in (starts_at, ends_at):
         if moment.tzinfo is None or moment.utcoffset() is None:
             raise HoursError(f"{kind} {identifier!r}: {moment.isoformat()} has no time zone")
-    if starts_at >= ends_at:
+    if starts_at.astimezone(timezone.utc) >= ends_at.astimezone(timezone.utc):
         raise HoursError(
             f"{kind} {identifier!r}: starts at {starts_at.isoformat()}, "
             f"not before its end {ends_at.isoformat()}")
