@@ -17,7 +17,10 @@ from pydantic import (
     Field,
     ValidationError,
     field_validator,
+    model_validator,
 )
+
+from hours.model import ClosedDate, LocalHoliday, WeeklySchedule
 
 DEFAULT_CONFIG_PATH = "config.yaml"
 
@@ -100,32 +103,48 @@ class WeeklyHours(Section):
     saturday: list[Band] = []
     sunday: list[Band] = []
 
+    @model_validator(mode="after")
+    def _disjoint(self) -> WeeklyHours:
+        WeeklySchedule.parse(self.model_dump())
+        return self
+
+
+def split_name(text: str) -> tuple[str, str | None]:
+    """A dated entry and its optional name: "06-29 Santi Pietro e Paolo" -> ("06-29", "Santi Pietro e Paolo")."""
+    value, _, name = text.strip().partition(" ")
+    return value, name.strip() or None
+
 
 class HoursSettings(Section):
     weekly: WeeklyHours = WeeklyHours()
-    local_holidays: list[str] = ["06-29"]
+    local_holidays: list[str] = ["06-29 Santi Pietro e Paolo"]
     closed_dates: list[str] = []
 
     @field_validator("local_holidays")
     @classmethod
     def _month_days(cls, values: list[str]) -> list[str]:
         for value in values:
-            match = re.fullmatch(r"(\d{2})-(\d{2})", value)
-            if not match or not (1 <= int(match[1]) <= 12 and 1 <= int(match[2]) <= 31):
-                raise ValueError(f"{value!r} is not a month-day of the form MM-DD")
+            LocalHoliday.parse(*split_name(value))
         return values
 
     @field_validator("closed_dates")
     @classmethod
     def _dates(cls, values: list[str]) -> list[str]:
-        from datetime import date
-
         for value in values:
-            try:
-                date.fromisoformat(value)
-            except ValueError:
-                raise ValueError(f"{value!r} is not a date of the form YYYY-MM-DD") from None
+            ClosedDate.parse(*split_name(value))
         return values
+
+    def local_holiday_list(self) -> tuple[LocalHoliday, ...]:
+        """The yearly local holidays, with their names."""
+        return tuple(LocalHoliday.parse(*split_name(value)) for value in self.local_holidays)
+
+    def closed_date_list(self) -> tuple[ClosedDate, ...]:
+        """The one-off closed dates, with their reasons."""
+        return tuple(ClosedDate.parse(*split_name(value)) for value in self.closed_dates)
+
+    def weekly_schedule(self) -> WeeklySchedule:
+        """The weekly bands as the opening-hours engine's schedule."""
+        return WeeklySchedule.parse(self.weekly.model_dump())
 
 
 class DatabaseSettings(Section):

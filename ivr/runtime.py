@@ -5,7 +5,9 @@ from __future__ import annotations
 import logging
 import os
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -14,8 +16,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from ivr.config import Settings
 from ivr.durable import DurableWriter
 from ivr.prompts import Prompts, load_prompts
+from ivr.schedule import LiveSchedule, configured_timetable
 from storage.db import make_engine, make_session_factory
 from storage.journal import Journal
+from storage.types import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +37,8 @@ class Runtime:
     journal: Journal
     writer: DurableWriter
     auth_token: str
+    schedule: LiveSchedule
+    clock: Callable[[], datetime] = utcnow  # the current instant (UTC); tests set their own
 
     @classmethod
     def build(cls, settings: Settings) -> Runtime:
@@ -48,6 +54,7 @@ class Runtime:
             journal=journal,
             writer=DurableWriter(sessions, journal),
             auth_token=settings.twilio.auth_token or development_auth_token(settings),
+            schedule=LiveSchedule(configured_timetable(settings), engine),
         )
 
     @property

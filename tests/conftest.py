@@ -5,8 +5,10 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from flask import Flask
@@ -21,6 +23,7 @@ from storage.migrate import upgrade
 AUTH_TOKEN = "test-auth-token-0123456789abcdef"
 ACCOUNT_SID = "AC" + "0" * 32
 PUBLIC_ORIGIN = "http://localhost"
+LINE_OPEN_AT = datetime(2026, 11, 25, 10, 0, tzinfo=ZoneInfo("Europe/Rome"))  # a Wednesday, staffed
 POSTGRES_ADMIN_URL = os.environ.get(
     "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
@@ -80,9 +83,15 @@ def make_settings(database_url: str, instance_dir: Path, **sections: dict[str, A
 
 
 def make_app(settings: Settings) -> Flask:
-    """An app with its schema migrated."""
+    """An app with its schema migrated, whose clock stays at LINE_OPEN_AT.
+
+    Flows that depend on the opening hours so behave the same whenever the tests run; a test
+    about another instant sets `app.extensions["contact_center"].clock` itself.
+    """
     app = create_app(settings)
-    upgrade(app.extensions["contact_center"].engine)
+    runtime = app.extensions["contact_center"]
+    runtime.clock = lambda: LINE_OPEN_AT
+    upgrade(runtime.engine)
     return app
 
 

@@ -42,6 +42,10 @@ class Prompts:
     def __contains__(self, name: str) -> bool:
         return name in self.texts
 
+    def group(self, prefix: str) -> dict[str, str]:
+        """The unfilled texts whose names start with `prefix`, keyed by the rest of their name."""
+        return {name.removeprefix(prefix): text for name, text in self.texts.items() if name.startswith(prefix)}
+
 
 def load_prompts(override_file: str = "") -> Prompts:
     """The shipped prompts (one file per flow), with the texts of `override_file` replacing theirs."""
