@@ -1,10 +1,10 @@
-"""Step 1: greet the caller, say this is not an emergency number, then the main menu."""
+"""Step 1: greet the caller, say this is not an emergency number, any crisis announcement, then the main menu."""
 
 from __future__ import annotations
 
 from twilio.twiml.voice_response import VoiceResponse
 
-from ivr.flows import main_menu
+from ivr.flows import main_menu, opening_hours
 from ivr.flows.context import CallContext
 
 PATH = "/voice/incoming"
@@ -18,6 +18,8 @@ def answer(ctx: CallContext) -> VoiceResponse:
     response = VoiceResponse()
     ctx.speaker.say(response, "greeting")
     ctx.speaker.say(response, "not_emergency")
+    for text in opening_hours.announcements(ctx):
+        ctx.speaker.say(response, "announcement", text=text)
     main_menu.append_menu(ctx, response, attempt=1)
     return response
 
