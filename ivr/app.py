@@ -9,6 +9,7 @@ from typing import Any
 from flask import Flask, jsonify
 from sqlalchemy import text
 
+from ivr import hours_page
 from ivr.config import Settings, load_settings, settings_from_mapping
 from ivr.runtime import Runtime
 from ivr.webhooks import make_blueprint, make_validator
@@ -40,6 +41,7 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
         log.warning("!!! DEVELOPMENT MODE: Twilio signature check is OFF; anyone can drive calls. "
                     "Never run this configuration in production. !!!")
     app.register_blueprint(make_blueprint())
+    app.register_blueprint(hours_page.make_blueprint())
 
     @app.get("/healthz")
     def healthz() -> Any:
