@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
@@ -184,6 +184,18 @@ class VoicemailSettings(Section):
     trim_silence: bool = True
     silence_timeout_seconds: int = Field(default=5, ge=1, le=60)
     number_attempts: int = Field(default=3, ge=1, le=10)
+    recordings_dir: str = ""
+    recording_format: Literal["wav", "mp3"] = "wav"
+    delete_from_twilio: bool = False
+    copy_max_attempts: int = Field(default=8, ge=1, le=100)
+    twilio_timeout_seconds: int = Field(default=10, ge=1, le=60)
+    transcriber: str = ""
+    retention_days: int = Field(default=90, ge=1, le=3650)
+    max_attempts: int = Field(default=3, ge=1, le=20)
+    retry_delays_minutes: list[int] = [15, 60, 240]
+    claim_timeout_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    sms_tracking_code: bool = False
+    sms_from: str = ""
 
     @field_validator("finish_on_key")
     @classmethod
@@ -191,6 +203,31 @@ class VoicemailSettings(Section):
         if not re.fullmatch(r"[0-9*#]{1,12}", value):
             raise ValueError(f"{value!r} is not a set of keypad keys (0-9, *, #)")
         return value
+
+    @field_validator("retry_delays_minutes")
+    @classmethod
+    def _delays(cls, values: list[int]) -> list[int]:
+        if not values or any(value < 1 for value in values):
+            raise ValueError("give at least one delay, each of 1 minute or more")
+        return values
+
+    @field_validator("transcriber")
+    @classmethod
+    def _import_path(cls, value: str) -> str:
+        if value and not re.fullmatch(r"[\w.]+:\w+", value):
+            raise ValueError(f"{value!r} is not of the form package.module:name")
+        return value
+
+    @field_validator("sms_from")
+    @classmethod
+    def _sender(cls, value: str) -> str:
+        return _check_e164(value) if value else value
+
+    @model_validator(mode="after")
+    def _sms_needs_a_sender(self) -> VoicemailSettings:
+        if self.sms_tracking_code and not self.sms_from:
+            raise ValueError("sms_from: the sender number is required when sms_tracking_code is true")
+        return self
 
 
 class DevelopmentSettings(Section):

@@ -30,6 +30,10 @@ def _mark_no_message(session: Session, call_sid: str) -> None:
     callbacks.mark_no_message(session, call_sid)
 
 
+def _note_code_sms(session: Session, call_sid: str, sms_sid: str) -> None:
+    callbacks.note_code_sms(session, call_sid, sms_sid)
+
+
 def _record_call_start(session: Session, **arguments: Any) -> None:
     call_log.record_call_start(session, **arguments)
 
@@ -46,6 +50,7 @@ OPERATIONS: dict[str, Callable[..., None]] = {
     "open_callback_request": _open_callback_request,
     "attach_recording": _attach_recording,
     "mark_no_message": _mark_no_message,
+    "note_code_sms": _note_code_sms,
     "record_call_start": _record_call_start,
     "record_call_outcome": _record_call_outcome,
     "record_call_end": _record_call_end,

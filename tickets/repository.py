@@ -21,15 +21,20 @@ class CodeSpaceExhausted(RuntimeError):
 
 def create_ticket(session: Session, *, channel: Channel, topic: Topic = Topic.OTHER, summary: str = "",
                   phone: str | None = None, email: str | None = None, call_sid: str | None = None,
-                  created_by: str = SYSTEM, code_length: int = 8) -> Ticket:
-    """A new ticket with a random unique code; for a call, the call's one ticket."""
+                  created_by: str = SYSTEM, code_length: int = 8, code: str | None = None) -> Ticket:
+    """A new ticket with a random unique code; for a call, the call's one ticket.
+
+    `code`, when given and free, is used first: a code already told to the caller.
+    """
     if call_sid:
         existing = session.scalars(select(Ticket).where(Ticket.call_sid == call_sid)).first()
         if existing is not None:
             return existing
-    for _ in range(CODE_ATTEMPTS):
+    wanted = code if code and is_valid_code(code, code_length) else None
+    for attempt in range(CODE_ATTEMPTS):
         now = utcnow()
-        ticket = Ticket(code=generate_code(code_length), channel=channel.value, topic=topic.value,
+        chosen = wanted if attempt == 0 and wanted else generate_code(code_length)
+        ticket = Ticket(code=chosen, channel=channel.value, topic=topic.value,
                         status=TicketStatus.RECEIVED.value, contact_phone=phone, contact_email=email,
                         summary=summary, call_sid=call_sid, created_at=now, status_changed_at=now)
         ticket.history.append(TicketStatusChange(changed_at=now, changed_by=created_by, from_status=None,

@@ -1,20 +1,32 @@
-"""The callback list: entries created during a call, recordings attached idempotently."""
+"""Messages left by callers, and the callback entries they open or join.
+
+Every write here is idempotent per call (keyed on the CallSid), so the durable writer may
+replay it from its journal, and Twilio may repeat a webhook, without doubling anything.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Final
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from storage.models import CallbackRequest
+from storage.models import CallbackMessage, CallbackRequest, Ticket
+from storage.types import utcnow
 from storage.upsert import insert_or_get
+from tickets.repository import create_ticket
+from tickets.status import Channel
 
-REASONS = ("closed", "all_busy", "no_answer", "chosen", "no_choice", "error")
-NUMBER_SOURCES = ("caller_id", "keypad", "none")
-STATUSES = ("pending", "claimed", "done", "unreachable")
-FAILED_RECORDING_STATUSES = {"failed": "failed", "absent": "absent"}
+REASONS: Final = ("closed", "all_busy", "no_answer", "chosen", "no_choice", "error")
+# Work order among due entries: a technical failure first, then callers who wanted an operator
+# during opening hours, then the line closed, then callers who chose to leave a message.
+REASON_PRIORITY: Final = {"error": 0, "no_answer": 1, "all_busy": 2, "closed": 3, "no_choice": 4, "chosen": 5}
+NUMBER_SOURCES: Final = ("caller_id", "keypad", "none")
+FAILED_RECORDING_STATUSES: Final = {"failed": "failed", "absent": "absent"}
+TICKET_SUMMARY: Final = "Messaggio in segreteria con richiesta di richiamata"
+_NUMBER_LOCK_CLASS: Final = 5_800_840  # namespace of the PostgreSQL advisory locks taken here
 
 
 @dataclass(frozen=True)
@@ -27,59 +39,145 @@ class Recording:
     status: str = "completed"
 
 
-def open_callback_request(session: Session, call_sid: str, callback_number: str | None,
-                          number_source: str, reason: str) -> CallbackRequest:
-    """The call's callback entry, created once; a repeated webhook returns the same one."""
+def _check(reason: str, number_source: str) -> None:
     if number_source not in NUMBER_SOURCES:
         raise ValueError(f"unknown number source {number_source!r}")
     if reason not in REASONS:
         raise ValueError(f"unknown reason {reason!r}")
-    return insert_or_get(session, CallbackRequest, "call_sid", {
-        "call_sid": call_sid,
-        "callback_number": callback_number,
-        "number_source": number_source,
-        "reason": reason,
+
+
+def _message(session: Session, call_sid: str, callback_number: str | None, number_source: str,
+             reason: str) -> CallbackMessage:
+    """The call's message row, inserted once (the first write of the transaction: it takes the lock)."""
+    return insert_or_get(session, CallbackMessage, "call_sid", {
+        "call_sid": call_sid, "callback_number": callback_number, "number_source": number_source,
+        "reason": reason, "created_at": utcnow(),
     })
+
+
+def _lock_number(session: Session, number: str) -> None:
+    """Serialize joins for one number (PostgreSQL; SQLite already holds its single write lock)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(func.pg_advisory_xact_lock(_NUMBER_LOCK_CLASS, func.hashtext(number))))
+
+
+def _pending_entry_for(session: Session, number: str) -> CallbackRequest | None:
+    """The oldest pending entry with this number, locked for update."""
+    _lock_number(session, number)
+    return session.scalars(
+        select(CallbackRequest)
+        .where(CallbackRequest.callback_number == number, CallbackRequest.status == "pending")
+        .order_by(CallbackRequest.id).limit(1).with_for_update()
+    ).first()
+
+
+def _join(entry: CallbackRequest, message: CallbackMessage, now: datetime) -> None:
+    """A new message from the entry's number: counted, the entry due now, its reason the most urgent."""
+    entry.message_count += 1
+    entry.next_attempt_at = min(entry.next_attempt_at, now)
+    if REASON_PRIORITY[message.reason] < entry.priority:
+        entry.priority = REASON_PRIORITY[message.reason]
+        entry.reason = message.reason
+
+
+def _file(session: Session, message: CallbackMessage) -> CallbackRequest:
+    """Put a message on the list: join the number's pending entry, or open a new entry."""
+    now = utcnow()
+    entry = _pending_entry_for(session, message.callback_number) if message.callback_number else None
+    if entry is not None:
+        _join(entry, message, now)
+    else:
+        entry = CallbackRequest(callback_number=message.callback_number, reason=message.reason,
+                                priority=REASON_PRIORITY[message.reason], status="pending", message_count=1,
+                                ticket_id=message.ticket_id, next_attempt_at=now, attempt_count=0,
+                                created_at=now, updated_at=now)
+        session.add(entry)
+    session.flush()
+    message.entry_id = entry.id
+    return entry
+
+
+def open_callback_request(session: Session, call_sid: str, callback_number: str | None,
+                          number_source: str, reason: str, tracking_code: str | None = None,
+                          code_length: int = 8) -> CallbackMessage:
+    """The call's message, its ticket (with `tracking_code` when free) and its place on the list.
+
+    A repeated webhook returns the same message; the first number given for a call is kept,
+    unless the call only had an early recording callback and no number yet.
+    """
+    _check(reason, number_source)
+    message = _message(session, call_sid, callback_number, number_source, reason)
+    if message.number_source == "none" and callback_number is not None:
+        message.callback_number, message.number_source = callback_number, number_source
+    if message.ticket_id is None:
+        ticket = create_ticket(session, channel=Channel.VOICEMAIL, summary=TICKET_SUMMARY,
+                               phone=message.callback_number, call_sid=call_sid, code=tracking_code,
+                               code_length=code_length)
+        message.ticket_id = ticket.id
+    if message.entry_id is None:
+        _file(session, message)
+    else:
+        _complete_entry(session, message)
+    return message
+
+
+def _complete_entry(session: Session, message: CallbackMessage) -> None:
+    """An entry opened by an early recording callback gets the number and ticket found later."""
+    entry = session.get(CallbackRequest, message.entry_id)
+    if entry is None or entry.message_count != 1:
+        return
+    entry.callback_number = entry.callback_number or message.callback_number
+    entry.ticket_id = entry.ticket_id or message.ticket_id
 
 
 def attach_recording(session: Session, call_sid: str, recording: Recording,
-                     reason: str = "error") -> CallbackRequest:
-    """Attach a recording to the call's entry; repeated or early callbacks change nothing twice.
+                     reason: str = "error") -> CallbackMessage:
+    """Attach a recording to the call's message; repeated or early callbacks change nothing twice.
 
-    A recording callback for a call with no entry yet (it came before the caller confirmed a
-    number, or the entry was written elsewhere) creates one with no callback number.
+    A recording for a call with no message yet (its callback came before the caller's number
+    was stored) opens one with no callback number, so the recording is never lost.
     """
-    entry = insert_or_get(session, CallbackRequest, "call_sid", {
-        "call_sid": call_sid, "callback_number": None, "number_source": "none", "reason": reason,
-    })
-    if entry.message_status == "recorded":
-        return entry
+    message = _message(session, call_sid, None, "none", reason if reason in REASONS else "error")
+    if message.entry_id is None:
+        _file(session, message)
+    if message.message_status == "recorded":
+        return message
     failed_status = FAILED_RECORDING_STATUSES.get(recording.status)
     if failed_status:
-        entry.message_status = failed_status
+        message.message_status = failed_status
     elif recording.duration_seconds <= 0:
-        entry.message_status = "no_message"
+        message.message_status = "no_message"
     else:
-        entry.message_status = "recorded"
+        message.message_status = "recorded"
     if recording.sid:
-        entry.recording_sid = recording.sid
-        entry.recording_url = recording.url or entry.recording_url
-        entry.recording_duration = max(recording.duration_seconds, 0)
-    return entry
+        message.recording_sid = recording.sid
+        message.recording_url = recording.url or message.recording_url
+        message.recording_duration = max(recording.duration_seconds, 0)
+    if message.message_status == "recorded" and message.recording_sid and message.copy_status == "none":
+        message.copy_status, message.copy_next_at = "pending", utcnow()
+    return message
 
 
-def mark_no_message(session: Session, call_sid: str) -> CallbackRequest | None:
+def mark_no_message(session: Session, call_sid: str) -> CallbackMessage | None:
     """The caller hung up or stayed silent: the entry stays, with no message."""
-    entry = session.scalars(select(CallbackRequest).where(CallbackRequest.call_sid == call_sid)).first()
-    if entry is not None and entry.message_status == "awaiting":
-        entry.message_status = "no_message"
-    return entry
+    message = session.scalars(select(CallbackMessage).where(CallbackMessage.call_sid == call_sid)).first()
+    if message is not None and message.message_status == "awaiting":
+        message.message_status = "no_message"
+    return message
 
 
-def list_callback_requests(session: Session, status: str | None = None,
-                           limit: int = 200) -> Sequence[CallbackRequest]:
-    """Entries in work order: oldest first."""
-    query = select(CallbackRequest).order_by(CallbackRequest.created_at, CallbackRequest.id)
-    if status:
-        query = query.where(CallbackRequest.status == status)
-    return session.scalars(query.limit(limit)).all()
+def note_code_sms(session: Session, call_sid: str, sms_sid: str) -> None:
+    """Remember that the tracking code went by SMS, so it is never sent twice."""
+    message = session.scalars(select(CallbackMessage).where(CallbackMessage.call_sid == call_sid)).first()
+    if message is not None and message.code_sms_sid is None:
+        message.code_sms_sid = sms_sid[:64]
+
+
+def message_for_call(session: Session, call_sid: str) -> CallbackMessage | None:
+    """The message a call left, if any."""
+    return session.scalars(select(CallbackMessage).where(CallbackMessage.call_sid == call_sid)).first()
+
+
+def ticket_code_for_call(session: Session, call_sid: str) -> str | None:
+    """The tracking code of the call's ticket, once stored."""
+    return session.scalars(select(Ticket.code).where(Ticket.call_sid == call_sid)).first()

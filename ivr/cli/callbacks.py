@@ -1,60 +1,215 @@
-"""`contact-center callbacks ...`: the callback list from the terminal."""
+"""`contact-center callbacks ...`: the operators' callback list, in Italian.
+
+Bad input (an unknown status or outcome, an ID that is not a number, no operator) is one
+clear line and a non-zero exit status; the arguments are checked here rather than by click's
+usage errors, which print several lines.
+"""
 
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import click
+import phonenumbers
 
 from ivr.cli.common import CliState, pass_state
-from storage.models import CallbackRequest
-from voicemail.callbacks import STATUSES, list_callback_requests
+from ivr.runtime import Runtime
+from ivr.voicemail_services import callback_policy
+from storage.types import utcnow
+from tickets.status import TicketStatus, parse_status
+from voicemail.listing import VIEWS, EntryView, entry_details, list_entries
+from voicemail.queue import OUTCOMES, CallbackError, claim_next, record_outcome
+from voicemail.vocabulary import label
+
+OUTCOME_WORDS = tuple(outcome.replace("_", "-") for outcome in OUTCOMES)
+OPERATOR_ENV = "CONTACT_CENTER_OPERATOR"
 
 
-def _as_dict(entry: CallbackRequest, zone: ZoneInfo) -> dict[str, object]:
-    return {
-        "id": entry.id,
-        "callback_number": entry.callback_number,
-        "number_source": entry.number_source,
-        "reason": entry.reason,
-        "status": entry.status,
-        "message": entry.message_status,
-        "recording_sid": entry.recording_sid,
-        "recording_url": entry.recording_url,
-        "recording_duration": entry.recording_duration,
-        "created_at": entry.created_at.astimezone(zone).isoformat(timespec="seconds"),
-        "call_sid": entry.call_sid,
-    }
+def _when(moment: datetime | None, zone: ZoneInfo) -> str:
+    return moment.astimezone(zone).strftime("%d/%m/%Y %H:%M") if moment else "-"
+
+
+def _number(number: str | None) -> str:
+    if number is None:
+        return label("source", "none")
+    return phonenumbers.format_number(phonenumbers.parse(number), phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+def _recording(entry: EntryView) -> str:
+    if entry.recorded_seconds:
+        return f"{entry.recorded_seconds} s"
+    return label("message", "no_message")
+
+
+def _entry_id(raw: str) -> int:
+    if not raw.isdigit() or int(raw) < 1:
+        raise click.ClickException(f"{raw!r} non è il numero di una richiamata")
+    return int(raw)
+
+
+def _required_operator(raw: str | None) -> str:
+    name = (raw or "").strip()
+    if not name:
+        raise click.ClickException(f"indica l'operatore con --operator NOME (oppure {OPERATOR_ENV})")
+    return name
+
+
+def _ticket_status(raw: str | None) -> TicketStatus | None:
+    if raw is None:
+        return None
+    try:
+        return parse_status(raw)
+    except ValueError:
+        valid = ", ".join(status.value.replace("_", "-") for status in TicketStatus)
+        raise click.ClickException(f"stato della richiesta sconosciuto {raw!r}: usa {valid}") from None
+
+
+def _print_table(entries: list[EntryView], zone: ZoneInfo, now: datetime) -> None:
+    if not entries:
+        click.echo("nessuna richiamata")
+        return
+    click.echo(f"{'ID':>6}  {'CREATA':16}  {'NUMERO':18}  {'MOTIVO':20}  {'CODICE':8}  {'MSG':>3}  "
+               f"{'REGISTRAZIONE':16}  {'STATO':17}  {'TENT.':>5}  {'PROSSIMO':16}  OPERATORE")
+    for entry in entries:
+        status = label("status", entry.status) + (" *" if entry.is_due(now) else "")
+        click.echo(
+            f"{entry.id:>6}  {_when(entry.created_at, zone):16}  {_number(entry.callback_number):18}  "
+            f"{label('reason', entry.reason):20}  {entry.ticket_code or '-':8}  {entry.message_count:>3}  "
+            f"{_recording(entry):16}  {status:17}  {entry.attempt_count:>5}  "
+            f"{_when(entry.next_attempt_at, zone):16}  {entry.claimed_by or '-'}")
+    click.echo("* da richiamare adesso")
+
+
+def _print_entry(entry: EntryView, zone: ZoneInfo, now: datetime) -> None:
+    due = " (da richiamare adesso)" if entry.is_due(now) else ""
+    click.echo(f"Richiamata {entry.id}: {label('status', entry.status)}{due}")
+    rows = [
+        ("Numero", _number(entry.callback_number)),
+        ("Motivo", label("reason", entry.reason)),
+        ("Argomento", entry.topic or "-"),
+        ("Codice richiesta", entry.ticket_code or "-"),
+        ("Creata", _when(entry.created_at, zone)),
+        ("Prossimo tentativo", _when(entry.next_attempt_at, zone)),
+        ("Tentativi", str(entry.attempt_count)),
+        ("Assegnata a", f"{entry.claimed_by} dalle {_when(entry.claimed_at, zone)}" if entry.claimed_by else "-"),
+    ]
+    for name, value in rows:
+        click.echo(f"  {name + ':':20} {value}")
+    click.echo(f"  Messaggi ({entry.message_count}):")
+    for message in entry.messages:
+        recording = (f"{message.recording_duration} s, {label('copy', message.copy_status)}"
+                     if message.message_status == "recorded" else label("message", message.message_status))
+        where = f", file {message.recording_path}" if message.recording_path else ""
+        click.echo(f"    {_when(message.created_at, zone)}  codice {message.ticket_code or '-'}  "
+                   f"{label('source', message.number_source)}  {recording}{where}")
+        if message.transcript:
+            click.echo(f"      trascrizione: {message.transcript}")
+    click.echo("  Tentativi:" if entry.attempts else "  Nessun tentativo.")
+    for attempt in entry.attempts:
+        note = f"  «{attempt.note}»" if attempt.note else ""
+        click.echo(f"    {_when(attempt.attempted_at, zone)}  {attempt.operator}  "
+                   f"{label('outcome', attempt.outcome)}{note}")
+
+
+def _show(runtime: Runtime, entry: EntryView, as_json: bool) -> None:
+    zone = ZoneInfo(runtime.settings.line.timezone)
+    if as_json:
+        click.echo(json.dumps(entry.as_dict(zone, utcnow()), ensure_ascii=False, indent=2))
+    else:
+        _print_entry(entry, zone, utcnow())
 
 
 @click.group("callbacks")
 def callbacks() -> None:
-    """The callback list."""
+    """The callback list: list, take the next, record the outcome, show one."""
 
 
 @callbacks.command("list")
-@click.option("--status", type=click.Choice(STATUSES), help="Only entries in this status.")
+@click.option("--status", "view", default="open", show_default=True, metavar="|".join(VIEWS),
+              help="Which entries (open = pending and claimed).")
 @click.option("--json", "as_json", is_flag=True, help="One JSON array instead of a table.")
-@click.option("--limit", type=click.IntRange(1, 10000), default=200, show_default=True)
+@click.option("--limit", default="50", show_default=True, help="At most this many entries.")
 @pass_state
-def list_command(state: CliState, status: str | None, as_json: bool, limit: int) -> None:
-    """List entries in work order."""
+def list_command(state: CliState, view: str, as_json: bool, limit: str) -> None:
+    """List entries in work order: due first, then reason priority, then oldest."""
+    if view not in VIEWS:
+        raise click.ClickException(f"stato sconosciuto {view!r}: usa {', '.join(VIEWS)}")
+    if not limit.isdigit() or not 1 <= int(limit) <= 10000:
+        raise click.ClickException(f"--limit {limit!r}: indica un numero da 1 a 10000")
     runtime = state.migrated_runtime()
-    zone = ZoneInfo(runtime.settings.line.timezone)
-    with runtime.sessions() as session:
-        rows = [_as_dict(entry, zone) for entry in list_callback_requests(session, status, limit)]
+    zone, now = ZoneInfo(runtime.settings.line.timezone), utcnow()
+    with runtime.sessions.begin() as session:
+        entries = list_entries(session, callback_policy(runtime.settings), view, int(limit), now)
     if as_json:
-        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        click.echo(json.dumps([entry.as_dict(zone, now) for entry in entries], ensure_ascii=False, indent=2))
+    else:
+        _print_table(entries, zone, now)
+
+
+@callbacks.command("next")
+@click.option("--operator", envvar=OPERATOR_ENV, help=f"Who takes the entry (or {OPERATOR_ENV}).")
+@click.option("--json", "as_json", is_flag=True, help="The entry as JSON (null when none is due).")
+@pass_state
+def next_command(state: CliState, operator: str | None, as_json: bool) -> None:
+    """Take the next due entry: no other operator gets it until its outcome or the claim timeout."""
+    name = _required_operator(operator)
+    runtime = state.migrated_runtime()
+    with runtime.sessions.begin() as session:
+        try:
+            entry = claim_next(session, name, callback_policy(runtime.settings))
+        except CallbackError as error:
+            raise click.ClickException(str(error)) from None
+        details = entry_details(session, entry.id) if entry else None
+    if details is None:
+        click.echo("null" if as_json else "nessuna richiamata da fare adesso")
         return
-    if not rows:
-        click.echo("no callback entries")
-        return
-    click.echo(f"{'ID':>5}  {'CREATED':19}  {'NUMBER':16}  {'REASON':10}  {'STATUS':8}  {'MESSAGE':10}  RECORDING")
-    for row in rows:
-        recording = f"{row['recording_sid']} ({row['recording_duration']} s)" if row["recording_sid"] else "-"
-        click.echo(f"{row['id']:>5}  {str(row['created_at'])[:19]:19}  {row['callback_number'] or '-':16}  "
-                   f"{row['reason']:10}  {row['status']:8}  {row['message']:10}  {recording}")
+    _show(runtime, details, as_json)
+
+
+@callbacks.command("outcome")
+@click.argument("entry_id", metavar="ID")
+@click.argument("outcome", metavar="|".join(OUTCOME_WORDS))
+@click.option("--note", default="", help="What happened, for whoever calls next.")
+@click.option("--ticket-status", default=None, help="Also move the entry's requests to this status.")
+@click.option("--operator", envvar=OPERATOR_ENV, help="Who called (default: who took the entry).")
+@click.option("--json", "as_json", is_flag=True, help="The updated entry as JSON.")
+@pass_state
+def outcome_command(state: CliState, entry_id: str, outcome: str, note: str, ticket_status: str | None,
+                    operator: str | None, as_json: bool) -> None:
+    """Record how calling back went: reached, no-answer, busy or wrong-number."""
+    number = _entry_id(entry_id)
+    word = outcome.strip().lower().replace("_", "-")
+    if word not in OUTCOME_WORDS:
+        raise click.ClickException(f"esito sconosciuto {outcome!r}: usa {', '.join(OUTCOME_WORDS)}")
+    new_ticket_status = _ticket_status(ticket_status)
+    runtime = state.migrated_runtime()
+    with runtime.sessions.begin() as session:
+        try:
+            record_outcome(session, number, word.replace("-", "_"), callback_policy(runtime.settings),
+                           operator=operator, note=note,
+                           ticket_status=new_ticket_status)
+        except CallbackError as error:
+            raise click.ClickException(str(error)) from None
+        details = entry_details(session, number)
+    _show(runtime, details, as_json)
+
+
+@callbacks.command("show")
+@click.argument("entry_id", metavar="ID")
+@click.option("--json", "as_json", is_flag=True, help="The entry as JSON.")
+@pass_state
+def show_command(state: CliState, entry_id: str, as_json: bool) -> None:
+    """One entry with its messages, recordings and attempts."""
+    number = _entry_id(entry_id)
+    runtime = state.migrated_runtime()
+    with runtime.sessions() as session:
+        try:
+            details = entry_details(session, number)
+        except CallbackError as error:
+            raise click.ClickException(str(error)) from None
+    _show(runtime, details, as_json)
 
 
 def register(cli: click.Group) -> None:

@@ -1,7 +1,9 @@
 """Step: the number we call back — the caller ID confirmed, or one typed on the keypad.
 
-As soon as a number is confirmed (or the attempts run out) the callback entry exists, so a
-caller who hangs up from then on has lost nothing.
+As soon as a number is confirmed (or the attempts run out) the ticket and the callback entry
+exist, so a caller who hangs up from then on has lost nothing. The tracking code is chosen
+here, from the CallSid, and handed to the durable write: if the database is down the journal
+keeps it, and the caller still hears the code that will be stored.
 """
 
 from __future__ import annotations
@@ -11,7 +13,14 @@ from twilio.twiml.voice_response import VoiceResponse
 from ivr.flows import record_message
 from ivr.flows.context import CallContext
 from ivr.twiml import url
-from voicemail.numbers import NumberRefused, parse_callback_number, spoken_digits, spoken_last_digits
+from voicemail.numbers import (
+    CallbackNumber,
+    NumberRefused,
+    parse_callback_number,
+    spoken_digits,
+    spoken_last_digits,
+)
+from voicemail.tracking import call_tracking_code
 
 ASK_PATH = "/voice/message/number"
 CONFIRM_CALLER_ID_PATH = "/voice/message/number/confirm"
@@ -22,6 +31,7 @@ CONFIRM_KEY = "1"
 CHANGE_KEY = "2"
 KEYPAD = "keypad"
 TYPED_NUMBER_TIMEOUT_SECONDS = 10
+PLUS_ON_KEYPAD = "*"
 
 
 def ask(ctx: CallContext) -> VoiceResponse:
@@ -68,13 +78,20 @@ def confirm_caller_id(ctx: CallContext) -> VoiceResponse:
     return response
 
 
+def _typed_number(ctx: CallContext, digits: str) -> CallbackNumber:
+    """The number in typed digits (a leading * stands for +); NumberRefused says why not."""
+    if digits.startswith(PLUS_ON_KEYPAD):
+        digits = "+" + digits[len(PLUS_ON_KEYPAD):]
+    return parse_callback_number(digits, own_numbers=ctx.runtime.own_numbers)
+
+
 def typed(ctx: CallContext) -> VoiceResponse:
     """Check the typed number; read it back for confirmation or say why it is refused."""
     reason = ctx.message_reason
     attempt = ctx.arg_int("attempt", 1, low=1)
     response = VoiceResponse()
     try:
-        number = parse_callback_number(ctx.digits, own_numbers=ctx.runtime.own_numbers)
+        number = _typed_number(ctx, ctx.digits)
     except NumberRefused as refusal:
         ctx.speaker.say(response, f"number_refused_{refusal.reason}")
         response.redirect(url(ASK_PATH, reason=reason, attempt=attempt + 1, mode=KEYPAD))
@@ -93,7 +110,7 @@ def confirm_typed(ctx: CallContext) -> VoiceResponse:
     response = VoiceResponse()
     if ctx.digits == CONFIRM_KEY:
         try:
-            number = parse_callback_number(ctx.arg("number"), own_numbers=ctx.runtime.own_numbers)
+            number = _typed_number(ctx, ctx.arg("number"))
         except NumberRefused:
             number = None
         if number is not None:
@@ -103,10 +120,11 @@ def confirm_typed(ctx: CallContext) -> VoiceResponse:
 
 
 def _confirmed(ctx: CallContext, response: VoiceResponse, number: str | None, source: str) -> VoiceResponse:
-    """Store the callback entry now, then go on to the recording."""
+    """Store the ticket and the callback entry now, then go on to the recording."""
+    code = call_tracking_code(ctx.call_sid, ctx.runtime.auth_token)
     ctx.write("open_callback_request", call_sid=ctx.call_sid, callback_number=number,
-              number_source=source, reason=ctx.message_reason)
-    response.redirect(url(record_message.START_PATH, reason=ctx.message_reason))
+              number_source=source, reason=ctx.message_reason, tracking_code=code)
+    response.redirect(url(record_message.START_PATH, reason=ctx.message_reason, code=code, number=number))
     return response
 
 

@@ -1,11 +1,27 @@
-"""Step: record the caller's message, and attach the recording when Twilio reports it."""
+"""Step: record the message, read the tracking code twice, and keep the recording Twilio reports.
+
+The Record action and the recordingStatusCallback may come in either order, or twice: both
+attach the recording idempotently. The status callback, when the file is ready, copies it into
+the service's own storage (and retries a few earlier failed copies) within a time budget.
+"""
 
 from __future__ import annotations
 
+import logging
+from dataclasses import dataclass
+
 from twilio.twiml.voice_response import VoiceResponse
 
+from ivr.durable import DATABASE_DOWN
 from ivr.flows.context import CallContext
 from ivr.twiml import url
+from ivr.voicemail_services import copy_policy, rest_client, transcriber
+from tickets.codes import format_code_for_speech, is_valid_code
+from voicemail.callbacks import message_for_call, ticket_code_for_call
+from voicemail.numbers import NumberRefused, parse_callback_number
+from voicemail.recordings import copy_due_recordings
+
+log = logging.getLogger(__name__)
 
 START_PATH = "/voice/message/record"
 RECORDED_PATH = "/voice/message/recorded"
@@ -13,6 +29,18 @@ RECORDING_STATUS_PATH = "/voice/message/recording-status"
 
 HANGUP = "hangup"
 MAX_RECORDING_SECONDS = 4 * 3600
+CODE_LENGTH = 8
+COPIES_PER_CALLBACK = 3
+COPY_BUDGET_SECONDS = 6.0
+
+
+def _spoken_key(ctx: CallContext, key: str) -> str:
+    """How the prompt names a keypad key."""
+    if key == "#":
+        return ctx.runtime.prompts("key_hash")
+    if key == "*":
+        return ctx.runtime.prompts("key_star")
+    return ctx.runtime.prompts("key_digit", digit=key)
 
 
 def start(ctx: CallContext) -> VoiceResponse:
@@ -20,9 +48,9 @@ def start(ctx: CallContext) -> VoiceResponse:
     config = ctx.runtime.settings.voicemail
     reason = ctx.message_reason
     response = VoiceResponse()
-    ctx.speaker.say(response, "record_instructions")
+    ctx.speaker.say(response, "record_instructions", finish_key=_spoken_key(ctx, config.finish_on_key[0]))
     response.record(
-        action=url(RECORDED_PATH, reason=reason),
+        action=url(RECORDED_PATH, reason=reason, code=ctx.arg("code") or None, number=ctx.arg("number") or None),
         method="POST",
         max_length=config.max_length_seconds,
         finish_on_key=config.finish_on_key,
@@ -53,23 +81,92 @@ def _store_recording(ctx: CallContext, status: str) -> None:
         ctx.write("mark_no_message", call_sid=ctx.call_sid)
 
 
+@dataclass(frozen=True)
+class _Left:
+    """What the call left: its tracking code, callback number, and whether the code went by SMS."""
+
+    code: str | None
+    number: str | None
+    sms_sent: bool
+
+
+def _what_was_left(ctx: CallContext) -> _Left:
+    """Read from the database; while it is down, from what the call itself carried along."""
+    try:
+        message = message_for_call(ctx.session, ctx.call_sid)
+        stored_code = ticket_code_for_call(ctx.session, ctx.call_sid)
+    except DATABASE_DOWN:
+        ctx.close()
+        message, stored_code = None, None
+    code = stored_code or ctx.arg("code")
+    valid_code = code if is_valid_code(code, CODE_LENGTH) else None
+    if message is None:
+        return _Left(valid_code, ctx.arg("number") or None, sms_sent=False)
+    return _Left(valid_code, message.callback_number, sms_sent=message.code_sms_sid is not None)
+
+
+def _send_code_by_sms(ctx: CallContext, left: _Left) -> bool:
+    """Text the code to a mobile callback number, when configured; True if it went (or had gone)."""
+    config = ctx.runtime.settings.voicemail
+    if not config.sms_tracking_code or left.code is None or left.number is None:
+        return False
+    if left.sms_sent:
+        return True
+    try:
+        number = parse_callback_number(left.number, own_numbers=ctx.runtime.own_numbers)
+    except NumberRefused:
+        return False
+    if not number.is_mobile:
+        return False
+    body = ctx.runtime.prompts("sms_tracking_code", code=left.code)
+    sms_sid = rest_client(ctx.runtime.settings).send_sms(number.e164, config.sms_from, body)
+    if sms_sid is None:
+        return False
+    ctx.write("note_code_sms", call_sid=ctx.call_sid, sms_sid=sms_sid)
+    return True
+
+
 def recorded(ctx: CallContext) -> VoiceResponse:
-    """The Record action: keep what was recorded, thank the caller (unless they hung up)."""
+    """The Record action: keep what was recorded, then the code twice and goodbye."""
     _store_recording(ctx, "completed")
     ctx.write("record_call_outcome", call_sid=ctx.call_sid, outcome="message")
+    left = _what_was_left(ctx)
+    sms_sent = _send_code_by_sms(ctx, left)
     response = VoiceResponse()
     if ctx.digits == HANGUP:
         return response
-    ctx.speaker.say(response, "message_saved")
+    has_message = bool(ctx.params.get("RecordingSid")) and _duration(ctx) > 0
+    ctx.speaker.say(response, "message_saved" if has_message else "message_empty")
+    if left.code is not None:
+        spoken = format_code_for_speech(left.code)
+        ctx.speaker.say(response, "tracking_code", code=spoken)
+        ctx.speaker.say(response, "tracking_code_repeat", code=spoken)
+    if sms_sent:
+        ctx.speaker.say(response, "tracking_code_by_sms")
+    ctx.speaker.say(response, "callback_promise" if left.number else "no_callback_promise")
     ctx.speaker.say(response, "goodbye")
     response.hangup()
     return response
 
 
+def _copy_recordings(ctx: CallContext) -> None:
+    """Copy this call's recording now, and retry a few earlier failed copies, within a budget."""
+    settings = ctx.runtime.settings
+    try:
+        copy_due_recordings(ctx.runtime.sessions, rest_client(settings), copy_policy(settings),
+                            transcriber(settings), first_call_sid=ctx.call_sid,
+                            limit=COPIES_PER_CALLBACK, seconds=COPY_BUDGET_SECONDS)
+    except DATABASE_DOWN as error:
+        log.warning("recording copy postponed, database unavailable: %s", error.__class__.__name__)
+
+
 def recording_status(ctx: CallContext) -> VoiceResponse:
-    """Twilio's recordingStatusCallback: attach the recording idempotently."""
+    """Twilio's recordingStatusCallback: attach the recording idempotently, then copy it."""
     status = ctx.params.get("RecordingStatus", "completed")
-    _store_recording(ctx, status if status in {"completed", "failed", "absent"} else "completed")
+    status = status if status in {"completed", "failed", "absent"} else "completed"
+    _store_recording(ctx, status)
+    if status == "completed" and ctx.params.get("RecordingSid"):
+        _copy_recordings(ctx)
     return VoiceResponse()
 
 

@@ -1,0 +1,57 @@
+"""The voicemail domain's rules and collaborators, built from the configuration."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from functools import cache
+from pathlib import Path
+
+from ivr.config import ConfigError, Settings, VoicemailSettings
+from ivr.twilio_rest import TwilioRest, twilio_rest
+from voicemail.queue import CallbackPolicy
+from voicemail.recordings import CopyPolicy
+from voicemail.transcription import Transcriber, TranscriberError, load_transcriber
+
+RECORDINGS_SUBDIR = "recordings"
+
+
+def callback_policy(settings: Settings) -> CallbackPolicy:
+    """Retry delays, attempts and claim timeout of the callback list."""
+    config = settings.voicemail
+    return CallbackPolicy(
+        retry_delays=tuple(timedelta(minutes=minutes) for minutes in config.retry_delays_minutes),
+        max_attempts=config.max_attempts,
+        claim_timeout=timedelta(minutes=config.claim_timeout_minutes),
+    )
+
+
+def recordings_dir(settings: Settings) -> Path:
+    """Where recordings are copied: the configured folder, or `recordings` in the instance folder."""
+    configured = settings.voicemail.recordings_dir
+    return Path(configured) if configured else Path(settings.database.instance_dir) / RECORDINGS_SUBDIR
+
+
+def copy_policy(settings: Settings) -> CopyPolicy:
+    """Where copies go, their format, retries and deletion from Twilio."""
+    config = settings.voicemail
+    return CopyPolicy(directory=recordings_dir(settings), file_format=config.recording_format,
+                      delete_from_twilio=config.delete_from_twilio, max_attempts=config.copy_max_attempts,
+                      language=settings.line.language)
+
+
+def rest_client(settings: Settings) -> TwilioRest:
+    """The Twilio REST client with the configured account and timeout."""
+    return twilio_rest(settings.twilio, float(settings.voicemail.twilio_timeout_seconds))
+
+
+@cache
+def _transcriber(config: VoicemailSettings) -> Transcriber:
+    try:
+        return load_transcriber(config.transcriber)
+    except TranscriberError as error:
+        raise ConfigError(str(error)) from None
+
+
+def transcriber(settings: Settings) -> Transcriber:
+    """The configured transcription step (none by default)."""
+    return _transcriber(settings.voicemail)

@@ -1,0 +1,170 @@
+"""The callback list as a work queue: claim the next due entry, record how the call back went.
+
+Claims are atomic on both databases. PostgreSQL picks the candidate with FOR UPDATE SKIP
+LOCKED inside the claiming UPDATE, so concurrent operators skip each other's rows; SQLite runs
+the same single conditional UPDATE under its one write lock, which serializes processes too.
+A claim not finished within the policy's timeout goes back to the list, lazily, on the next
+claim or listing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Final
+
+from sqlalchemy import exists, select, update
+from sqlalchemy.orm import Session
+
+from storage.models import CallbackAttempt, CallbackMessage, CallbackRequest, Ticket
+from storage.types import utcnow
+from tickets.repository import change_status
+from tickets.status import InvalidTransition, TicketStatus
+from tickets.vocabulary import label as ticket_label
+from voicemail.vocabulary import label
+
+STATUSES: Final = ("pending", "claimed", "done", "unreachable")
+OPEN_STATUSES: Final = ("pending", "claimed")
+OUTCOMES: Final = ("reached", "no_answer", "busy", "wrong_number")
+RETRIED_OUTCOMES: Final = frozenset({"no_answer", "busy"})
+CLAIM_TRIES: Final = 5
+
+
+class CallbackError(Exception):
+    """An operator's request the list cannot carry out; the message (Italian) says why."""
+
+
+@dataclass(frozen=True)
+class CallbackPolicy:
+    """Retry and claim rules, from the configuration."""
+
+    retry_delays: tuple[timedelta, ...] = field(
+        default=(timedelta(minutes=15), timedelta(hours=1), timedelta(hours=4)))
+    max_attempts: int = 3
+    claim_timeout: timedelta = timedelta(minutes=30)
+
+    def delay_after(self, attempts: int) -> timedelta:
+        """How long to wait after the `attempts`-th unanswered attempt (the last delay repeats)."""
+        return self.retry_delays[min(max(attempts, 1), len(self.retry_delays)) - 1]
+
+
+def release_expired_claims(session: Session, policy: CallbackPolicy, now: datetime) -> int:
+    """Put back on the list the claims older than the timeout; how many went back."""
+    result = session.execute(
+        update(CallbackRequest)
+        .where(CallbackRequest.status == "claimed", CallbackRequest.claimed_at < now - policy.claim_timeout)
+        .values(status="pending", claimed_by=None, claimed_at=None, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount or 0
+
+
+def _due(now: datetime) -> tuple:
+    return (CallbackRequest.status == "pending", CallbackRequest.next_attempt_at <= now)
+
+
+def claim_next(session: Session, operator: str, policy: CallbackPolicy,
+               now: datetime | None = None) -> CallbackRequest | None:
+    """Give `operator` the next due entry (due, most urgent reason, oldest), or None."""
+    operator = operator.strip()
+    if not operator:
+        raise CallbackError("indica il nome dell'operatore")
+    now = now or utcnow()
+    release_expired_claims(session, policy, now)
+    for _ in range(CLAIM_TRIES):
+        candidate = (
+            select(CallbackRequest.id).where(*_due(now))
+            .order_by(CallbackRequest.priority, CallbackRequest.created_at, CallbackRequest.id)
+            .limit(1).with_for_update(skip_locked=True).scalar_subquery()
+        )
+        claimed_id = session.execute(
+            update(CallbackRequest)
+            .where(CallbackRequest.id == candidate, CallbackRequest.status == "pending")
+            .values(status="claimed", claimed_by=operator[:120], claimed_at=now, updated_at=now)
+            .returning(CallbackRequest.id)
+            .execution_options(synchronize_session=False)
+        ).scalar()
+        if claimed_id is not None:
+            return session.get(CallbackRequest, claimed_id, populate_existing=True)
+        if not session.scalar(select(exists().where(*_due(now)))):
+            return None
+    return None
+
+
+def _lock_open_entry(session: Session, entry_id: int, now: datetime) -> CallbackRequest:
+    """Count one more attempt on an open entry, taking its row lock first; CallbackError otherwise."""
+    counted = session.execute(
+        update(CallbackRequest)
+        .where(CallbackRequest.id == entry_id, CallbackRequest.status.in_(OPEN_STATUSES))
+        .values(attempt_count=CallbackRequest.attempt_count + 1, updated_at=now)
+        .returning(CallbackRequest.id)
+        .execution_options(synchronize_session=False)
+    ).scalar()
+    entry = session.get(CallbackRequest, entry_id, populate_existing=True)
+    if entry is None:
+        raise CallbackError(f"la richiamata {entry_id} non esiste")
+    if counted is None:
+        raise CallbackError(f"la richiamata {entry_id} è già chiusa ({label('status', entry.status)})")
+    return entry
+
+
+def _close(entry: CallbackRequest, status: str, now: datetime) -> None:
+    entry.status, entry.closed_at = status, now
+
+
+def _apply_outcome(entry: CallbackRequest, outcome: str, policy: CallbackPolicy, now: datetime) -> None:
+    """Reached: done. Wrong number: unreachable at once. No answer, busy: retry later, or give up."""
+    entry.claimed_by = entry.claimed_at = None
+    if outcome == "reached":
+        _close(entry, "done", now)
+    elif outcome == "wrong_number" or entry.attempt_count >= policy.max_attempts:
+        _close(entry, "unreachable", now)
+    else:
+        entry.status = "pending"
+        entry.next_attempt_at = now + policy.delay_after(entry.attempt_count)
+
+
+def _entry_tickets(session: Session, entry: CallbackRequest) -> list[Ticket]:
+    ticket_ids = select(CallbackMessage.ticket_id).where(CallbackMessage.entry_id == entry.id)
+    return list(session.scalars(
+        select(Ticket).where((Ticket.id.in_(ticket_ids)) | (Ticket.id == entry.ticket_id)).order_by(Ticket.id)))
+
+
+def _update_tickets(session: Session, entry: CallbackRequest, status: TicketStatus, operator: str,
+                    note: str) -> list[Ticket]:
+    """Move every ticket of the entry's messages to `status` (those already there stay)."""
+    changed = []
+    for ticket in _entry_tickets(session, entry):
+        if ticket.status == status.value:
+            continue
+        try:
+            change_status(session, ticket, status, changed_by=operator, note=note)
+        except InvalidTransition:
+            raise CallbackError(
+                f"la richiesta {ticket.code} non può passare da «{ticket_label(TicketStatus(ticket.status))}» "
+                f"a «{ticket_label(status)}»") from None
+        changed.append(ticket)
+    return changed
+
+
+def record_outcome(session: Session, entry_id: int, outcome: str, policy: CallbackPolicy, *,
+                   operator: str | None = None, note: str = "", ticket_status: TicketStatus | None = None,
+                   now: datetime | None = None) -> CallbackRequest:
+    """Store one call back and move the entry on; the operator defaults to whoever claimed it."""
+    if outcome not in OUTCOMES:
+        raise CallbackError(f"esito sconosciuto {outcome!r}: usa {', '.join(OUTCOMES)}")
+    now = now or utcnow()
+    entry = _lock_open_entry(session, entry_id, now)
+    operator = (operator or "").strip()
+    if entry.status == "claimed" and operator and entry.claimed_by != operator:
+        raise CallbackError(f"la richiamata {entry_id} è assegnata a {entry.claimed_by}")
+    who = operator or entry.claimed_by
+    if not who:
+        raise CallbackError(f"la richiamata {entry_id} non è assegnata: indica l'operatore")
+    session.add(CallbackAttempt(entry_id=entry.id, outcome=outcome, note=note.strip() or None,
+                                operator=who[:120], attempted_at=now))
+    _apply_outcome(entry, outcome, policy, now)
+    if ticket_status is not None:
+        _update_tickets(session, entry, ticket_status, who, note.strip())
+    session.flush()
+    return entry

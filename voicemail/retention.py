@@ -1,0 +1,126 @@
+"""Retention: past the configured age, recordings and personal data go; anonymous counts stay.
+
+A purged entry keeps its row (reason, status, dates, message count, attempts with their
+outcomes, message statuses and durations) with `purged_at` set and NULL where a number, a
+recording, a transcript or an operator's note was. Entries still open (pending or claimed)
+are never purged: they are counted so that someone closes them.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Final
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from storage.models import CallbackAttempt, CallbackMessage, CallbackRequest, Ticket
+from storage.types import utcnow
+from voicemail.queue import OPEN_STATUSES
+from voicemail.recordings import RecordingSource, RecordingUnavailable
+
+log = logging.getLogger(__name__)
+
+BATCH: Final = 500
+_AGE: Final = re.compile(r"(\d+)\s*([dhw])")
+_UNITS: Final = {"d": "days", "h": "hours", "w": "weeks"}
+
+
+def parse_age(text: str) -> timedelta:
+    """An age such as '90d', '12w' or '36h'; ValueError for anything else."""
+    match = _AGE.fullmatch(text.strip().lower())
+    if not match or int(match[1]) < 1:
+        raise ValueError(f"{text!r} is not an age such as 90d, 12w or 36h")
+    return timedelta(**{_UNITS[match[2]]: int(match[1])})
+
+
+@dataclass
+class PurgeReport:
+    """What a purge did, and what it had to leave."""
+
+    entries: int = 0
+    messages: int = 0
+    files: int = 0
+    twilio_deleted: int = 0
+    kept_for_twilio: list[int] = field(default_factory=list)
+    open_past_retention: int = 0
+
+
+def _purgeable_ids(session: Session, cutoff: datetime, after_id: int) -> list[int]:
+    return list(session.scalars(
+        select(CallbackRequest.id)
+        .where(CallbackRequest.created_at < cutoff, CallbackRequest.purged_at.is_(None),
+               CallbackRequest.status.not_in(OPEN_STATUSES), CallbackRequest.id > after_id)
+        .order_by(CallbackRequest.id).limit(BATCH)))
+
+
+def _remove_media(message: CallbackMessage, recordings_dir: Path, source: RecordingSource | None,
+                  report: PurgeReport) -> bool:
+    """Delete the message's local file and Twilio's copy; False if Twilio's copy had to stay."""
+    if message.recording_path:
+        path = recordings_dir / message.recording_path
+        if path.exists():
+            path.unlink()
+            report.files += 1
+    if message.recording_sid and message.twilio_deleted_at is None:
+        if source is None:
+            return False
+        try:
+            source.delete(message.recording_sid)
+        except RecordingUnavailable as error:
+            log.warning("purge: recording %s stays in Twilio for now: %s", message.recording_sid, error)
+            return False
+        report.twilio_deleted += 1
+    return True
+
+
+def _anonymize(session: Session, entry_id: int, messages: list[CallbackMessage], now: datetime) -> None:
+    ticket_ids = [m.ticket_id for m in messages if m.ticket_id]
+    session.execute(update(CallbackMessage).where(CallbackMessage.entry_id == entry_id).values(
+        callback_number=None, recording_sid=None, recording_url=None, recording_path=None, transcript=None,
+        code_sms_sid=None, purged_at=now))
+    session.execute(update(CallbackAttempt).where(CallbackAttempt.entry_id == entry_id).values(note=None))
+    session.execute(update(CallbackRequest).where(CallbackRequest.id == entry_id).values(
+        callback_number=None, purged_at=now))
+    if ticket_ids:
+        session.execute(update(Ticket).where(Ticket.id.in_(ticket_ids)).values(contact_phone=None))
+
+
+def purge(sessions: sessionmaker[Session], older_than: timedelta, recordings_dir: Path,
+          source: RecordingSource | None, now: datetime | None = None) -> PurgeReport:
+    """Purge the closed entries created more than `older_than` ago."""
+    now = now or utcnow()
+    cutoff = now - older_than
+    report = PurgeReport()
+    last_id = 0
+    while True:
+        with sessions() as session:
+            ids = _purgeable_ids(session, cutoff, last_id)
+        if not ids:
+            break
+        last_id = ids[-1]
+        for entry_id in ids:
+            _purge_entry(sessions, entry_id, recordings_dir, source, now, report)
+    with sessions() as session:
+        report.open_past_retention = session.scalar(
+            select(func.count()).select_from(CallbackRequest)
+            .where(CallbackRequest.created_at < cutoff, CallbackRequest.status.in_(OPEN_STATUSES))) or 0
+    return report
+
+
+def _purge_entry(sessions: sessionmaker[Session], entry_id: int, recordings_dir: Path,
+                 source: RecordingSource | None, now: datetime, report: PurgeReport) -> None:
+    with sessions.begin() as session:
+        messages = list(session.scalars(select(CallbackMessage).where(CallbackMessage.entry_id == entry_id)))
+        for message in messages:
+            if not _remove_media(message, recordings_dir, source, report):
+                report.kept_for_twilio.append(entry_id)
+                return
+            message.twilio_deleted_at = message.twilio_deleted_at or (now if message.recording_sid else None)
+        _anonymize(session, entry_id, messages, now)
+    report.entries += 1
+    report.messages += len(messages)
