@@ -6,7 +6,7 @@ from datetime import timedelta
 from functools import cache
 from pathlib import Path
 
-from ivr.config import ConfigError, Settings, VoicemailSettings
+from ivr.config import ConfigError, Settings
 from ivr.twilio_rest import TwilioRest, twilio_rest
 from voicemail.queue import CallbackPolicy
 from voicemail.recordings import CopyPolicy
@@ -45,13 +45,13 @@ def rest_client(settings: Settings) -> TwilioRest:
 
 
 @cache
-def _transcriber(config: VoicemailSettings) -> Transcriber:
+def _transcriber(spec: str) -> Transcriber:
     try:
-        return load_transcriber(config.transcriber)
+        return load_transcriber(spec)
     except TranscriberError as error:
         raise ConfigError(str(error)) from None
 
 
 def transcriber(settings: Settings) -> Transcriber:
     """The configured transcription step (none by default)."""
-    return _transcriber(settings.voicemail)
+    return _transcriber(settings.voicemail.transcriber)

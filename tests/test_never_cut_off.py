@@ -15,7 +15,7 @@ from ivr.flows import main_menu
 from ivr.webhooks import flow_steps
 from storage.migrate import upgrade
 from storage.db import make_engine, make_session_factory
-from storage.models import CallbackRequest
+from storage.models import CallbackMessage, CallbackRequest
 from tests.conftest import make_settings, post_signed
 
 CALL = {"CallSid": "CA" + "7" * 32, "AccountSid": "AC" + "0" * 32, "From": "+393471234567",
@@ -64,7 +64,8 @@ def test_the_fallback_url_works_with_the_database_down_and_nothing_is_lost(tmp_p
     DurableWriter(make_session_factory(engine), journal).replay_backlog()
     with make_session_factory(engine)() as session:
         entry = session.scalars(select(CallbackRequest)).one()
-    assert (entry.callback_number, entry.reason, entry.recording_duration) == ("+393471234567", "error", 9)
+        message = session.scalars(select(CallbackMessage)).one()
+    assert (entry.callback_number, entry.reason, message.recording_duration) == ("+393471234567", "error", 9)
 
 
 def test_every_step_answers_valid_twiml_with_the_database_down(tmp_path: Path) -> None:

@@ -15,7 +15,7 @@ from storage import call_log
 from storage.db import make_engine, make_session_factory
 from storage.journal import Journal
 from storage.migrate import head_revisions, is_up_to_date, upgrade
-from storage.models import Call, CallbackRequest
+from storage.models import Call, CallbackMessage, CallbackRequest
 from voicemail.callbacks import Recording, attach_recording, mark_no_message, open_callback_request
 
 SID = "CA" + "a" * 32
@@ -99,7 +99,8 @@ def test_one_callback_entry_per_call(sessions) -> None:
             open_callback_request(session, SID, number, "caller_id", "closed")
     with sessions() as session:
         entry = session.scalars(select(CallbackRequest)).one()
-        assert (entry.callback_number, entry.status, entry.message_status) == ("+393471234567", "pending", "awaiting")
+        message = session.scalars(select(CallbackMessage)).one()
+        assert (entry.callback_number, entry.status, message.message_status) == ("+393471234567", "pending", "awaiting")
 
 
 def test_concurrent_duplicate_webhooks_make_one_entry(sessions) -> None:
@@ -120,6 +121,7 @@ def test_concurrent_duplicate_webhooks_make_one_entry(sessions) -> None:
     assert errors == []
     with sessions() as session:
         assert len(session.scalars(select(CallbackRequest)).all()) == 1
+        assert len(session.scalars(select(CallbackMessage)).all()) == 1
 
 
 def test_recordings_attach_once(sessions) -> None:
@@ -132,7 +134,9 @@ def test_recordings_attach_once(sessions) -> None:
         attach_recording(session, SID, Recording("RE" + "2" * 32, "https://other", 99))
     with sessions() as session:
         entry = session.scalars(select(CallbackRequest)).one()
-        assert (entry.recording_sid, entry.recording_duration, entry.message_status) == (recording.sid, 12, "recorded")
+        message = session.scalars(select(CallbackMessage)).one()
+        assert (message.recording_sid, message.recording_duration, message.message_status) == (recording.sid, 12, "recorded")
+        assert entry.callback_number == "+393471234567"
 
 
 def test_failed_and_absent_recordings_keep_the_entry(sessions) -> None:
@@ -141,7 +145,8 @@ def test_failed_and_absent_recordings_keep_the_entry(sessions) -> None:
         attach_recording(session, SID, Recording("", "", 0, status="absent"))
     with sessions() as session:
         entry = session.scalars(select(CallbackRequest)).one()
-        assert entry.message_status == "absent" and entry.status == "pending"
+        message = session.scalars(select(CallbackMessage)).one()
+        assert message.message_status == "absent" and entry.status == "pending"
 
 
 def test_no_message_is_marked_only_when_nothing_was_recorded(sessions) -> None:
@@ -149,7 +154,7 @@ def test_no_message_is_marked_only_when_nothing_was_recorded(sessions) -> None:
         open_callback_request(session, SID, None, "none", "chosen")
         mark_no_message(session, SID)
     with sessions() as session:
-        assert session.scalars(select(CallbackRequest.message_status)).one() == "no_message"
+        assert session.scalars(select(CallbackMessage.message_status)).one() == "no_message"
 
 
 def test_the_journal_keeps_writes_while_the_database_is_down_and_replays_them(
@@ -168,7 +173,8 @@ def test_the_journal_keeps_writes_while_the_database_is_down_and_replays_them(
     assert journal.backlog() == 0
     with Session(engine) as session:
         entry = session.scalars(select(CallbackRequest)).one()
-        assert (entry.callback_number, entry.recording_duration, entry.message_status) == ("+393471234567", 7, "recorded")
+        message = session.scalars(select(CallbackMessage)).one()
+        assert (entry.callback_number, message.recording_duration, message.message_status) == ("+393471234567", 7, "recorded")
 
 
 def test_a_failed_replay_keeps_the_rest_in_order(tmp_path: Path) -> None:

@@ -25,6 +25,7 @@ REASONS: Final = ("closed", "all_busy", "no_answer", "chosen", "no_choice", "err
 REASON_PRIORITY: Final = {"error": 0, "no_answer": 1, "all_busy": 2, "closed": 3, "no_choice": 4, "chosen": 5}
 NUMBER_SOURCES: Final = ("caller_id", "keypad", "none")
 FAILED_RECORDING_STATUSES: Final = {"failed": "failed", "absent": "absent"}
+UNRECORDED: Final = frozenset({"awaiting", "no_message"})
 TICKET_SUMMARY: Final = "Messaggio in segreteria con richiesta di richiamata"
 _NUMBER_LOCK_CLASS: Final = 5_800_840  # namespace of the PostgreSQL advisory locks taken here
 
@@ -134,21 +135,23 @@ def attach_recording(session: Session, call_sid: str, recording: Recording,
                      reason: str = "error") -> CallbackMessage:
     """Attach a recording to the call's message; repeated or early callbacks change nothing twice.
 
-    A recording for a call with no message yet (its callback came before the caller's number
+    Twilio's "failed" or "absent" (from the status callback, which knows about the file) wins
+    over the Record action's report; otherwise the first recording reported is kept. A
+    recording for a call with no message yet (its callback came before the caller's number
     was stored) opens one with no callback number, so the recording is never lost.
     """
     message = _message(session, call_sid, None, "none", reason if reason in REASONS else "error")
     if message.entry_id is None:
         _file(session, message)
-    if message.message_status == "recorded":
-        return message
     failed_status = FAILED_RECORDING_STATUSES.get(recording.status)
     if failed_status:
         message.message_status = failed_status
-    elif recording.duration_seconds <= 0:
-        message.message_status = "no_message"
-    else:
-        message.message_status = "recorded"
+        if message.copy_status == "pending":
+            message.copy_status = "none"
+        return message
+    if message.message_status not in UNRECORDED:
+        return message
+    message.message_status = "recorded" if recording.duration_seconds > 0 else "no_message"
     if recording.sid:
         message.recording_sid = recording.sid
         message.recording_url = recording.url or message.recording_url
