@@ -17,19 +17,9 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.create_table('callback_attempts',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('entry_id', sa.Integer(), nullable=False),
-    sa.Column('outcome', sa.String(length=16), nullable=False),
-    sa.Column('note', sa.Text(), nullable=True),
-    sa.Column('operator', sa.String(length=120), nullable=False),
-    sa.Column('attempted_at', storage.types.UTCDateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['entry_id'], ['callback_requests.id'], name=op.f('fk_callback_attempts_entry_id_callback_requests'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_callback_attempts'))
-    )
-    with op.batch_alter_table('callback_attempts', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_callback_attempts_entry_id'), ['entry_id'], unique=False)
-
+    # Order matters on SQLite, whose batch mode recreates a table: with foreign keys on, dropping
+    # the old callback_requests would cascade to rows that reference it. So the messages get
+    # their foreign key only after callback_requests is rebuilt, and the attempts come last.
     op.create_table('callback_messages',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('entry_id', sa.Integer(), nullable=True),
@@ -52,15 +42,22 @@ def upgrade() -> None:
     sa.Column('code_sms_sid', sa.String(length=64), nullable=True),
     sa.Column('created_at', storage.types.UTCDateTime(timezone=True), nullable=False),
     sa.Column('purged_at', storage.types.UTCDateTime(timezone=True), nullable=True),
-    sa.ForeignKeyConstraint(['entry_id'], ['callback_requests.id'], name=op.f('fk_callback_messages_entry_id_callback_requests'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['ticket_id'], ['tickets.id'], name=op.f('fk_callback_messages_ticket_id_tickets'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_callback_messages')),
     sa.UniqueConstraint('call_sid', name=op.f('uq_callback_messages_call_sid'))
     )
-    with op.batch_alter_table('callback_messages', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_callback_messages_copy_status'), ['copy_status'], unique=False)
-        batch_op.create_index(batch_op.f('ix_callback_messages_created_at'), ['created_at'], unique=False)
-        batch_op.create_index(batch_op.f('ix_callback_messages_entry_id'), ['entry_id'], unique=False)
+
+    # Every existing entry was one call: it becomes that call's message.
+    op.execute(
+        "INSERT INTO callback_messages (entry_id, call_sid, callback_number, number_source, reason,"
+        " message_status, recording_sid, recording_url, recording_duration, copy_status, copy_attempts,"
+        " copy_next_at, created_at)"
+        " SELECT id, call_sid, callback_number, number_source, reason, message_status, recording_sid,"
+        " recording_url, recording_duration,"
+        " CASE WHEN recording_sid IS NOT NULL AND message_status = 'recorded' THEN 'pending' ELSE 'none' END,"
+        " 0, CASE WHEN recording_sid IS NOT NULL AND message_status = 'recorded' THEN created_at END,"
+        " created_at FROM callback_requests WHERE call_sid IS NOT NULL"
+    )
 
     with op.batch_alter_table('callback_requests', schema=None) as batch_op:
         batch_op.add_column(sa.Column('priority', sa.Integer(), nullable=False, server_default='9'))
@@ -73,17 +70,7 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('closed_at', storage.types.UTCDateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column('purged_at', storage.types.UTCDateTime(timezone=True), nullable=True))
 
-    # Every existing entry was one call: it becomes that call's message, and waits from its creation.
-    op.execute(
-        "INSERT INTO callback_messages (entry_id, call_sid, callback_number, number_source, reason,"
-        " message_status, recording_sid, recording_url, recording_duration, copy_status, copy_attempts,"
-        " copy_next_at, created_at)"
-        " SELECT id, call_sid, callback_number, number_source, reason, message_status, recording_sid,"
-        " recording_url, recording_duration,"
-        " CASE WHEN recording_sid IS NOT NULL AND message_status = 'recorded' THEN 'pending' ELSE 'none' END,"
-        " 0, CASE WHEN recording_sid IS NOT NULL AND message_status = 'recorded' THEN created_at END,"
-        " created_at FROM callback_requests WHERE call_sid IS NOT NULL"
-    )
+    # Existing entries wait since they were created; their priority follows their reason.
     op.execute(
         "UPDATE callback_requests SET next_attempt_at = created_at, priority = CASE reason"
         " WHEN 'error' THEN 0 WHEN 'no_answer' THEN 1 WHEN 'all_busy' THEN 2 WHEN 'closed' THEN 3"
@@ -103,8 +90,34 @@ def upgrade() -> None:
         batch_op.drop_column('number_source')
         batch_op.drop_column('recording_url')
 
+    with op.batch_alter_table('callback_messages', schema=None) as batch_op:
+        batch_op.create_foreign_key(batch_op.f('fk_callback_messages_entry_id_callback_requests'), 'callback_requests', ['entry_id'], ['id'], ondelete='CASCADE')
+        batch_op.create_index(batch_op.f('ix_callback_messages_copy_status'), ['copy_status'], unique=False)
+        batch_op.create_index(batch_op.f('ix_callback_messages_created_at'), ['created_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_callback_messages_entry_id'), ['entry_id'], unique=False)
+
+    op.create_table('callback_attempts',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('entry_id', sa.Integer(), nullable=False),
+    sa.Column('outcome', sa.String(length=16), nullable=False),
+    sa.Column('note', sa.Text(), nullable=True),
+    sa.Column('operator', sa.String(length=120), nullable=False),
+    sa.Column('attempted_at', storage.types.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['entry_id'], ['callback_requests.id'], name=op.f('fk_callback_attempts_entry_id_callback_requests'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_callback_attempts'))
+    )
+    with op.batch_alter_table('callback_attempts', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_callback_attempts_entry_id'), ['entry_id'], unique=False)
+
 
 def downgrade() -> None:
+    # Nothing may reference callback_requests while SQLite rebuilds it (see upgrade).
+    with op.batch_alter_table('callback_attempts', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_callback_attempts_entry_id'))
+    op.drop_table('callback_attempts')
+    with op.batch_alter_table('callback_messages', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('fk_callback_messages_entry_id_callback_requests'), type_='foreignkey')
+
     with op.batch_alter_table('callback_requests', schema=None) as batch_op:
         batch_op.add_column(sa.Column('recording_url', sa.VARCHAR(length=512), nullable=True))
         batch_op.add_column(sa.Column('number_source', sa.VARCHAR(length=16), nullable=False, server_default='none'))
@@ -137,9 +150,4 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_callback_messages_entry_id'))
         batch_op.drop_index(batch_op.f('ix_callback_messages_created_at'))
         batch_op.drop_index(batch_op.f('ix_callback_messages_copy_status'))
-
     op.drop_table('callback_messages')
-    with op.batch_alter_table('callback_attempts', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_callback_attempts_entry_id'))
-
-    op.drop_table('callback_attempts')
