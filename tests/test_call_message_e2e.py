@@ -7,7 +7,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from callsim import Simulator, WSGITransport
-from storage.models import Call, CallbackRequest
+from storage.models import Call, CallbackMessage, CallbackRequest
 from tests.conftest import AUTH_TOKEN
 
 CALLER = "+393471234567"
@@ -21,6 +21,11 @@ def simulator(app: Flask) -> Simulator:
 def entries(app: Flask) -> list[CallbackRequest]:
     with app.extensions["contact_center"].sessions() as session:
         return list(session.scalars(select(CallbackRequest)).all())
+
+
+def messages(app: Flask) -> list[CallbackMessage]:
+    with app.extensions["contact_center"].sessions() as session:
+        return list(session.scalars(select(CallbackMessage)).all())
 
 
 def calls(app: Flask) -> list[Call]:
@@ -48,12 +53,12 @@ def test_a_message_left_with_the_caller_id_lands_on_the_callback_list(app: Flask
     assert "messaggio è stato registrato" in call.heard_since_last_input()
     assert call.ended and call.errors == []
 
-    [entry] = entries(app)
+    [entry], [message] = entries(app), messages(app)
     assert entry.callback_number == CALLER
-    assert (entry.number_source, entry.reason, entry.status) == ("caller_id", "chosen", "pending")
-    assert entry.recording_sid == call.recordings[0].sid
-    assert entry.recording_url == call.recordings[0].url
-    assert (entry.recording_duration, entry.message_status) == (14, "recorded")
+    assert (message.number_source, entry.reason, entry.status) == ("caller_id", "chosen", "pending")
+    assert message.recording_sid == call.recordings[0].sid
+    assert message.recording_url == call.recordings[0].url
+    assert (message.recording_duration, message.message_status) == (14, "recorded")
     [logged] = calls(app)
     assert (logged.final_status, logged.outcome, logged.caller_number) == ("completed", "message", CALLER)
 
@@ -67,8 +72,8 @@ def test_a_withheld_caller_id_is_never_stored_the_caller_types_a_number(app: Fla
     call.press("1")
     call.record(seconds=5, finish_key="#")
     assert call.errors == []
-    [entry] = entries(app)
-    assert (entry.callback_number, entry.number_source) == ("+390612345678", "keypad")
+    [message] = messages(app)
+    assert (message.callback_number, message.number_source) == ("+390612345678", "keypad")
     [logged] = calls(app)
     assert logged.caller_number is None and logged.caller_withheld
 

@@ -58,7 +58,7 @@ def test_list_shows_the_work_order_in_italian_and_as_json(config: Path, sessions
     assert table.exit_code == 0, table.output
     lines = table.output.splitlines()
     assert lines[0].split()[:3] == ["ID", "CREATA", "NUMERO"]
-    assert "operatori occupati" in lines[1] and "+39 06 1234 5678" in lines[1]
+    assert "operatori occupati" in lines[1] and "+390612345678" in lines[1]
     assert "nessun numero di richiamata" in lines[2] and "servizio chiuso" in lines[2]
     assert "12 s" in lines[3] and "da richiamare *" in lines[3]
     listed = json.loads(run(config, "list", "--json").output)

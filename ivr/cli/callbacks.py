@@ -12,7 +12,6 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import click
-import phonenumbers
 
 from ivr.cli.common import CliState, pass_state
 from ivr.runtime import Runtime
@@ -32,9 +31,7 @@ def _when(moment: datetime | None, zone: ZoneInfo) -> str:
 
 
 def _number(number: str | None) -> str:
-    if number is None:
-        return label("source", "none")
-    return phonenumbers.format_number(phonenumbers.parse(number), phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    return number or label("source", "none")
 
 
 def _recording(entry: EntryView) -> str:
@@ -70,12 +67,12 @@ def _print_table(entries: list[EntryView], zone: ZoneInfo, now: datetime) -> Non
     if not entries:
         click.echo("nessuna richiamata")
         return
-    click.echo(f"{'ID':>6}  {'CREATA':16}  {'NUMERO':18}  {'MOTIVO':20}  {'CODICE':8}  {'MSG':>3}  "
+    click.echo(f"{'ID':>6}  {'CREATA':16}  {'NUMERO':16}  {'MOTIVO':20}  {'CODICE':8}  {'MSG':>3}  "
                f"{'REGISTRAZIONE':16}  {'STATO':17}  {'TENT.':>5}  {'PROSSIMO':16}  OPERATORE")
     for entry in entries:
         status = label("status", entry.status) + (" *" if entry.is_due(now) else "")
         click.echo(
-            f"{entry.id:>6}  {_when(entry.created_at, zone):16}  {_number(entry.callback_number):18}  "
+            f"{entry.id:>6}  {_when(entry.created_at, zone):16}  {_number(entry.callback_number):16}  "
             f"{label('reason', entry.reason):20}  {entry.ticket_code or '-':8}  {entry.message_count:>3}  "
             f"{_recording(entry):16}  {status:17}  {entry.attempt_count:>5}  "
             f"{_when(entry.next_attempt_at, zone):16}  {entry.claimed_by or '-'}")

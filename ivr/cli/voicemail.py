@@ -25,10 +25,14 @@ def fetch_command(state: CliState, limit: str, retry_failed_copies: bool) -> Non
         raise click.ClickException(f"--limit {limit!r}: indica un numero da 1 a 100000")
     runtime = state.migrated_runtime()
     settings = runtime.settings
+    rest = rest_client(settings)
+    if not rest.configured:
+        raise click.ClickException("configura twilio.account_sid e twilio.auth_token (TWILIO_ACCOUNT_SID, "
+                                   "TWILIO_AUTH_TOKEN) per copiare le registrazioni")
     if retry_failed_copies:
         with runtime.sessions.begin() as session:
             retry_failed(session)
-    report = copy_due_recordings(runtime.sessions, rest_client(settings), copy_policy(settings),
+    report = copy_due_recordings(runtime.sessions, rest, copy_policy(settings),
                                  transcriber(settings), limit=int(limit))
     click.echo(f"registrazioni copiate: {len(report.copied)}, da riprovare: {len(report.failed)}, "
                f"non riuscite: {len(report.gave_up)}, cancellate da Twilio: {len(report.deleted)}")

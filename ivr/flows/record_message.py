@@ -152,8 +152,11 @@ def recorded(ctx: CallContext) -> VoiceResponse:
 def _copy_recordings(ctx: CallContext) -> None:
     """Copy this call's recording now, and retry a few earlier failed copies, within a budget."""
     settings = ctx.runtime.settings
+    rest = rest_client(settings)
+    if not rest.configured:
+        return
     try:
-        copy_due_recordings(ctx.runtime.sessions, rest_client(settings), copy_policy(settings),
+        copy_due_recordings(ctx.runtime.sessions, rest, copy_policy(settings),
                             transcriber(settings), first_call_sid=ctx.call_sid,
                             limit=COPIES_PER_CALLBACK, seconds=COPY_BUDGET_SECONDS)
     except DATABASE_DOWN as error:
