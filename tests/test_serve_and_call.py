@@ -55,7 +55,8 @@ def test_serve_then_call_from_the_terminal_and_list_the_message(tmp_path: Path) 
         assert listed.returncode == 0, listed.stderr
         [entry] = json.loads(listed.stdout)
         assert entry["callback_number"] == "+393471234567"
-        assert entry["recording_sid"].startswith("RE") and entry["recording_duration"] == 12
+        [message] = entry["messages"]
+        assert message["recording_sid"].startswith("RE") and message["recording_duration"] == 12
         assert (tmp_path / "instance" / "contact-center.db").exists()
     finally:
         server.terminate()
