@@ -111,7 +111,12 @@ def run(url: str, entries: int, claims: int, listings: int, later_share: float, 
         with sessions.begin() as session:
             return list_entries(session, policy, "open", PAGE)
 
+    def round_trip() -> object:
+        with engine.connect() as connection:
+            return connection.execute(text("SELECT 1")).scalar()
+
     print(f"{'operation':<26}{'runs':>7}{'mean ms':>10}{'p50 ms':>10}{'p99 ms':>10}{'max ms':>10}")
+    report("baseline: SELECT 1", timed_ms(round_trip, listings))
     report("claim next", timed_ms(claim, claims))
     report(f"list first page ({PAGE})", timed_ms(first_page, listings))
     engine.dispose()

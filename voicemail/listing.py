@@ -136,12 +136,13 @@ def entry_details(session: Session, entry_id: int) -> EntryView:
 
 
 def _views(session: Session, entries: Sequence[CallbackRequest], with_attempts: bool) -> list[EntryView]:
-    """Views of `entries`, their messages, tickets and attempts read in a few queries."""
+    """Views of `entries`, with their messages and tickets (an entry's ticket is its first message's)."""
     ids = [entry.id for entry in entries]
-    messages = session.scalars(
-        select(CallbackMessage).where(CallbackMessage.entry_id.in_(ids)).order_by(CallbackMessage.id)).all()
-    ticket_ids = {m.ticket_id for m in messages} | {e.ticket_id for e in entries}
-    tickets = {t.id: t for t in session.scalars(select(Ticket).where(Ticket.id.in_(ticket_ids - {None})))}
+    rows = session.execute(
+        select(CallbackMessage, Ticket).outerjoin(Ticket, Ticket.id == CallbackMessage.ticket_id)
+        .where(CallbackMessage.entry_id.in_(ids)).order_by(CallbackMessage.id)).tuples().all()
+    messages = [message for message, _ in rows]
+    tickets = {ticket.id: ticket for _, ticket in rows if ticket is not None}
     attempts: list[CallbackAttempt] = []
     if with_attempts:
         attempts = list(session.scalars(

@@ -77,15 +77,15 @@ def claim_next(session: Session, operator: str, policy: CallbackPolicy,
             .order_by(CallbackRequest.priority, CallbackRequest.created_at, CallbackRequest.id)
             .limit(1).with_for_update(skip_locked=True).scalar_subquery()
         )
-        claimed_id = session.execute(
+        claimed = session.scalars(
             update(CallbackRequest)
             .where(CallbackRequest.id == candidate, CallbackRequest.status == "pending")
             .values(status="claimed", claimed_by=operator[:120], claimed_at=now, updated_at=now)
-            .returning(CallbackRequest.id)
-            .execution_options(synchronize_session=False)
-        ).scalar()
-        if claimed_id is not None:
-            return session.get(CallbackRequest, claimed_id, populate_existing=True)
+            .returning(CallbackRequest)
+            .execution_options(synchronize_session=False, populate_existing=True)
+        ).first()
+        if claimed is not None:
+            return claimed
         if not session.scalar(select(exists().where(*_due(now)))):
             return None
     return None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from storage.models.base import Base
@@ -17,6 +17,8 @@ class CallbackRequest(Base):
     __tablename__ = "callback_requests"
     __table_args__ = (
         Index("ix_callback_requests_work_order", "status", "priority", "created_at", "id"),
+        Index("ix_callback_requests_claimed_at", "claimed_at", postgresql_where=text("status = 'claimed'"),
+              sqlite_where=text("status = 'claimed'")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

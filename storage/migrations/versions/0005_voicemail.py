@@ -82,6 +82,8 @@ def upgrade() -> None:
                               nullable=False)
         batch_op.drop_constraint(batch_op.f('uq_callback_requests_call_sid'), type_='unique')
         batch_op.create_index('ix_callback_requests_work_order', ['status', 'priority', 'created_at', 'id'], unique=False)
+        batch_op.create_index('ix_callback_requests_claimed_at', ['claimed_at'], unique=False,
+                              postgresql_where=sa.text("status = 'claimed'"), sqlite_where=sa.text("status = 'claimed'"))
         batch_op.create_foreign_key(batch_op.f('fk_callback_requests_ticket_id_tickets'), 'tickets', ['ticket_id'], ['id'], ondelete='SET NULL')
         batch_op.drop_column('message_status')
         batch_op.drop_column('call_sid')
@@ -134,6 +136,7 @@ def downgrade() -> None:
 
     with op.batch_alter_table('callback_requests', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('fk_callback_requests_ticket_id_tickets'), type_='foreignkey')
+        batch_op.drop_index('ix_callback_requests_claimed_at')
         batch_op.drop_index('ix_callback_requests_work_order')
         batch_op.create_unique_constraint(batch_op.f('uq_callback_requests_call_sid'), ['call_sid'])
         batch_op.drop_column('purged_at')
