@@ -24,7 +24,7 @@ from ivr.config import load_settings
 from ivr.prompts import load_prompts
 from ivr.schedule import SPEECH_PROMPTS_PREFIX
 from storage.hours_repository import add_closure, add_extension
-from storage.models import CallbackRequest
+from storage.models import CallbackMessage, CallbackRequest
 from tests.conftest import AUTH_TOKEN, make_app, make_settings, post_signed
 
 ROME = ZoneInfo("Europe/Rome")
@@ -75,14 +75,15 @@ def test_a_caller_asking_for_an_operator_while_closed_hears_why_and_when_then_le
     call = ask_for_an_operator(app)
     heard = call.heard_since_last_input().splitlines()
     assert heard[:3] == [f"{why} {reopening} {WEEKLY_SENTENCE}", MESSAGE_REASON_CLOSED,
-                         "Ti richiameremo al numero che termina con 45 67. Premi 1 per confermare, 2 per indicarne un altro."]
+                         "Ti richiameremo al numero che termina con 45 67: premi 1 per confermare, 2 per indicarne un altro."]
     assert message_reasons(call) == ["closed"]
     call.press("1")
     call.record(seconds=12, finish_key="#")
     assert call.ended and call.errors == []
     with app.extensions["contact_center"].sessions() as session:
         [entry] = session.scalars(select(CallbackRequest)).all()
-    assert (entry.reason, entry.callback_number, entry.message_status) == ("closed", CALLER, "recorded")
+        [message] = session.scalars(select(CallbackMessage)).all()
+    assert (entry.reason, entry.callback_number, message.message_status) == ("closed", CALLER, "recorded")
 
 
 def test_a_closure_s_reason_is_said(app: Flask) -> None:
