@@ -9,11 +9,11 @@ claim or listing.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Final
 
-from sqlalchemy import exists, select, update
+from sqlalchemy import ColumnElement, exists, select, update
 from sqlalchemy.orm import Session
 
 from storage.models import CallbackAttempt, CallbackMessage, CallbackRequest, Ticket
@@ -38,8 +38,7 @@ class CallbackError(Exception):
 class CallbackPolicy:
     """Retry and claim rules, from the configuration."""
 
-    retry_delays: tuple[timedelta, ...] = field(
-        default=(timedelta(minutes=15), timedelta(hours=1), timedelta(hours=4)))
+    retry_delays: tuple[timedelta, ...] = (timedelta(minutes=15), timedelta(hours=1), timedelta(hours=4))
     max_attempts: int = 3
     claim_timeout: timedelta = timedelta(minutes=30)
 
@@ -59,7 +58,8 @@ def release_expired_claims(session: Session, policy: CallbackPolicy, now: dateti
     return result.rowcount or 0
 
 
-def _due(now: datetime) -> tuple:
+def _due(now: datetime) -> tuple[ColumnElement[bool], ...]:
+    """The filter of entries waiting to be called back at `now`."""
     return (CallbackRequest.status == "pending", CallbackRequest.next_attempt_at <= now)
 
 
