@@ -20,6 +20,7 @@ from pydantic import (
     model_validator,
 )
 
+from agents.presence import PresencePolicy
 from hours.model import ClosedDate, LocalHoliday, WeeklySchedule
 
 DEFAULT_CONFIG_PATH = "config.yaml"
@@ -230,6 +231,26 @@ class VoicemailSettings(Section):
         return self
 
 
+class RoutingSettings(Section):
+    ring_timeout_seconds: int = Field(default=20, ge=5, le=120)
+    ring_margin_seconds: int = Field(default=15, ge=1, le=300)
+    max_tries: int = Field(default=3, ge=1, le=10)
+    misses_before_away: int = Field(default=3, ge=1, le=20)
+    wrap_up_seconds: int = Field(default=30, ge=0, le=1800)
+    max_call_seconds: int = Field(default=3600, ge=60, le=14400)
+    topic_menu: bool = True
+    hold_queue_max_wait_seconds: int = Field(default=0, ge=0, le=3600)
+    hold_queue_pause_seconds: int = Field(default=10, ge=1, le=60)
+
+    def presence_policy(self) -> PresencePolicy:
+        """The limits after which operators' presence heals by itself."""
+        return PresencePolicy(ring_timeout_seconds=self.ring_timeout_seconds,
+                              ring_margin_seconds=self.ring_margin_seconds,
+                              max_call_seconds=self.max_call_seconds,
+                              wrap_up_seconds=self.wrap_up_seconds,
+                              misses_before_away=self.misses_before_away)
+
+
 class DevelopmentSettings(Section):
     skip_signature_check: bool = False
 
@@ -244,6 +265,7 @@ class Settings(Section):
     web: WebSettings = WebSettings()
     ivr: IvrSettings = IvrSettings()
     voicemail: VoicemailSettings = VoicemailSettings()
+    routing: RoutingSettings = RoutingSettings()
     development: DevelopmentSettings = DevelopmentSettings()
 
 

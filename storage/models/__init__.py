@@ -1,5 +1,6 @@
 """Every model of the service, imported so that the metadata knows them all."""
 
+from storage.models.agents import Agent, AgentPresenceChange, AgentTopic, QueuedCall
 from storage.models.base import Base
 from storage.models.callbacks import CallbackAttempt, CallbackMessage, CallbackRequest
 from storage.models.calls import Call
@@ -7,6 +8,9 @@ from storage.models.hours import HoursClosure, HoursExtension, HoursScheduleVers
 from storage.models.tickets import Ticket, TicketStatusChange
 
 __all__ = [
+    "Agent",
+    "AgentPresenceChange",
+    "AgentTopic",
     "Base",
     "Call",
     "CallbackAttempt",
@@ -15,6 +19,7 @@ __all__ = [
     "HoursClosure",
     "HoursExtension",
     "HoursScheduleVersion",
+    "QueuedCall",
     "Ticket",
     "TicketStatusChange",
 ]
