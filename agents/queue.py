@@ -12,7 +12,7 @@ from agents.presence import STAFFED_STATES, Presence
 from storage.models.agents import Agent, AgentPresenceChange, QueuedCall
 from storage.upsert import insert_or_get
 
-OUTCOMES = ("connected", "message", "timeout", "hangup")
+OUTCOMES = ("connected", "message", "timeout", "hangup", "bridged", "failed")
 DEFAULT_HANDLE_SECONDS = 180
 HANDLE_SAMPLE = 50
 

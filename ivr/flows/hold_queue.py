@@ -1,0 +1,106 @@
+"""Step: the hold queue's wait document, and the key that leaves it for the message flow.
+
+Twilio re-requests the wait document each time it runs out. On every loop the app checks
+whether this caller's turn has come (nobody who waited longer is still waiting for the free
+operators) and, if so, reserves the operator and `<Leave>`s the queue: the `<Enqueue>` action
+(in the operator step) then dials the reserved operator. Otherwise it says the position and an
+estimated wait inside a Gather, so the caller can press 1 at any time to leave a message.
+Past the configured longest wait, the caller leaves the queue for the message flow.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session
+from twilio.twiml.voice_response import Gather, VoiceResponse
+
+from agents.queue import (
+    estimate_wait_seconds,
+    free_operators,
+    join_queue,
+    leave_queue,
+    mean_handle_seconds,
+    position,
+    queued_call,
+    staffed_operators,
+)
+from agents.reservation import ANY_TOPIC, reservation_token, reserve
+from ivr.flows.context import CallContext
+from ivr.twiml import url
+from storage.types import utcnow
+
+WAIT_PATH = "/voice/operator/queue/wait"
+CHOICE_PATH = "/voice/operator/queue/choice"
+QUEUE_NAME = "operators"
+FIRST_ATTEMPT = 1
+MESSAGE_KEY = "1"
+
+
+def wait(ctx: CallContext) -> VoiceResponse:
+    """One loop of the wait: leave to an operator, leave after the longest wait, or say where we stand."""
+    response = VoiceResponse()
+    with ctx.runtime.sessions() as session:
+        place = _turn_or_place(ctx, session, utcnow())
+        session.commit()
+        if place is None:
+            response.leave()
+            return response
+        gather = response.gather(num_digits=1, action=url(CHOICE_PATH),
+                                 timeout=ctx.runtime.settings.routing.hold_queue_pause_seconds)
+        _say_place(ctx, gather, place, session)
+    return response
+
+
+def _turn_or_place(ctx: CallContext, session: Session, now: datetime) -> int | None:
+    """None when the wait is over (an operator is reserved, or the longest wait passed); else the place."""
+    routing = ctx.runtime.settings.routing
+    entry = queued_call(session, ctx.call_sid) or join_queue(session, ctx.call_sid, ANY_TOPIC, now)
+    if entry.outcome is not None:
+        return None
+    if now - entry.entered_at >= timedelta(seconds=routing.hold_queue_max_wait_seconds):
+        leave_queue(session, ctx.call_sid, "timeout", now)
+        return None
+    forget_after = timedelta(seconds=routing.hold_queue_max_wait_seconds + routing.ring_margin_seconds)
+    place = position(session, entry, now, forget_after)
+    if place > free_operators(session):
+        return place
+    token = reservation_token(ctx.call_sid, FIRST_ATTEMPT)
+    if reserve(session, token, ctx.call_sid, entry.topic, routing.presence_policy(), now) is None:
+        return place
+    if leave_queue(session, ctx.call_sid, "connected", now) != "connected":
+        session.rollback()
+    return None
+
+
+def _say_place(ctx: CallContext, gather: Gather, place: int, session: Session) -> None:
+    """Position, estimated wait, and how to leave a message instead."""
+    routing = ctx.runtime.settings.routing
+    seconds = estimate_wait_seconds(place, staffed_operators(session), mean_handle_seconds(session),
+                                    routing.wrap_up_seconds)
+    minutes = max(math.ceil(seconds / 60), 1)
+    prompts = ctx.speaker.prompts
+    ahead = place - 1
+    texts = [
+        prompts("queue_first_in_line") if ahead == 0 else
+        prompts("queue_one_ahead") if ahead == 1 else prompts("queue_many_ahead", ahead=ahead),
+        prompts("queue_wait_one_minute") if minutes == 1 else prompts("queue_wait_minutes", minutes=minutes),
+        prompts("queue_press_for_message"),
+    ]
+    ctx.speaker.say_text(gather, " ".join(texts))
+
+
+def choose(ctx: CallContext) -> VoiceResponse:
+    """1 leaves the queue for the message flow; any other key goes back to waiting."""
+    response = VoiceResponse()
+    if ctx.digits == MESSAGE_KEY:
+        with ctx.runtime.sessions.begin() as session:
+            leave_queue(session, ctx.call_sid, "message", utcnow())
+        response.leave()
+        return response
+    ctx.speaker.say(response, "invalid_choice")
+    return response
+
+
+ROUTES = {WAIT_PATH: wait, CHOICE_PATH: choose}

@@ -1,0 +1,45 @@
+"""Step: the whisper the operator hears on answering, before the caller is bridged.
+
+It tells the topic and the caller's last digits (or that the number is withheld); the request
+itself proves the operator answered, so their presence goes on call even if the leg's
+status callback is lost.
+"""
+
+from __future__ import annotations
+
+from twilio.twiml.voice_response import VoiceResponse
+
+from agents.transitions import mark_answered
+from ivr.flows.agent_leg_status import update_presence
+from ivr.flows.context import CallContext
+from storage.types import utcnow
+from tickets.status import Topic, parse_topic
+from tickets.vocabulary import label
+from voicemail.numbers import spoken_last_digits
+
+PATH = "/voice/operator/whisper"
+SHOWN_DIGITS = 4
+
+
+def _topic(ctx: CallContext) -> Topic:
+    try:
+        return parse_topic(ctx.arg("topic", Topic.OTHER.value))
+    except ValueError:
+        return Topic.OTHER
+
+
+def announce(ctx: CallContext) -> VoiceResponse:
+    """Say the topic and the caller's last digits to the operator."""
+    if ctx.arg("token"):
+        update_presence(ctx, mark_answered, ctx.arg("token"), utcnow())
+    digits = "".join(character for character in ctx.arg("caller") if character.isdigit())[-SHOWN_DIGITS:]
+    response = VoiceResponse()
+    if len(digits) == SHOWN_DIGITS:
+        ctx.speaker.say(response, "whisper_caller_number", topic=label(_topic(ctx)),
+                        last_digits=spoken_last_digits(digits, SHOWN_DIGITS))
+    else:
+        ctx.speaker.say(response, "whisper_caller_withheld", topic=label(_topic(ctx)))
+    return response
+
+
+ROUTES = {PATH: announce}
