@@ -33,14 +33,17 @@ class PresencePolicy:
     wrap_up_seconds: int = 30
     misses_before_away: int = 3
 
+    def limits(self) -> dict[Presence, timedelta]:
+        """How long each state that runs out by itself may last."""
+        return {
+            Presence.RINGING: timedelta(seconds=self.ring_timeout_seconds + self.ring_margin_seconds),
+            Presence.ON_CALL: timedelta(seconds=self.max_call_seconds + self.ring_margin_seconds),
+            Presence.WRAP_UP: timedelta(seconds=self.wrap_up_seconds),
+        }
+
     def limit(self, state: Presence) -> timedelta | None:
         """How long `state` may last (None: as long as the operator wants)."""
-        seconds = {
-            Presence.RINGING: self.ring_timeout_seconds + self.ring_margin_seconds,
-            Presence.ON_CALL: self.max_call_seconds + self.ring_margin_seconds,
-            Presence.WRAP_UP: self.wrap_up_seconds,
-        }.get(state)
-        return None if seconds is None else timedelta(seconds=seconds)
+        return self.limits().get(state)
 
     def deadline(self, state: Presence, since: datetime) -> datetime | None:
         """The instant a state entered at `since` runs out, if it does."""

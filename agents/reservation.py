@@ -14,13 +14,15 @@ import uuid
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 
-from sqlalchemy import ColumnElement, exists, not_, or_, select, update
+from sqlalchemy import ColumnElement, Update, bindparam, exists, not_, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
 from agents.presence import Presence, PresencePolicy
-from agents.transitions import heal_expired, record_change
+from agents.transitions import AGENTS, heal_expired, record_change
 from storage.models.agents import Agent, AgentTopic
+from storage.types import UTCDateTime
 
 ANY_TOPIC = "other"
 
@@ -43,15 +45,15 @@ def reservation_token(call_sid: str, attempt: int) -> str:
     return f"{call_sid}:{attempt}"
 
 
+_FIND_RESERVATION = select(AGENTS.c.id, AGENTS.c.name, AGENTS.c.phone, AGENTS.c.client_identity).where(
+    AGENTS.c.reservation == bindparam("token"),
+    AGENTS.c.state.in_([Presence.RINGING.value, Presence.ON_CALL.value]))
+
+
 def find_reservation(session: Session, token: str) -> Reservation | None:
     """The operator still ringing or on the call for `token`, if any."""
-    agent = session.scalars(select(Agent).where(
-        Agent.reservation == token,
-        Agent.state.in_([Presence.RINGING.value, Presence.ON_CALL.value]),
-    ).execution_options(populate_existing=True)).first()
-    if agent is None:
-        return None
-    return Reservation(token, agent.id, agent.name, agent.phone, agent.client_identity)
+    row = session.execute(_FIND_RESERVATION, {"token": token}).first()
+    return None if row is None else Reservation(token, row.id, row.name, row.phone, row.client_identity)
 
 
 def reserve(session: Session, token: str, call_sid: str, topic: str, policy: PresencePolicy, now: datetime,
@@ -61,41 +63,38 @@ def reserve(session: Session, token: str, call_sid: str, topic: str, policy: Pre
     if existing is not None:
         return existing
     heal_expired(session, policy, now)
-    passes = [topic, ANY_TOPIC] if topic != ANY_TOPIC else [ANY_TOPIC]
-    for wanted in passes:
-        reservation = _claim(session, token, call_sid, wanted, now, exclude)
-        if reservation is not None:
-            return reservation
+    row_locks = session.get_bind().dialect.name == "postgresql"
+    parameters = {"token": token, "call_sid": call_sid, "now": now, "exclude": list(exclude), "topic": topic}
+    for by_topic in ((True, False) if topic != ANY_TOPIC else (False,)):
+        row = session.execute(_claim_statement(row_locks, by_topic), parameters).first()
+        if row is not None:
+            idle = (now - row.available_since).total_seconds() if row.available_since else 0.0
+            record_change(session, row.id, Presence.AVAILABLE, Presence.RINGING, "reserved", now, idle, call_sid)
+            return Reservation(token, row.id, row.name, row.phone, row.client_identity)
     return None
 
 
-def _handles(candidate: type[Agent], topic: str) -> ColumnElement[bool]:
-    """The operator handles `topic`: they list it, or they list no topic at all."""
+def _handles_topic(candidate: type[Agent]) -> ColumnElement[bool]:
+    """The operator handles the bound topic: they list it, or they list no topic at all."""
     listed = exists().where(AgentTopic.agent_id == candidate.id)
-    return or_(exists().where(AgentTopic.agent_id == candidate.id, AgentTopic.topic == topic), not_(listed))
+    return or_(exists().where(AgentTopic.agent_id == candidate.id, AgentTopic.topic == bindparam("topic")),
+               not_(listed))
 
 
-def _claim(session: Session, token: str, call_sid: str, topic: str, now: datetime,
-           exclude: Collection[int]) -> Reservation | None:
-    """One atomic claim of the longest-idle free operator matching `topic`."""
+@cache
+def _claim_statement(row_locks: bool, by_topic: bool) -> Update:
+    """The atomic claim of the longest-idle free operator (built once per kind)."""
     candidate = aliased(Agent)
-    conditions = [candidate.state == Presence.AVAILABLE.value]
-    if topic != ANY_TOPIC:
-        conditions.append(_handles(candidate, topic))
-    if exclude:
-        conditions.append(candidate.id.not_in(list(exclude)))
-    chosen = (select(candidate.id).where(*conditions)
-              .order_by(candidate.available_since, candidate.id).limit(1))
-    if session.get_bind().dialect.name == "postgresql":
+    conditions = [candidate.state == Presence.AVAILABLE.value,
+                  candidate.id.not_in(bindparam("exclude", expanding=True))]
+    if by_topic:
+        conditions.append(_handles_topic(candidate))
+    chosen = select(candidate.id).where(*conditions).order_by(candidate.available_since, candidate.id).limit(1)
+    if row_locks:
         chosen = chosen.with_for_update(skip_locked=True, of=candidate)
-    claim = (update(Agent)
-             .where(Agent.id == chosen.scalar_subquery(), Agent.state == Presence.AVAILABLE.value)
-             .values(state=Presence.RINGING.value, state_since=now, reservation=token, reserved_call_sid=call_sid)
-             .returning(Agent.id, Agent.name, Agent.phone, Agent.client_identity, Agent.available_since)
-             .execution_options(synchronize_session=False))
-    row = session.execute(claim).first()
-    if row is None:
-        return None
-    idle = (now - row.available_since).total_seconds() if row.available_since else 0.0
-    record_change(session, row.id, Presence.AVAILABLE, Presence.RINGING, "reserved", now, idle, call_sid)
-    return Reservation(token, row.id, row.name, row.phone, row.client_identity)
+    return (update(AGENTS)
+            .where(AGENTS.c.id == chosen.scalar_subquery(), AGENTS.c.state == Presence.AVAILABLE.value)
+            .values(state=Presence.RINGING.value, state_since=bindparam("now", type_=UTCDateTime()),
+                    reservation=bindparam("token"), reserved_call_sid=bindparam("call_sid"))
+            .returning(AGENTS.c.id, AGENTS.c.name, AGENTS.c.phone, AGENTS.c.client_identity,
+                       AGENTS.c.available_since))

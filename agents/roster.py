@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from agents.presence import BUSY_STATES, Presence, PresencePolicy
-from agents.transitions import SNAPSHOT_COLUMNS, heal_expired, move
+from agents.transitions import SNAPSHOT_BY_ID, heal_expired, move
 from storage.models.agents import Agent, AgentTopic
 from tickets.status import Topic, parse_topic
 
@@ -157,7 +157,7 @@ def set_presence(session: Session, name: str, state: Presence, policy: PresenceP
     """The state an operator sets by hand; False when they were already in it."""
     heal_expired(session, policy, now)
     agent = _require(session, name)
-    seen = session.execute(select(*SNAPSHOT_COLUMNS).where(Agent.id == agent.id)).one()
+    seen = session.execute(SNAPSHOT_BY_ID, {"agent_id": agent.id}).one()
     if seen.state == state.value:
         return False
     if state is Presence.AVAILABLE and seen.state in BUSY_STATES:

@@ -2,46 +2,61 @@
 
 Every move is a guarded UPDATE that succeeds only if the operator is still in the state (and
 holds the reservation) it was read in, so concurrent webhooks, late callbacks and healers never
-apply the same change twice, on SQLite as on PostgreSQL.
+apply the same change twice, on SQLite as on PostgreSQL. The statements are built once, with
+bound parameters: they run on every routing decision.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Final
 
-from sqlalchemy import Row, and_, or_, select, update
+from sqlalchemy import Row, String, and_, bindparam, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from agents.presence import Presence, PresencePolicy
 from storage.models.agents import Agent, AgentPresenceChange
+from storage.types import UTCDateTime
 
-SNAPSHOT_COLUMNS = (Agent.id, Agent.state, Agent.state_since, Agent.reservation,
-                    Agent.reserved_call_sid, Agent.missed_in_a_row)
-EXPIRING_STATES = (Presence.RINGING, Presence.ON_CALL, Presence.WRAP_UP)
+AGENTS = Agent.__table__
+CHANGES = AgentPresenceChange.__table__
+EXPIRING_STATES: Final = (Presence.RINGING, Presence.ON_CALL, Presence.WRAP_UP)
+
+_SNAPSHOT = select(AGENTS.c.id, AGENTS.c.state, AGENTS.c.state_since, AGENTS.c.available_since,
+                   AGENTS.c.reservation, AGENTS.c.reserved_call_sid, AGENTS.c.missed_in_a_row)
+SNAPSHOT_BY_ID = _SNAPSHOT.where(AGENTS.c.id == bindparam("agent_id"))
+_SNAPSHOT_BY_TOKEN = _SNAPSHOT.where(AGENTS.c.reservation == bindparam("token"))
+_OVERDUE = _SNAPSHOT.where(or_(*(
+    and_(AGENTS.c.state == state.value, AGENTS.c.state_since <= bindparam(f"{state.value}_cutoff", type_=UTCDateTime()))
+    for state in EXPIRING_STATES)))
+_GUARDED_MOVE = (update(AGENTS)
+                 .where(AGENTS.c.id == bindparam("seen_id"), AGENTS.c.state == bindparam("seen_state"),
+                        AGENTS.c.state_since == bindparam("seen_since", type_=UTCDateTime()),
+                        AGENTS.c.reservation.is_not_distinct_from(bindparam("seen_token", type_=String())))
+                 .values(state=bindparam("to_state"), state_since=bindparam("at", type_=UTCDateTime()),
+                         available_since=bindparam("available_at", type_=UTCDateTime()),
+                         reservation=bindparam("token"), reserved_call_sid=bindparam("for_call"),
+                         missed_in_a_row=bindparam("missed")))
+_RECORD_CHANGE = insert(CHANGES)
 
 
 def snapshot_by_token(session: Session, token: str) -> Row[Any] | None:
     """The presence columns of the operator holding reservation `token`."""
-    return session.execute(select(*SNAPSHOT_COLUMNS).where(Agent.reservation == token)).first()
+    return session.execute(_SNAPSHOT_BY_TOKEN, {"token": token}).first()
 
 
 def move(session: Session, seen: Row[Any], to: Presence, reason: str, at: datetime, *,
          keep_reservation: bool = False, missed_in_a_row: int | None = None) -> bool:
     """Move the operator read as `seen` to `to`, unless someone changed it meanwhile."""
-    values: dict[str, Any] = {"state": to.value, "state_since": at}
-    if to is Presence.AVAILABLE:
-        values["available_since"] = at
-    if not keep_reservation:
-        values.update(reservation=None, reserved_call_sid=None)
-    if missed_in_a_row is not None:
-        values["missed_in_a_row"] = missed_in_a_row
-    guarded = (update(Agent)
-               .where(Agent.id == seen.id, Agent.state == seen.state, Agent.state_since == seen.state_since,
-                      Agent.reservation == seen.reservation)
-               .values(**values)
-               .execution_options(synchronize_session=False))
-    if session.execute(guarded).rowcount != 1:
+    moved = session.execute(_GUARDED_MOVE, {
+        "seen_id": seen.id, "seen_state": seen.state, "seen_since": seen.state_since, "seen_token": seen.reservation,
+        "to_state": to.value, "at": at,
+        "available_at": at if to is Presence.AVAILABLE else seen.available_since,
+        "token": seen.reservation if keep_reservation else None,
+        "for_call": seen.reserved_call_sid if keep_reservation else None,
+        "missed": seen.missed_in_a_row if missed_in_a_row is None else missed_in_a_row,
+    })
+    if moved.rowcount != 1:
         return False
     record_change(session, seen.id, Presence(seen.state), to, reason, at,
                   seconds=(at - seen.state_since).total_seconds(), call_sid=seen.reserved_call_sid)
@@ -51,17 +66,16 @@ def move(session: Session, seen: Row[Any], to: Presence, reason: str, at: dateti
 def record_change(session: Session, agent_id: int, from_state: Presence, to: Presence, reason: str,
                   at: datetime, seconds: float, call_sid: str | None) -> None:
     """Append one step to the presence history."""
-    session.add(AgentPresenceChange(agent_id=agent_id, changed_at=at, from_state=from_state.value,
-                                    to_state=to.value, reason=reason,
-                                    previous_state_seconds=max(int(seconds), 0), call_sid=call_sid))
+    session.execute(_RECORD_CHANGE, {"agent_id": agent_id, "changed_at": at, "from_state": from_state.value,
+                                     "to_state": to.value, "reason": reason,
+                                     "previous_state_seconds": max(int(seconds), 0), "call_sid": call_sid})
 
 
 def heal_expired(session: Session, policy: PresencePolicy, now: datetime) -> int:
     """Release every ringing, on-call or wrap-up state that outlived its limit; how many."""
-    overdue = or_(*(and_(Agent.state == state.value, Agent.state_since <= now - limit)
-                    for state in EXPIRING_STATES if (limit := policy.limit(state)) is not None))
+    cutoffs = {f"{state.value}_cutoff": now - limit for state, limit in policy.limits().items()}
     released = 0
-    for seen in session.execute(select(*SNAPSHOT_COLUMNS).where(overdue)).all():
+    for seen in session.execute(_OVERDUE, cutoffs).all():
         state = Presence(seen.state)
         deadline = policy.deadline(state, seen.state_since) or now
         reason = "wrap_up_over" if state is Presence.WRAP_UP else f"{state.value}_expired"

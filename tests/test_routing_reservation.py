@@ -103,9 +103,9 @@ def test_a_released_operator_goes_to_the_back_of_the_line(sessions) -> None:
     assert reserved_name(sessions, "CA2", "other") == "Bruno"
 
 
-def test_fifty_concurrent_callers_never_share_one_of_ten_operators(sessions, database_url: str) -> None:
-    staff(sessions, *((f"Op{index:02d}", ["risks"] if index % 2 else [], index) for index in range(10)))
-    barrier = threading.Barrier(50)
+def concurrent_reservations(sessions, callers: int) -> list[str | None]:
+    """`callers` threads, each with its own session, reserving at the same moment."""
+    barrier = threading.Barrier(callers)
     results: dict[int, str | None] = {}
     errors: list[BaseException] = []
 
@@ -118,19 +118,35 @@ def test_fifty_concurrent_callers_never_share_one_of_ten_operators(sessions, dat
         except BaseException as error:  # noqa: BLE001 - reported by the main thread
             errors.append(error)
 
-    threads = [threading.Thread(target=call, args=(number,)) for number in range(50)]
+    threads = [threading.Thread(target=call, args=(number,)) for number in range(callers)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
     assert errors == []
-    connected = [name for name in results.values() if name is not None]
-    assert len(results) == 50 and len(connected) == 10 and len(set(connected)) == 10
+    return [results[number] for number in range(callers)]
+
+
+def test_fifty_concurrent_callers_never_share_one_of_ten_operators(sessions) -> None:
+    staff(sessions, *((f"Op{index:02d}", ["risks"] if index % 2 else [], index) for index in range(10)))
+    connected = [name for name in concurrent_reservations(sessions, 50) if name is not None]
+    assert len(connected) == 10 and len(set(connected)) == 10
     with sessions() as session:
         views = list_agents(session, POLICY, T0 + timedelta(hours=1))
         reservations = session.scalars(select(Agent.reservation)).all()
     assert {view.state for view in views} == {Presence.RINGING}
     assert len(set(reservations)) == 10
+
+
+def test_as_many_concurrent_callers_as_operators_all_get_one(sessions) -> None:
+    staff(sessions, *((f"Op{index:02d}", [], index) for index in range(20)))
+    for _ in range(3):
+        names = concurrent_reservations(sessions, 20)
+        assert None not in names and len(set(names)) == 20
+        with sessions.begin() as session:
+            for name in names:
+                set_presence(session, name, Presence.OFFLINE, POLICY, T0 + timedelta(hours=1))
+                set_presence(session, name, Presence.AVAILABLE, POLICY, T0 + timedelta(hours=1))
 
 
 WORKER = """
