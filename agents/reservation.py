@@ -16,15 +16,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 
-from sqlalchemy import ColumnElement, Update, bindparam, exists, not_, or_, select, update
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import ColumnElement, FromClause, Update, bindparam, exists, not_, or_, select, update
+from sqlalchemy.orm import Session
 
 from agents.presence import Presence, PresencePolicy
 from agents.transitions import AGENTS, heal_expired, record_change
-from storage.models.agents import Agent, AgentTopic
+from storage.models.agents import AgentTopic
 from storage.types import UTCDateTime
 
 ANY_TOPIC = "other"
+TOPICS = AgentTopic.__table__
 
 
 @dataclass(frozen=True)
@@ -74,22 +75,22 @@ def reserve(session: Session, token: str, call_sid: str, topic: str, policy: Pre
     return None
 
 
-def _handles_topic(candidate: type[Agent]) -> ColumnElement[bool]:
+def _handles_topic(candidate: FromClause) -> ColumnElement[bool]:
     """The operator handles the bound topic: they list it, or they list no topic at all."""
-    listed = exists().where(AgentTopic.agent_id == candidate.id)
-    return or_(exists().where(AgentTopic.agent_id == candidate.id, AgentTopic.topic == bindparam("topic")),
+    listed = exists().where(TOPICS.c.agent_id == candidate.c.id)
+    return or_(exists().where(TOPICS.c.agent_id == candidate.c.id, TOPICS.c.topic == bindparam("topic")),
                not_(listed))
 
 
 @cache
 def _claim_statement(row_locks: bool, by_topic: bool) -> Update:
-    """The atomic claim of the longest-idle free operator (built once per kind)."""
-    candidate = aliased(Agent)
-    conditions = [candidate.state == Presence.AVAILABLE.value,
-                  candidate.id.not_in(bindparam("exclude", expanding=True))]
+    """The atomic claim of the longest-idle free operator (built once per kind, plain Core: cached)."""
+    candidate = AGENTS.alias("candidate")
+    conditions = [candidate.c.state == Presence.AVAILABLE.value,
+                  candidate.c.id.not_in(bindparam("exclude", expanding=True))]
     if by_topic:
         conditions.append(_handles_topic(candidate))
-    chosen = select(candidate.id).where(*conditions).order_by(candidate.available_since, candidate.id).limit(1)
+    chosen = select(candidate.c.id).where(*conditions).order_by(candidate.c.available_since, candidate.c.id).limit(1)
     if row_locks:
         chosen = chosen.with_for_update(skip_locked=True, of=candidate)
     return (update(AGENTS)

@@ -1,20 +1,24 @@
 """Reservation latency with 50 concurrent callers on PostgreSQL: `python bench/routing.py`.
 
-Creates a private database, migrates it, staffs it with free operators, then lets each caller
-thread (its own session and connection) reserve an operator and free them again, round after
-round, all at once. It times each reservation transaction (BEGIN, self-healing check, atomic
-claim, history row, COMMIT) as a webhook runs it, and drops the database at the end.
+Creates a private database, migrates it and staffs it with free operators. Then, round after
+round, 50 callers (threads spread over worker processes, as gunicorn runs the service, each
+with its own connection) ask for an operator at the same instant; each reservation transaction
+(BEGIN, self-healing check, atomic claim, history row, COMMIT) is timed as a webhook runs it.
+The operators are freed between rounds. It checks that no operator ever had two callers and
+none is left ringing, then drops the database.
 """
 
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import statistics
 import sys
 import threading
 import time
 import uuid
 from datetime import timedelta
+from multiprocessing.synchronize import Barrier
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -45,21 +49,38 @@ def staff(sessions: sessionmaker[Session], operators: int) -> None:
             set_presence(session, name, Presence.AVAILABLE, POLICY, start + timedelta(seconds=index))
 
 
-def caller(sessions: sessionmaker[Session], number: int, rounds: int, barrier: threading.Barrier,
-           latencies: list[float], outcomes: list[bool]) -> None:
-    """Reserve (timed), then free the operator, `rounds` times."""
-    barrier.wait()
-    for attempt in range(1, rounds + 1):
-        call_sid = f"CA{number:08d}{uuid.uuid4().hex[:24]}"
-        token = f"{call_sid}:{attempt}"
+def caller(sessions: sessionmaker[Session], number: int, rounds: int, start: Barrier, done: Barrier,
+           results: list[tuple[int, float, int | None]]) -> None:
+    """Each round: reserve at the same instant as the others (timed), then free the operator."""
+    for round_number in range(rounds):
+        call_sid = f"CA{number:04d}{round_number:04d}{uuid.uuid4().hex[:24]}"
+        token = f"{call_sid}:1"
+        start.wait()
         started = time.perf_counter()
         with sessions.begin() as session:
             reservation = reserve(session, token, call_sid, "risks", POLICY, utcnow())
-        latencies.append((time.perf_counter() - started) * 1000)
-        outcomes.append(reservation is not None)
+        results.append((round_number, (time.perf_counter() - started) * 1000,
+                        reservation.agent_id if reservation else None))
+        done.wait()
         if reservation is not None:
             with sessions.begin() as session:
                 release(session, token, utcnow(), "bench")
+
+
+def worker(url: str, first: int, callers: int, rounds: int, start: Barrier, done: Barrier,
+           queue: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
+    """One process: `callers` caller threads sharing an engine with one connection each."""
+    engine = make_engine(url, pool_size=callers, max_overflow=0)
+    sessions = make_session_factory(engine)
+    results: list[tuple[int, float, int | None]] = []
+    threads = [threading.Thread(target=caller, args=(sessions, first + index, rounds, start, done, results))
+               for index in range(callers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    engine.dispose()
+    queue.put(results)
 
 
 def percentile(ordered: list[float], share: float) -> float:
@@ -67,33 +88,44 @@ def percentile(ordered: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(len(ordered) * share))]
 
 
-def run(url: str, callers: int, operators: int, rounds: int) -> None:
-    """Migrate, staff, run the callers, print the figures and check nobody is left ringing."""
-    engine = make_engine(url, pool_size=callers + 2, max_overflow=0)
+def run(url: str, callers: int, processes: int, operators: int, rounds: int) -> None:
+    """Migrate, staff, run the rounds, print the figures and the checks."""
+    engine = make_engine(url)
     upgrade(engine)
-    sessions = make_session_factory(engine)
-    staff(sessions, operators)
-    barrier = threading.Barrier(callers)
-    latencies: list[float] = []
-    outcomes: list[bool] = []
-    threads = [threading.Thread(target=caller, args=(sessions, number, rounds, barrier, latencies, outcomes))
-               for number in range(callers)]
-    started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    elapsed = time.perf_counter() - started
-    with sessions() as session:
-        stuck = session.scalar(select(func.count()).select_from(Agent).where(Agent.state != Presence.AVAILABLE.value))
+    staff(make_session_factory(engine), operators)
+    context = multiprocessing.get_context("fork")
+    start, done, queue = context.Barrier(callers), context.Barrier(callers), context.Queue()
+    share = [callers // processes + (1 if index < callers % processes else 0) for index in range(processes)]
+    workers = [context.Process(target=worker, args=(url, sum(share[:index]), count, rounds, start, done, queue))
+               for index, count in enumerate(share)]
+    began = time.perf_counter()
+    for process in workers:
+        process.start()
+    results = [result for _ in workers for result in queue.get()]
+    for process in workers:
+        process.join()
+    elapsed = time.perf_counter() - began
+    with make_session_factory(engine)() as session:
+        left = session.scalar(select(func.count()).select_from(Agent).where(Agent.state != Presence.AVAILABLE.value))
     engine.dispose()
-    ordered = sorted(latencies)
-    print(f"{callers} concurrent callers, {operators} operators, {rounds} rounds each, PostgreSQL")
-    print(f"reservations: {len(ordered):,} in {elapsed:.1f} s ({len(ordered) / elapsed:,.0f}/s), "
-          f"{sum(outcomes):,} got an operator, {len(outcomes) - sum(outcomes):,} found nobody free")
+    report(results, callers, processes, operators, rounds, elapsed, left)
+
+
+def report(results: list[tuple[int, float, int | None]], callers: int, processes: int, operators: int,
+           rounds: int, elapsed: float, left: int | None) -> None:
+    """Latency percentiles and the correctness checks of every round."""
+    ordered = sorted(latency for _, latency, _ in results)
+    per_round: dict[int, list[int]] = {}
+    for round_number, _, agent in results:
+        if agent is not None:
+            per_round.setdefault(round_number, []).append(agent)
+    shared = sum(len(agents) - len(set(agents)) for agents in per_round.values())
+    connected = sorted({len(agents) for agents in per_round.values()})
+    print(f"{callers} callers at once ({processes} processes), {operators} operators, {rounds} rounds, PostgreSQL")
+    print(f"reservations: {len(ordered):,} in {elapsed:.1f} s; connected per round: {connected}; "
+          f"operators given to two callers: {shared}; operators not available at the end: {left}")
     print(f"latency ms: mean {statistics.fmean(ordered):.2f}  p50 {percentile(ordered, 0.50):.2f}  "
           f"p95 {percentile(ordered, 0.95):.2f}  p99 {percentile(ordered, 0.99):.2f}  max {ordered[-1]:.2f}")
-    print(f"operators not available afterwards: {stuck}")
 
 
 def main() -> None:
@@ -101,15 +133,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--admin-url", default=ADMIN_URL, help="a PostgreSQL database to create the bench one from")
     parser.add_argument("--callers", type=int, default=50)
+    parser.add_argument("--processes", type=int, default=5, help="worker processes sharing the callers")
     parser.add_argument("--operators", type=int, default=10)
-    parser.add_argument("--rounds", type=int, default=40, help="reservations per caller")
+    parser.add_argument("--rounds", type=int, default=40)
     options = parser.parse_args()
     name = f"cc_bench_{uuid.uuid4().hex[:12]}"
     admin = create_engine(options.admin_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
     try:
-        run(options.admin_url.rsplit("/", 1)[0] + f"/{name}", options.callers, options.operators, options.rounds)
+        run(options.admin_url.rsplit("/", 1)[0] + f"/{name}", options.callers, options.processes,
+            options.operators, options.rounds)
     finally:
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
