@@ -15,8 +15,9 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
+from typing import cast
 
-from sqlalchemy import ColumnElement, FromClause, Update, bindparam, exists, not_, or_, select, update
+from sqlalchemy import ColumnElement, FromClause, Table, Update, bindparam, exists, not_, or_, select, update
 from sqlalchemy.orm import Session
 
 from agents.presence import Presence, PresencePolicy
@@ -25,7 +26,7 @@ from storage.models.agents import AgentTopic
 from storage.types import UTCDateTime
 
 ANY_TOPIC = "other"
-TOPICS = AgentTopic.__table__
+TOPICS = cast(Table, AgentTopic.__table__)
 
 
 @dataclass(frozen=True)

@@ -9,17 +9,17 @@ bound parameters: they run on every routing decision.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Final
+from typing import Any, Final, cast
 
-from sqlalchemy import Row, String, and_, bindparam, insert, or_, select, update
+from sqlalchemy import CursorResult, Row, String, Table, and_, bindparam, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from agents.presence import Presence, PresencePolicy
 from storage.models.agents import Agent, AgentPresenceChange
 from storage.types import UTCDateTime
 
-AGENTS = Agent.__table__
-CHANGES = AgentPresenceChange.__table__
+AGENTS = cast(Table, Agent.__table__)
+CHANGES = cast(Table, AgentPresenceChange.__table__)
 EXPIRING_STATES: Final = (Presence.RINGING, Presence.ON_CALL, Presence.WRAP_UP)
 
 _SNAPSHOT = select(AGENTS.c.id, AGENTS.c.state, AGENTS.c.state_since, AGENTS.c.available_since,
@@ -48,14 +48,14 @@ def snapshot_by_token(session: Session, token: str) -> Row[Any] | None:
 def move(session: Session, seen: Row[Any], to: Presence, reason: str, at: datetime, *,
          keep_reservation: bool = False, missed_in_a_row: int | None = None) -> bool:
     """Move the operator read as `seen` to `to`, unless someone changed it meanwhile."""
-    moved = session.execute(_GUARDED_MOVE, {
+    moved = cast(CursorResult[Any], session.execute(_GUARDED_MOVE, {
         "seen_id": seen.id, "seen_state": seen.state, "seen_since": seen.state_since, "seen_token": seen.reservation,
         "to_state": to.value, "at": at,
         "available_at": at if to is Presence.AVAILABLE else seen.available_since,
         "token": seen.reservation if keep_reservation else None,
         "for_call": seen.reserved_call_sid if keep_reservation else None,
         "missed": seen.missed_in_a_row if missed_in_a_row is None else missed_in_a_row,
-    })
+    }))
     if moved.rowcount != 1:
         return False
     record_change(session, seen.id, Presence(seen.state), to, reason, at,

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from agents.presence import Presence
 from agents.roster import AgentView, add_agent, list_agents, set_presence
 from callsim import DialOutcome, Simulator, WSGITransport
+from ivr.app import create_app
 from storage.models import AgentPresenceChange, Call, CallbackRequest
 from storage.types import utcnow
 from tests.conftest import AUTH_TOKEN, make_app, make_settings, post_signed
@@ -277,3 +278,16 @@ def test_garbage_never_gets_an_error_status(make_line, path: str, params: dict[s
     assert answer.status_code == 200
     assert answer.get_data(as_text=True).startswith("<?xml")
     assert "problema tecnico" not in answer.get_data(as_text=True)
+
+
+def test_with_the_database_down_the_whisper_plays_and_a_finished_call_ends_politely(tmp_path: Path) -> None:
+    app = create_app(make_settings("postgresql+psycopg://postgres@127.0.0.1:1/none", tmp_path / "down"))
+    client = app.test_client()
+    call = {"CallSid": "CA" + "4" * 32, "From": LINE}
+    whisper = post_signed(client, "/voice/operator/whisper?token=CA4%3A1&topic=risks&caller=%2B393471234567",
+                          call).get_data(as_text=True)
+    assert "Argomento: rischi sul territorio" in whisper and "45 67" in whisper and "<Record" not in whisper
+    ended = post_signed(client, "/voice/operator/dial-result?token=CA4%3A1&topic=risks&attempt=1",
+                        {**call, "DialCallStatus": "completed"}).get_data(as_text=True)
+    assert "Arrivederci" in ended and "<Hangup" in ended and "<Record" not in ended
+    assert app.extensions["contact_center"].journal.backlog() == 1

@@ -72,8 +72,9 @@ def list_command(state: CliState, as_json: bool) -> None:
     click.echo(f"{'NAME':20}  {'REACHED AT':22}  {'STATE':9}  {'SINCE':16}  {'MISSED':>6}  {'LANG':6}  TOPICS")
     for view in views:
         since = view.state_since.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+        topics = ", ".join(view.topics) or "every topic"
         click.echo(f"{view.name[:20]:20}  {view.reach[:22]:22}  {view.state.value:9}  {since:16}  "
-                   f"{view.missed_in_a_row:>6}  {' '.join(view.languages):6}  {', '.join(view.topics) or 'every topic'}")
+                   f"{view.missed_in_a_row:>6}  {' '.join(view.languages):6}  {topics}")
 
 
 @agents.command("remove")

@@ -16,7 +16,6 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy.orm import Session
-
 from twilio.twiml.voice_response import VoiceResponse
 
 from agents.queue import join_queue, leave_queue, queued_call
@@ -128,7 +127,7 @@ def _dial(ctx: CallContext, response: VoiceResponse, reservation: Reservation, t
     )
     leg = {
         "url": url(whisper.PATH, token=reservation.token, topic=topic.value,
-                   caller=ctx.caller.e164 if ctx.caller else None),
+                   caller=ctx.caller.last_digits(whisper.SHOWN_DIGITS) if ctx.caller else None),
         "method": "POST",
         "status_callback": url(agent_leg_status.PATH, token=reservation.token),
         "status_callback_event": agent_leg_status.EVENTS,
