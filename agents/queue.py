@@ -39,6 +39,12 @@ def position(session: Session, entry: QueuedCall, now: datetime, forget_after: t
     return int(ahead or 0) + 1
 
 
+def waiting_callers(session: Session, now: datetime, forget_after: timedelta) -> int:
+    """How many callers are waiting in line now (entries older than `forget_after` count as gone)."""
+    return int(session.scalar(select(func.count()).select_from(QueuedCall).where(
+        QueuedCall.outcome.is_(None), QueuedCall.entered_at > now - forget_after)) or 0)
+
+
 def leave_queue(session: Session, call_sid: str, outcome: str, now: datetime) -> str | None:
     """End the caller's wait with `outcome` unless it already ended; the outcome that stands."""
     if outcome not in OUTCOMES:

@@ -165,3 +165,14 @@ def test_the_estimate_is_one_call_cycle_per_operator_for_each_place() -> None:
     assert estimate_wait_seconds(1, staffed=1, handle_seconds=180, wrap_up_seconds=30) == 210
     assert estimate_wait_seconds(3, staffed=2, handle_seconds=100, wrap_up_seconds=20) == 180
     assert estimate_wait_seconds(2, staffed=0, handle_seconds=60, wrap_up_seconds=0) == 120
+
+
+def test_a_new_caller_does_not_overtake_the_callers_in_line(app: Flask) -> None:
+    busy_operator(app, "Anna", ANNA)
+    first = queued_caller(app)
+    free(app, "Anna")
+    newcomer = queued_caller(app)
+    assert dialled(newcomer) == []
+    assert "C'è una persona in attesa prima di te." in newcomer.heard_since_last_input()
+    next_loop(first)
+    assert dialled(first) == [[ANNA]]

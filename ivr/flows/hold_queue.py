@@ -25,8 +25,10 @@ from agents.queue import (
     position,
     queued_call,
     staffed_operators,
+    waiting_callers,
 )
 from agents.reservation import ANY_TOPIC, reservation_token, reserve
+from ivr.config import RoutingSettings
 from ivr.flows.context import CallContext
 from ivr.twiml import url
 from storage.types import utcnow
@@ -36,6 +38,18 @@ CHOICE_PATH = "/voice/operator/queue/choice"
 QUEUE_NAME = "operators"
 FIRST_ATTEMPT = 1
 MESSAGE_KEY = "1"
+
+
+def forget_after(routing: RoutingSettings) -> timedelta:
+    """How long a queue entry counts as waiting when Twilio never said how the wait ended."""
+    return timedelta(seconds=routing.hold_queue_max_wait_seconds + routing.ring_margin_seconds)
+
+
+def line_ahead(session: Session, routing: RoutingSettings, now: datetime) -> bool:
+    """Whether callers already in line should get the free operators before a new caller does."""
+    if routing.hold_queue_max_wait_seconds == 0:
+        return False
+    return waiting_callers(session, now, forget_after(routing)) >= free_operators(session)
 
 
 def wait(ctx: CallContext) -> VoiceResponse:
@@ -62,8 +76,7 @@ def _turn_or_place(ctx: CallContext, session: Session, now: datetime) -> int | N
     if now - entry.entered_at >= timedelta(seconds=routing.hold_queue_max_wait_seconds):
         leave_queue(session, ctx.call_sid, "timeout", now)
         return None
-    forget_after = timedelta(seconds=routing.hold_queue_max_wait_seconds + routing.ring_margin_seconds)
-    place = position(session, entry, now, forget_after)
+    place = position(session, entry, now, forget_after(routing))
     if place > free_operators(session):
         return place
     token = reservation_token(ctx.call_sid, FIRST_ATTEMPT)

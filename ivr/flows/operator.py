@@ -84,11 +84,14 @@ def _tried(ctx: CallContext) -> tuple[int, ...]:
 
 def _ring(ctx: CallContext, response: VoiceResponse, topic: Topic, attempt: int,
           tried: Sequence[int]) -> VoiceResponse:
-    """Reserve the longest-idle free operator and dial them; nobody free: queue or message."""
-    policy = ctx.runtime.settings.routing.presence_policy()
+    """Dial the longest-idle free operator (a newcomer lets callers in line go first); else queue or message."""
+    routing = ctx.runtime.settings.routing
     token = reservation_token(ctx.call_sid, attempt)
+    now = utcnow()
     with ctx.runtime.sessions.begin() as session:
-        reservation = reserve(session, token, ctx.call_sid, topic.value, policy, utcnow(), exclude=tried)
+        overtaking = attempt == 1 and hold_queue.line_ahead(session, routing, now)
+        reservation = None if overtaking else reserve(session, token, ctx.call_sid, topic.value,
+                                                      routing.presence_policy(), now, exclude=tried)
     if reservation is None:
         return _nobody_free(ctx, response, topic, attempt)
     ctx.speaker.say(response, "connecting")
