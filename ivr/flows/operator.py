@@ -89,7 +89,8 @@ def _ring(ctx: CallContext, response: VoiceResponse, topic: Topic, attempt: int,
     token = reservation_token(ctx.call_sid, attempt)
     now = utcnow()
     with ctx.runtime.sessions.begin() as session:
-        overtaking = attempt == 1 and hold_queue.line_ahead(session, routing, now)
+        overtaking = (attempt == 1 and hold_queue.line_ahead(session, routing, now)
+                      and find_reservation(session, token) is None)
         reservation = None if overtaking else reserve(session, token, ctx.call_sid, topic.value,
                                                       routing.presence_policy(), now, exclude=tried)
     if reservation is None:
