@@ -15,9 +15,9 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
-from typing import cast
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, FromClause, Table, Update, bindparam, exists, not_, or_, select, update
+from sqlalchemy import ColumnElement, FromClause, Table, Update, bindparam, case, exists, not_, or_, select, update
 from sqlalchemy.orm import Session
 
 from agents.presence import Presence, PresencePolicy
@@ -67,13 +67,12 @@ def reserve(session: Session, token: str, call_sid: str, topic: str, policy: Pre
     heal_expired(session, policy, now)
     row_locks = session.get_bind().dialect.name == "postgresql"
     parameters = {"token": token, "call_sid": call_sid, "now": now, "exclude": list(exclude), "topic": topic}
-    for by_topic in ((True, False) if topic != ANY_TOPIC else (False,)):
-        row = session.execute(_claim_statement(row_locks, by_topic), parameters).first()
-        if row is not None:
-            idle = (now - row.available_since).total_seconds() if row.available_since else 0.0
-            record_change(session, row.id, Presence.AVAILABLE, Presence.RINGING, "reserved", now, idle, call_sid)
-            return Reservation(token, row.id, row.name, row.phone, row.client_identity)
-    return None
+    row = session.execute(_claim_statement(row_locks, topic != ANY_TOPIC), parameters).first()
+    if row is None:
+        return None
+    idle = (now - row.available_since).total_seconds() if row.available_since else 0.0
+    record_change(session, row.id, Presence.AVAILABLE, Presence.RINGING, "reserved", now, idle, call_sid)
+    return Reservation(token, row.id, row.name, row.phone, row.client_identity)
 
 
 def _handles_topic(candidate: FromClause) -> ColumnElement[bool]:
@@ -85,13 +84,15 @@ def _handles_topic(candidate: FromClause) -> ColumnElement[bool]:
 
 @cache
 def _claim_statement(row_locks: bool, by_topic: bool) -> Update:
-    """The atomic claim of the longest-idle free operator (built once per kind, plain Core: cached)."""
+    """The atomic claim of the longest-idle free operator, those for the topic first (built once, plain Core)."""
     candidate = AGENTS.alias("candidate")
-    conditions = [candidate.c.state == Presence.AVAILABLE.value,
-                  candidate.c.id.not_in(bindparam("exclude", expanding=True))]
+    order: list[ColumnElement[Any]] = [candidate.c.available_since, candidate.c.id]
     if by_topic:
-        conditions.append(_handles_topic(candidate))
-    chosen = select(candidate.c.id).where(*conditions).order_by(candidate.c.available_since, candidate.c.id).limit(1)
+        order.insert(0, case((_handles_topic(candidate), 0), else_=1))
+    chosen = (select(candidate.c.id)
+              .where(candidate.c.state == Presence.AVAILABLE.value,
+                     candidate.c.id.not_in(bindparam("exclude", expanding=True)))
+              .order_by(*order).limit(1))
     if row_locks:
         chosen = chosen.with_for_update(skip_locked=True, of=candidate)
     return (update(AGENTS)
