@@ -28,7 +28,7 @@ SNAPSHOT_BY_ID = _SNAPSHOT.where(AGENTS.c.id == bindparam("agent_id"))
 _SNAPSHOT_BY_TOKEN = _SNAPSHOT.where(AGENTS.c.reservation == bindparam("token"))
 _OVERDUE = _SNAPSHOT.where(or_(*(
     and_(AGENTS.c.state == state.value, AGENTS.c.state_since <= bindparam(f"{state.value}_cutoff", type_=UTCDateTime()))
-    for state in EXPIRING_STATES)))
+    for state in EXPIRING_STATES))).order_by(AGENTS.c.id)  # one lock order for concurrent healers
 _GUARDED_MOVE = (update(AGENTS)
                  .where(AGENTS.c.id == bindparam("seen_id"), AGENTS.c.state == bindparam("seen_state"),
                         AGENTS.c.state_since == bindparam("seen_since", type_=UTCDateTime()),

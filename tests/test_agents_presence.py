@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -129,3 +130,34 @@ def test_healing_twice_changes_nothing_twice(sessions) -> None:
     with sessions.begin() as session:
         assert heal_expired(session, POLICY, later) == 1
         assert heal_expired(session, POLICY, later) == 0
+
+
+def test_concurrent_healers_release_each_stale_operator_once(sessions) -> None:
+    with sessions.begin() as session:
+        for index in range(5):
+            add_agent(session, f"Op{index}", phone=f"+3906682012{index + 50}", now=T0)
+            set_presence(session, f"Op{index}", Presence.AVAILABLE, POLICY, T0)
+    for index in range(6):
+        ring(sessions, f"CA{index}", T0)
+    later = T0 + timedelta(minutes=5)
+    barrier = threading.Barrier(10)
+    errors: list[BaseException] = []
+
+    def heal() -> None:
+        try:
+            barrier.wait()
+            with sessions.begin() as session:
+                heal_expired(session, POLICY, later)
+        except BaseException as error:  # reported by the main thread
+            errors.append(error)
+
+    threads = [threading.Thread(target=heal) for _ in range(10)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    with sessions() as session:
+        released = session.scalars(select(AgentPresenceChange.agent_id)
+                                   .where(AgentPresenceChange.reason == "ringing_expired")).all()
+    assert sorted(released) == list(range(1, 7))
