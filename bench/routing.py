@@ -166,7 +166,8 @@ def main() -> None:
     parser.add_argument("--processes", type=int, default=5, help="worker processes sharing the callers")
     parser.add_argument("--operators", type=int, default=10)
     parser.add_argument("--rounds", type=int, default=42, help=f"per caller, including {WARM_UP_ROUNDS} warm-up rounds")
-    parser.add_argument("--pace", type=float, default=0.5, help="steady scenario: mean seconds between a caller's calls")
+    parser.add_argument("--pace", type=float, default=0.5,
+                        help="steady scenario: mean seconds between a caller's calls")
     options = parser.parse_args()
     name = f"cc_bench_{uuid.uuid4().hex[:12]}"
     admin = create_engine(options.admin_url, isolation_level="AUTOCOMMIT")
