@@ -98,6 +98,8 @@ def test_a_closure_s_reason_is_said(app: Flask) -> None:
 def test_when_the_line_is_open_the_caller_goes_on_to_the_operators(app: Flask) -> None:
     call = ask_for_an_operator(app)  # the test apps' clock: a Wednesday at 10
     assert "chiuso" not in call.heard_since_last_input()
+    assert "scegli l'argomento" in call.heard_since_last_input()
+    call.press("0")  # any topic; nobody is on the roster
     assert "Riaprirà" not in call.said()
     assert message_reasons(call) == ["all_busy"]
 
@@ -106,7 +108,9 @@ def test_an_extension_opens_a_closed_sunday_evening(app: Flask) -> None:
     with app.extensions["contact_center"].sessions.begin() as session:
         add_extension(session, rome(2026, 11, 29, 20), rome(2026, 11, 30, 2), None, None, "cli")
     set_clock(app, rome(2026, 11, 29, 23, 30))
-    assert message_reasons(ask_for_an_operator(app)) == ["all_busy"]
+    opened = ask_for_an_operator(app)
+    opened.press("0")  # any topic; nobody is on the roster
+    assert message_reasons(opened) == ["all_busy"]
     set_clock(app, rome(2026, 11, 30, 2))
     call = ask_for_an_operator(app)
     assert message_reasons(call) == ["closed"] and "Riaprirà oggi alle ore 9." in call.heard_since_last_input()
@@ -212,6 +216,7 @@ def test_end_to_end_a_saturday_caller_then_an_extension_through_the_cli_then_the
     assert "Avviso importante. Allerta meteo: il servizio è attivo 24 ore su 24." in opened.said().splitlines()[2]
     opened.press("1")
     assert "chiuso" not in opened.heard_since_last_input()
+    opened.press("0")  # any topic; nobody is on the roster
     assert message_reasons(opened) == ["all_busy"]
     assert opened.errors == [] and closed.errors == []
     app.extensions["contact_center"].engine.dispose()

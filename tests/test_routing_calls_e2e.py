@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from flask import Flask
@@ -16,7 +17,6 @@ from agents.roster import AgentView, add_agent, list_agents, set_presence
 from callsim import DialOutcome, Simulator, WSGITransport
 from ivr.app import create_app
 from storage.models import AgentPresenceChange, Call, CallbackRequest
-from storage.types import utcnow
 from tests.conftest import AUTH_TOKEN, make_app, make_settings, post_signed
 
 CALLER = "+393471234567"
@@ -39,11 +39,18 @@ def make_line(database_url: str, tmp_path: Path) -> Iterator[Any]:
         app.extensions["contact_center"].engine.dispose()
 
 
+def advance(app: Flask, seconds: float) -> None:
+    """The app's clock moves on by `seconds`."""
+    runtime = app.extensions["contact_center"]
+    later = runtime.clock() + timedelta(seconds=seconds)
+    runtime.clock = lambda: later
+
+
 def staff(app: Flask, *operators: tuple[str, str, list[str]]) -> None:
     """Available operators (name, phone or client:identity, topics), the first idle the longest."""
     runtime = app.extensions["contact_center"]
     policy = runtime.settings.routing.presence_policy()
-    start = utcnow() - timedelta(hours=1)
+    start = runtime.clock() - timedelta(hours=1)
     with runtime.sessions.begin() as session:
         for index, (name, reach, topics) in enumerate(operators):
             if reach.startswith("client:"):
@@ -53,10 +60,11 @@ def staff(app: Flask, *operators: tuple[str, str, list[str]]) -> None:
             set_presence(session, name, Presence.AVAILABLE, policy, start + timedelta(minutes=index))
 
 
-def roster(app: Flask, at: datetime | None = None) -> dict[str, AgentView]:
+def roster(app: Flask) -> dict[str, AgentView]:
+    """The operators by name, as the app's clock sees them now."""
     runtime = app.extensions["contact_center"]
     with runtime.sessions.begin() as session:
-        views = list_agents(session, runtime.settings.routing.presence_policy(), at or utcnow())
+        views = list_agents(session, runtime.settings.routing.presence_policy(), runtime.clock())
     return {view.name: view for view in views}
 
 
@@ -103,7 +111,10 @@ def test_a_free_operator_is_dialled_hears_the_whisper_then_on_call_wrap_up_avail
     assert history(app) == [("available", "manual"), ("ringing", "reserved"), ("on_call", "answered"),
                             ("wrap_up", "call_ended")]
     assert roster(app)["Anna"].state is Presence.WRAP_UP
-    assert roster(app, utcnow() + timedelta(seconds=46))["Anna"].state is Presence.AVAILABLE
+    advance(app, 44)
+    assert roster(app)["Anna"].state is Presence.WRAP_UP
+    advance(app, 2)
+    assert roster(app)["Anna"].state is Presence.AVAILABLE
     with app.extensions["contact_center"].sessions() as session:
         assert session.scalars(select(Call.outcome)).one() == "operator"
 
@@ -213,7 +224,7 @@ def test_all_busy_goes_to_the_message_flow_without_any_dial(make_line) -> None:
     staff(app, ("Anna", ANNA, []))
     with app.extensions["contact_center"].sessions.begin() as session:
         set_presence(session, "Anna", Presence.AWAY, app.extensions["contact_center"].settings.routing
-                     .presence_policy(), utcnow())
+                     .presence_policy(), app.extensions["contact_center"].clock())
     call = simulator(app).dial(from_=CALLER)
     call.press("1")
     call.press("1")
@@ -246,8 +257,12 @@ def test_a_lost_dial_callback_frees_the_operator_after_ring_timeout_and_margin(m
     answer = post_signed(app.test_client(), "/voice/operator", {"CallSid": "CA" + "1" * 32, "From": CALLER})
     assert ANNA in answer.get_data(as_text=True)
     assert roster(app)["Anna"].state is Presence.RINGING
-    assert roster(app, utcnow() + timedelta(seconds=25))["Anna"].state is Presence.RINGING
-    assert roster(app, utcnow() + timedelta(seconds=31))["Anna"].state is Presence.AVAILABLE
+    advance(app, 29)
+    assert roster(app)["Anna"].state is Presence.RINGING
+    advance(app, 1)
+    call = simulator(app).dial(from_=CALLER)
+    call.press("1")
+    assert dialled(call) == [[ANNA]]
 
 
 def test_a_repeated_operator_webhook_rings_the_same_operator(make_line) -> None:
@@ -291,3 +306,16 @@ def test_with_the_database_down_the_whisper_plays_and_a_finished_call_ends_polit
                         {**call, "DialCallStatus": "completed"}).get_data(as_text=True)
     assert "Arrivederci" in ended and "<Hangup" in ended and "<Record" not in ended
     assert app.extensions["contact_center"].journal.backlog() == 1
+
+
+def test_while_the_line_is_closed_nobody_is_rung(make_line) -> None:
+    app = make_line()
+    staff(app, ("Anna", ANNA, []))
+    app.extensions["contact_center"].clock = lambda: datetime(2026, 11, 28, 12, 0, tzinfo=ZoneInfo("Europe/Rome"))
+    call = simulator(app).dial(from_=CALLER)
+    call.press("1")
+    assert dialled(call) == []
+    assert "chiuso" in call.heard_since_last_input()
+    assert [request.url for request in call.requests if "/voice/message?" in request.url] == [
+        "http://localhost/voice/message?reason=closed"]
+    assert roster(app)["Anna"].state is Presence.AVAILABLE

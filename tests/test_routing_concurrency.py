@@ -14,7 +14,6 @@ from sqlalchemy import func, select
 from agents.presence import Presence
 from agents.roster import add_agent, list_agents, set_presence
 from storage.models import Agent, AgentPresenceChange
-from storage.types import utcnow
 from tests.conftest import make_app, make_settings, post_signed
 
 CALLERS = 50
@@ -26,7 +25,7 @@ def app(database_url: str, tmp_path: Path):
     app = make_app(make_settings(database_url, tmp_path / "instance", routing={"wrap_up_seconds": 20}))
     runtime = app.extensions["contact_center"]
     policy = runtime.settings.routing.presence_policy()
-    start = utcnow() - timedelta(hours=1)
+    start = runtime.clock() - timedelta(hours=1)
     with runtime.sessions.begin() as session:
         for index in range(OPERATORS):
             name = f"Operatore {index:02d}"
@@ -85,9 +84,9 @@ def test_fifty_callers_ten_operators_never_two_on_one_and_nobody_stuck(app) -> N
         post_signed(client, action, {"CallSid": f"CA{number:032d}", "DialCallStatus": "completed"})
     policy = runtime.settings.routing.presence_policy()
     with runtime.sessions.begin() as session:
-        assert {view.state for view in list_agents(session, policy, utcnow())} == {Presence.WRAP_UP}
+        assert {view.state for view in list_agents(session, policy, runtime.clock())} == {Presence.WRAP_UP}
     with runtime.sessions.begin() as session:
-        after = list_agents(session, policy, utcnow() + timedelta(seconds=21))
+        after = list_agents(session, policy, runtime.clock() + timedelta(seconds=20))
         leftover = session.scalars(select(Agent.reservation).where(Agent.reservation.is_not(None))).all()
     assert {view.state for view in after} == {Presence.AVAILABLE}
     assert leftover == []

@@ -14,9 +14,9 @@ from agents.presence import Presence
 from agents.queue import estimate_wait_seconds
 from agents.reservation import reserve
 from agents.roster import add_agent, list_agents, set_presence
+from agents.transitions import mark_answered
 from callsim import Simulator, WSGITransport
 from storage.models import CallbackRequest, QueuedCall
-from storage.types import utcnow
 from tests.conftest import AUTH_TOKEN, make_app, make_settings
 
 CALLER = "+393471234567"
@@ -37,25 +37,28 @@ def runtime(app: Flask) -> Any:
 
 
 def busy_operator(app: Flask, name: str, phone: str) -> None:
-    """An operator ringing for another caller: staffed, but not free."""
+    """An operator talking with another caller: staffed, but not free."""
     policy = runtime(app).settings.routing.presence_policy()
+    now = runtime(app).clock()
     with runtime(app).sessions.begin() as session:
-        add_agent(session, name, phone=phone, now=utcnow())
-        set_presence(session, name, Presence.AVAILABLE, policy, utcnow())
-        assert reserve(session, f"CAother-{name}:1", f"CAother-{name}", "other", policy, utcnow()) is not None
+        add_agent(session, name, phone=phone, now=now)
+        set_presence(session, name, Presence.AVAILABLE, policy, now)
+        assert reserve(session, f"CAother-{name}:1", f"CAother-{name}", "other", policy, now) is not None
+        assert mark_answered(session, f"CAother-{name}:1", now)
 
 
 def free(app: Flask, name: str) -> None:
+    """The operator's call ends and they skip the wrap-up."""
+    policy = runtime(app).settings.routing.presence_policy()
     with runtime(app).sessions.begin() as session:
-        set_presence(session, name, Presence.OFFLINE, runtime(app).settings.routing.presence_policy(), utcnow())
-        set_presence(session, name, Presence.AVAILABLE, runtime(app).settings.routing.presence_policy(), utcnow())
+        set_presence(session, name, Presence.OFFLINE, policy, runtime(app).clock())
+        set_presence(session, name, Presence.AVAILABLE, policy, runtime(app).clock())
 
 
-def waited(app: Flask, call: Any, seconds: int) -> None:
-    """The caller has been in line `seconds` longer than they have."""
-    with runtime(app).sessions.begin() as session:
-        entry = session.scalars(select(QueuedCall).where(QueuedCall.call_sid == call.sid)).one()
-        entry.entered_at -= timedelta(seconds=seconds)
+def advance(app: Flask, seconds: float) -> None:
+    """The app's clock moves on by `seconds`."""
+    later = runtime(app).clock() + timedelta(seconds=seconds)
+    runtime(app).clock = lambda: later
 
 
 def queued_caller(app: Flask) -> Any:
@@ -122,7 +125,10 @@ def test_past_the_longest_wait_the_caller_leaves_a_message(app: Flask) -> None:
     call = queued_caller(app)
     next_loop(call)
     assert "Sei il primo in attesa." in call.heard_since_last_input()
-    waited(app, call, 120)
+    advance(app, 119)
+    next_loop(call)
+    assert "Sei il primo in attesa." in call.heard_since_last_input()
+    advance(app, 1)
     next_loop(call)
     heard = call.heard_since_last_input()
     assert "Nessun operatore si è liberato." in heard and "Tutti gli operatori sono occupati." in heard
@@ -148,7 +154,7 @@ def test_an_operator_who_becomes_free_takes_the_longest_waiting_caller(app: Flas
     assert "Sei il primo in attesa." in second.heard_since_last_input()
     with runtime(app).sessions() as session:
         outcomes = dict(session.execute(select(QueuedCall.call_sid, QueuedCall.outcome)).all())
-        [anna] = list_agents(session, runtime(app).settings.routing.presence_policy(), utcnow())
+        [anna] = list_agents(session, runtime(app).settings.routing.presence_policy(), runtime(app).clock())
     assert outcomes == {first.sid: "connected", second.sid: None}
     assert anna.state is Presence.WRAP_UP
 

@@ -10,7 +10,6 @@ import click
 from agents.presence import parse_manual_state
 from agents.roster import AgentView, RosterError, add_agent, list_agents, remove_agent, set_presence
 from ivr.cli.common import CliState, pass_state
-from storage.types import utcnow
 
 
 def _as_dict(view: AgentView, zone: ZoneInfo) -> dict[str, object]:
@@ -47,7 +46,7 @@ def add_command(state: CliState, name: str, phone: str | None, client_identity: 
     try:
         with runtime.sessions.begin() as session:
             agent = add_agent(session, name, phone=phone, client_identity=client_identity, topics=topics,
-                              languages=languages, now=utcnow())
+                              languages=languages, now=runtime.clock())
             summary = f"added {agent.name} ({agent.phone or 'client:' + str(agent.client_identity)}), offline"
     except RosterError as error:
         raise click.ClickException(str(error)) from None
@@ -62,7 +61,7 @@ def list_command(state: CliState, as_json: bool) -> None:
     runtime = state.migrated_runtime()
     zone = ZoneInfo(runtime.settings.line.timezone)
     with runtime.sessions.begin() as session:
-        views = list_agents(session, runtime.settings.routing.presence_policy(), utcnow())
+        views = list_agents(session, runtime.settings.routing.presence_policy(), runtime.clock())
     if as_json:
         click.echo(json.dumps([_as_dict(view, zone) for view in views], ensure_ascii=False, indent=2))
         return
@@ -85,7 +84,7 @@ def remove_command(state: CliState, name: str) -> None:
     runtime = state.migrated_runtime()
     try:
         with runtime.sessions.begin() as session:
-            remove_agent(session, name, runtime.settings.routing.presence_policy(), utcnow())
+            remove_agent(session, name, runtime.settings.routing.presence_policy(), runtime.clock())
     except RosterError as error:
         raise click.ClickException(str(error)) from None
     click.echo(f"removed {' '.join(name.split())}")
@@ -101,7 +100,8 @@ def status_command(state: CliState, name: str, status: str) -> None:
     try:
         presence = parse_manual_state(status)
         with runtime.sessions.begin() as session:
-            changed = set_presence(session, name, presence, runtime.settings.routing.presence_policy(), utcnow())
+            policy = runtime.settings.routing.presence_policy()
+            changed = set_presence(session, name, presence, policy, runtime.clock())
     except (RosterError, ValueError) as error:
         raise click.ClickException(str(error)) from None
     shown = " ".join(name.split())

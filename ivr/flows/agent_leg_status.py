@@ -16,7 +16,6 @@ from twilio.twiml.voice_response import VoiceResponse
 from agents.transitions import finish_call, mark_answered, release, release_missed
 from ivr.durable import DATABASE_DOWN
 from ivr.flows.context import CallContext
-from storage.types import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -48,14 +47,14 @@ def update(ctx: CallContext) -> VoiceResponse:
     if not token:
         return VoiceResponse()
     if status == "in-progress":
-        update_presence(ctx, mark_answered, token, utcnow())
+        update_presence(ctx, mark_answered, token, ctx.runtime.clock())
     elif status == "completed":
-        update_presence(ctx, finish_call, token, utcnow())
+        update_presence(ctx, finish_call, token, ctx.runtime.clock())
     elif status in MISSED_STATUSES:
         policy = ctx.runtime.settings.routing.presence_policy()
-        update_presence(ctx, release_missed, token, utcnow(), policy, status)
+        update_presence(ctx, release_missed, token, ctx.runtime.clock(), policy, status)
     elif status == "canceled":
-        update_presence(ctx, release, token, utcnow(), "canceled")
+        update_presence(ctx, release, token, ctx.runtime.clock(), "canceled")
     return VoiceResponse()
 
 

@@ -31,7 +31,6 @@ from agents.reservation import ANY_TOPIC, reservation_token, reserve
 from ivr.config import RoutingSettings
 from ivr.flows.context import CallContext
 from ivr.twiml import url
-from storage.types import utcnow
 
 WAIT_PATH = "/voice/operator/queue/wait"
 CHOICE_PATH = "/voice/operator/queue/choice"
@@ -56,7 +55,7 @@ def wait(ctx: CallContext) -> VoiceResponse:
     """One loop of the wait: leave to an operator, leave after the longest wait, or say where we stand."""
     response = VoiceResponse()
     with ctx.runtime.sessions() as session:
-        place = _turn_or_place(ctx, session, utcnow())
+        place = _turn_or_place(ctx, session, ctx.runtime.clock())
         session.commit()
         if place is None:
             response.leave()
@@ -109,7 +108,7 @@ def choose(ctx: CallContext) -> VoiceResponse:
     response = VoiceResponse()
     if ctx.digits == MESSAGE_KEY:
         with ctx.runtime.sessions.begin() as session:
-            leave_queue(session, ctx.call_sid, "message", utcnow())
+            leave_queue(session, ctx.call_sid, "message", ctx.runtime.clock())
         response.leave()
         return response
     ctx.speaker.say(response, "invalid_choice")

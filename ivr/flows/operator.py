@@ -25,7 +25,6 @@ from ivr.flows import agent_leg_status, hold_queue, leave_message, opening_hours
 from ivr.flows.agent_leg_status import update_presence
 from ivr.flows.context import CallContext
 from ivr.twiml import url
-from storage.types import utcnow
 from tickets.status import Topic, parse_topic
 
 PATH = "/voice/operator"
@@ -87,7 +86,7 @@ def _ring(ctx: CallContext, response: VoiceResponse, topic: Topic, attempt: int,
     """Dial the longest-idle free operator (a newcomer lets callers in line go first); else queue or message."""
     routing = ctx.runtime.settings.routing
     token = reservation_token(ctx.call_sid, attempt)
-    now = utcnow()
+    now = ctx.runtime.clock()
     with ctx.runtime.sessions.begin() as session:
         overtaking = (attempt == 1 and hold_queue.line_ahead(session, routing, now)
                       and find_reservation(session, token) is None)
@@ -109,7 +108,7 @@ def _nobody_free(ctx: CallContext, response: VoiceResponse, topic: Topic, attemp
         response.redirect(url(leave_message.PATH, reason="all_busy"))
         return response
     with ctx.runtime.sessions.begin() as session:
-        join_queue(session, ctx.call_sid, topic.value, utcnow())
+        join_queue(session, ctx.call_sid, topic.value, ctx.runtime.clock())
     ctx.speaker.say(response, "queue_intro")
     response.enqueue(hold_queue.QUEUE_NAME, action=url(QUEUE_RESULT_PATH, topic=topic.value), method="POST",
                      wait_url=url(hold_queue.WAIT_PATH), wait_url_method="POST")
@@ -149,17 +148,18 @@ def dial_result(ctx: CallContext) -> VoiceResponse:
     status = ctx.params.get("DialCallStatus", "")
     response = VoiceResponse()
     if status in ANSWERED:
-        update_presence(ctx, finish_call, token, utcnow())
+        update_presence(ctx, finish_call, token, ctx.runtime.clock())
         ctx.write("record_call_outcome", call_sid=ctx.call_sid, outcome="operator")
         ctx.speaker.say(response, "goodbye")
         response.hangup()
         return response
     if status == CANCELED:
-        update_presence(ctx, release, token, utcnow(), CANCELED)
+        update_presence(ctx, release, token, ctx.runtime.clock(), CANCELED)
         response.hangup()
         return response
     policy = ctx.runtime.settings.routing.presence_policy()
-    update_presence(ctx, release_missed, token, utcnow(), policy, status if status in MISSED_REASONS else "failed")
+    reason = status if status in MISSED_REASONS else "failed"
+    update_presence(ctx, release_missed, token, ctx.runtime.clock(), policy, reason)
     attempt = ctx.arg_int("attempt", 1, low=1)
     if attempt >= ctx.runtime.settings.routing.max_tries:
         response.redirect(url(leave_message.PATH, reason="no_answer"))
@@ -171,7 +171,7 @@ def dial_result(ctx: CallContext) -> VoiceResponse:
 def queue_result(ctx: CallContext) -> VoiceResponse:
     """The Enqueue action: dial the operator reserved for this caller, or take a message."""
     response = VoiceResponse()
-    now = utcnow()
+    now = ctx.runtime.clock()
     token = reservation_token(ctx.call_sid, hold_queue.FIRST_ATTEMPT)
     with ctx.runtime.sessions.begin() as session:
         outcome = _queue_outcome(ctx, session, now)

@@ -12,7 +12,6 @@ from twilio.twiml.voice_response import VoiceResponse
 from agents.transitions import mark_answered
 from ivr.flows.agent_leg_status import update_presence
 from ivr.flows.context import CallContext
-from storage.types import utcnow
 from tickets.status import Topic, parse_topic
 from tickets.vocabulary import label
 from voicemail.numbers import spoken_last_digits
@@ -31,7 +30,7 @@ def _topic(ctx: CallContext) -> Topic:
 def announce(ctx: CallContext) -> VoiceResponse:
     """Say the topic and the caller's last digits to the operator."""
     if ctx.arg("token"):
-        update_presence(ctx, mark_answered, ctx.arg("token"), utcnow())
+        update_presence(ctx, mark_answered, ctx.arg("token"), ctx.runtime.clock())
     digits = "".join(character for character in ctx.arg("caller") if character.isdigit())[-SHOWN_DIGITS:]
     response = VoiceResponse()
     if len(digits) == SHOWN_DIGITS:
