@@ -54,6 +54,9 @@ def line_ahead(session: Session, routing: RoutingSettings, now: datetime) -> boo
 def wait(ctx: CallContext) -> VoiceResponse:
     """One loop of the wait: leave to an operator, leave after the longest wait, or say where we stand."""
     response = VoiceResponse()
+    if not ctx.call_sid:
+        response.leave()
+        return response
     with ctx.runtime.sessions() as session:
         place = _turn_or_place(ctx, session, ctx.runtime.clock())
         session.commit()
