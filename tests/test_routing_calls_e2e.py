@@ -76,6 +76,11 @@ def history(app: Flask, name_id: int = 1) -> list[tuple[str, str]]:
     return [tuple(row) for row in rows]
 
 
+def prompt(app: Flask, name: str) -> str:
+    """What the IVR says for prompt `name`."""
+    return app.extensions["contact_center"].prompts(name)
+
+
 def entries(app: Flask) -> list[CallbackRequest]:
     with app.extensions["contact_center"].sessions() as session:
         return list(session.scalars(select(CallbackRequest)).all())
@@ -190,7 +195,7 @@ def test_after_the_configured_tries_the_caller_leaves_a_message(make_line) -> No
     call = simulator(app, DialOutcome("busy"), DialOutcome("no-answer")).dial(from_=CALLER)
     call.press("1")
     assert dialled(call) == [[ANNA], [BRUNO]]
-    assert "Nessun operatore ha risposto." in call.heard_since_last_input()
+    assert prompt(app, "message_reason_no_answer") in call.heard_since_last_input()
     call.press("1")
     call.record(seconds=10)
     [entry] = entries(app)
@@ -204,7 +209,7 @@ def test_the_last_free_operator_missing_the_call_leads_to_a_message(make_line) -
     call = simulator(app, DialOutcome("failed")).dial(from_=CALLER)
     call.press("1")
     assert dialled(call) == [[ANNA]]
-    assert "Nessun operatore ha risposto." in call.heard_since_last_input()
+    assert prompt(app, "message_reason_no_answer") in call.heard_since_last_input()
 
 
 def test_misses_in_a_row_set_the_operator_away(make_line) -> None:
@@ -216,7 +221,7 @@ def test_misses_in_a_row_set_the_operator_away(make_line) -> None:
     call = simulator(app).dial(from_=CALLER)
     call.press("1")
     assert dialled(call) == []
-    assert "Tutti gli operatori sono occupati." in call.heard_since_last_input()
+    assert prompt(app, "message_reason_all_busy") in call.heard_since_last_input()
 
 
 def test_all_busy_goes_to_the_message_flow_without_any_dial(make_line) -> None:
@@ -229,7 +234,7 @@ def test_all_busy_goes_to_the_message_flow_without_any_dial(make_line) -> None:
     call.press("1")
     call.press("1")
     assert dialled(call) == []
-    assert "Tutti gli operatori sono occupati." in call.heard_since_last_input()
+    assert prompt(app, "message_reason_all_busy") in call.heard_since_last_input()
     call.press("1")
     call.record(seconds=8)
     assert entries(app)[0].reason == "all_busy"

@@ -102,7 +102,7 @@ def test_pressing_1_leaves_the_queue_for_the_message_flow(app: Flask) -> None:
     call = queued_caller(app)
     call.press("1")
     assert ("leave",) in call.transcript
-    assert "Puoi lasciare un messaggio e sarai richiamato." in call.heard_since_last_input()
+    assert runtime(app).prompts("message_reason_chosen") in call.heard_since_last_input()
     call.press("1")
     call.record(seconds=9)
     [entry] = entries(app)
@@ -131,7 +131,7 @@ def test_past_the_longest_wait_the_caller_leaves_a_message(app: Flask) -> None:
     advance(app, 1)
     next_loop(call)
     heard = call.heard_since_last_input()
-    assert "Nessun operatore si è liberato." in heard and "Tutti gli operatori sono occupati." in heard
+    assert "Nessun operatore si è liberato." in heard and runtime(app).prompts("message_reason_all_busy") in heard
     call.press("1")
     call.record(seconds=9)
     assert entries(app)[0].reason == "all_busy"
