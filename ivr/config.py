@@ -22,6 +22,7 @@ from pydantic import (
 
 from agents.presence import PresencePolicy
 from hours.model import ClosedDate, LocalHoliday, WeeklySchedule
+from tickets.ratelimit import LookupLimits
 
 DEFAULT_CONFIG_PATH = "config.yaml"
 
@@ -249,6 +250,19 @@ class RoutingSettings(Section):
                               max_call_seconds=self.max_call_seconds,
                               wrap_up_seconds=self.wrap_up_seconds,
                               misses_before_away=self.misses_before_away)
+class TicketsSettings(Section):
+    code_length: int = Field(default=8, ge=6, le=16)
+    call_attempts: int = Field(default=3, ge=1, le=10)
+    caller_failure_limit: int = Field(default=10, ge=1)
+    caller_window_seconds: int = Field(default=3600, ge=1)
+    global_failure_limit: int = Field(default=1000, ge=1)
+    global_window_seconds: int = Field(default=600, ge=1)
+    trusted_proxy_hops: int = Field(default=0, ge=0, le=5)
+
+    def lookup_limits(self) -> LookupLimits:
+        """The failed-lookup limits of the tickets domain."""
+        return LookupLimits(per_caller=self.caller_failure_limit, per_caller_window_s=self.caller_window_seconds,
+                            global_=self.global_failure_limit, global_window_s=self.global_window_seconds)
 
 
 class DevelopmentSettings(Section):
@@ -266,6 +280,7 @@ class Settings(Section):
     ivr: IvrSettings = IvrSettings()
     voicemail: VoicemailSettings = VoicemailSettings()
     routing: RoutingSettings = RoutingSettings()
+    tickets: TicketsSettings = TicketsSettings()
     development: DevelopmentSettings = DevelopmentSettings()
 
 

@@ -51,11 +51,12 @@ def create_ticket(session: Session, *, channel: Channel, topic: Topic = Topic.OT
     raise CodeSpaceExhausted(f"no free tracking code of length {code_length} after {CODE_ATTEMPTS} tries")
 
 
-def find_by_code(session: Session, code: str, code_length: int = 8) -> Ticket | None:
-    """The ticket with this code; invalid codes are never looked up."""
+def find_by_code(session: Session, code: str, code_length: int = 8, *, for_update: bool = False) -> Ticket | None:
+    """The ticket with this code (row-locked until commit when `for_update`); invalid codes are never looked up."""
     if not is_valid_code(code, code_length):
         return None
-    return session.scalars(select(Ticket).where(Ticket.code == code)).first()
+    query = select(Ticket).where(Ticket.code == code)
+    return session.scalars(query.with_for_update() if for_update else query).first()
 
 
 def change_status(session: Session, ticket: Ticket, new_status: TicketStatus, *, changed_by: str,

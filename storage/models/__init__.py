@@ -1,16 +1,19 @@
 """Every model of the service, imported so that the metadata knows them all."""
 
+from storage.models.access import ApiToken
 from storage.models.agents import Agent, AgentPresenceChange, AgentTopic, QueuedCall
 from storage.models.base import Base
 from storage.models.callbacks import CallbackAttempt, CallbackMessage, CallbackRequest
 from storage.models.calls import Call
 from storage.models.hours import HoursClosure, HoursExtension, HoursScheduleVersion
+from storage.models.lookup_failures import LookupFailure
 from storage.models.tickets import Ticket, TicketStatusChange
 
 __all__ = [
     "Agent",
     "AgentPresenceChange",
     "AgentTopic",
+    "ApiToken",
     "Base",
     "Call",
     "CallbackAttempt",
@@ -19,6 +22,7 @@ __all__ = [
     "HoursClosure",
     "HoursExtension",
     "HoursScheduleVersion",
+    "LookupFailure",
     "QueuedCall",
     "Ticket",
     "TicketStatusChange",

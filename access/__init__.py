@@ -1,0 +1,1 @@
+"""Access to the service's APIs: named bearer tokens for integrators and other services."""

@@ -1,0 +1,156 @@
+"""Looking a request up by code: validation before any query, failures stored and limited, on both databases."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import event, func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from storage.db import make_engine, make_session_factory
+from storage.migrate import upgrade
+from storage.models import LookupFailure
+from tickets.codes import damm_check_digit
+from tickets.lookups import Requester, caller_key, check_limits, look_up, status_view
+from tickets.ratelimit import LookupLimits
+from tickets.repository import change_status, create_ticket, find_by_code
+from tickets.status import Channel, TicketStatus
+
+LIMITS = LookupLimits(per_caller=3, per_caller_window_s=3600, global_=5, global_window_s=600)
+NOW = datetime(2026, 11, 27, 10, 0, tzinfo=timezone.utc)
+SECRET = "test-secret"
+ALICE = Requester.phone("+393471234567", SECRET)
+BOB = Requester.phone("+393489876543", SECRET)
+
+
+@pytest.fixture
+def sessions(database_url: str) -> Iterator[sessionmaker[Session]]:
+    engine = make_engine(database_url)
+    upgrade(engine)
+    yield make_session_factory(engine)
+    engine.dispose()
+
+
+def _new_code(sessions: sessionmaker[Session]) -> str:
+    with sessions.begin() as session:
+        return create_ticket(session, channel=Channel.PHONE, phone="+393331112222", summary="privato").code
+
+
+def _unknown(code: str) -> str:
+    body = ("9" if code[0] != "9" else "8") + code[1:-1]
+    return body + damm_check_digit(body)
+
+
+def _look(sessions: sessionmaker[Session], raw: str, who: Requester = ALICE, at: datetime = NOW,
+          limits: LookupLimits = LIMITS):
+    with sessions.begin() as session:
+        return look_up(session, raw, who, limits, 8, now=at)
+
+
+def _failures(sessions: sessionmaker[Session]) -> list[LookupFailure]:
+    with sessions() as session:
+        return list(session.scalars(select(LookupFailure).order_by(LookupFailure.id)))
+
+
+def test_a_found_code_gives_only_the_public_view(sessions) -> None:
+    code = _new_code(sessions)
+    with sessions.begin() as session:
+        ticket = find_by_code(session, code)
+        change_status(session, ticket, TicketStatus.FORWARDED, changed_by="op", forwarded_to="Regione Lazio")
+    result = _look(sessions, f" {code[:4]} {code[4:]}#")
+    assert result.outcome == "found"
+    assert result.view.code == code
+    assert (result.view.status, result.view.forwarded_to) == (TicketStatus.FORWARDED, "Regione Lazio")
+    assert set(vars(result.view)) == {"code", "status", "forwarded_to", "updated_at"}
+    assert _failures(sessions) == []
+
+
+def test_a_wrong_check_digit_never_reaches_the_tickets_table(sessions) -> None:
+    code = _new_code(sessions)
+    wrong = code[:-1] + str((int(code[-1]) + 1) % 10)
+    statements: list[str] = []
+    engine = sessions.kw["bind"]
+    listener = lambda *args: statements.append(args[2])  # noqa: E731 - (conn, cursor, statement, ...)
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        result = _look(sessions, wrong)
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    assert result.outcome == "invalid"
+    assert not any("FROM tickets" in statement for statement in statements)
+    assert [(f.reason, f.channel) for f in _failures(sessions)] == [("invalid", "ivr")]
+
+
+def test_an_unknown_code_is_a_stored_failure_with_a_hashed_caller(sessions) -> None:
+    code = _new_code(sessions)
+    assert _look(sessions, _unknown(code)).outcome == "unknown"
+    (failure,) = _failures(sessions)
+    assert failure.reason == "unknown"
+    assert failure.caller_key == caller_key("tel:+393471234567", SECRET) == ALICE.key
+    assert "3471234567" not in failure.caller_key
+
+
+def test_the_per_caller_limit_refuses_that_caller_only(sessions) -> None:
+    code = _new_code(sessions)
+    for minute in range(LIMITS.per_caller):
+        assert _look(sessions, "123", at=NOW + timedelta(minutes=minute)).outcome == "invalid"
+    refused = _look(sessions, code, at=NOW + timedelta(minutes=10))
+    assert (refused.outcome, refused.refused_by) == ("refused", "caller")
+    assert refused.retry_after_s == 3600 - 10 * 60 + 1
+    assert len(_failures(sessions)) == LIMITS.per_caller
+    assert _look(sessions, code, who=BOB, at=NOW + timedelta(minutes=10)).outcome == "found"
+
+
+def test_the_per_caller_window_slides(sessions) -> None:
+    code = _new_code(sessions)
+    for _ in range(LIMITS.per_caller):
+        _look(sessions, _unknown(code))
+    assert _look(sessions, code, at=NOW + timedelta(seconds=3599)).outcome == "refused"
+    assert _look(sessions, code, at=NOW + timedelta(seconds=3601)).outcome == "found"
+
+
+def test_the_global_limit_refuses_everybody(sessions) -> None:
+    code = _new_code(sessions)
+    callers = [Requester.phone(f"+39347000000{n}", SECRET) for n in range(LIMITS.global_)]
+    for caller in callers:
+        assert _look(sessions, _unknown(code), who=caller).outcome == "unknown"
+    newcomer = Requester.web("198.51.100.7", SECRET)
+    refused = _look(sessions, code, who=newcomer, at=NOW + timedelta(seconds=30))
+    assert (refused.outcome, refused.refused_by, refused.retry_after_s) == ("refused", "global", 571)
+    assert _look(sessions, code, who=newcomer, at=NOW + timedelta(seconds=601)).outcome == "found"
+
+
+def test_withheld_callers_share_one_key_and_phone_and_web_keys_differ() -> None:
+    assert Requester.phone(None, SECRET) == Requester.phone(None, SECRET)
+    assert Requester.phone(None, SECRET).key != ALICE.key
+    assert Requester.web("+393471234567", SECRET).key != ALICE.key
+    assert Requester.phone("+393471234567", "another secret").key != ALICE.key
+
+
+def test_failures_older_than_every_window_are_purged(sessions) -> None:
+    code = _new_code(sessions)
+    for minute in range(3):
+        _look(sessions, _unknown(code), who=Requester.phone(f"+39347111000{minute}", SECRET),
+              at=NOW + timedelta(minutes=minute))
+    _look(sessions, _unknown(code), who=BOB, at=NOW + timedelta(hours=2))
+    assert [failure.caller_key for failure in _failures(sessions)] == [BOB.key]
+
+
+def test_check_limits_counts_only_up_to_the_limit(sessions) -> None:
+    with sessions.begin() as session:
+        session.add_all(LookupFailure(at=NOW, caller_key=ALICE.key, channel="ivr", reason="unknown")
+                        for _ in range(20))
+    with sessions() as session:
+        refusal = check_limits(session, ALICE.key, LIMITS, NOW)
+        assert refusal is not None and refusal.refused_by == "global"
+        assert session.scalar(select(func.count()).select_from(LookupFailure)) == 20
+        assert check_limits(session, BOB.key, LookupLimits(3, 60, 100, 60), NOW) is None
+
+
+def test_status_view_of_an_unknown_code_is_none(sessions) -> None:
+    code = _new_code(sessions)
+    with sessions() as session:
+        assert status_view(session, _unknown(code)) is None
+        assert status_view(session, code).code == code

@@ -1,0 +1,153 @@
+"""A citizen looks a request up by its code: validated first, rate limited, nothing personal returned.
+
+Every wrong or unknown code is stored as a failure with a keyed hash of who typed it (the phone
+number, or the web client's address); lookups are refused while the failures of that caller, or
+of everybody, fill their sliding window. A refused lookup is not a failure: the window slides.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Literal
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from storage.models import LookupFailure, Ticket
+from storage.types import utcnow
+from tickets.codes import is_valid_code, normalize_code
+from tickets.ratelimit import Decision, LookupLimits, is_allowed
+from tickets.status import TicketStatus
+
+LookupChannel = Literal["ivr", "web"]
+Outcome = Literal["found", "invalid", "unknown", "refused"]
+PURGE_BATCH = 200
+# Callers who withhold their number share one key: they cannot dodge the per-caller limit.
+WITHHELD_CALLER = "withheld"
+
+
+@dataclass(frozen=True)
+class StatusView:
+    """What anyone holding the code may learn: the status and its date, never who asked or what."""
+
+    code: str
+    status: TicketStatus
+    forwarded_to: str | None
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class LookupResult:
+    """The outcome of one lookup; `view` when found, `refused_by` and `retry_after_s` when refused."""
+
+    outcome: Outcome
+    view: StatusView | None = None
+    refused_by: Literal["caller", "global"] | None = None
+    retry_after_s: int | None = None
+
+
+@dataclass(frozen=True)
+class Requester:
+    """Who is looking: a keyed hash of their number or address, and the channel they use."""
+
+    key: str
+    channel: LookupChannel
+
+
+    @classmethod
+    def phone(cls, e164: str | None, secret: str) -> Requester:
+        """A caller on the phone, by number; every withheld number is the same caller."""
+        return cls(caller_key(f"tel:{e164 or WITHHELD_CALLER}", secret), "ivr")
+
+    @classmethod
+    def web(cls, address: str, secret: str) -> Requester:
+        """A web client, by its network address."""
+        return cls(caller_key(f"ip:{address}", secret), "web")
+
+
+def caller_key(identity: str, secret: str) -> str:
+    """A keyed SHA-256 of a phone number or an address: counted, never stored in clear."""
+    return hmac.new(secret.encode(), identity.encode(), hashlib.sha256).hexdigest()
+
+
+def _failures_since(session: Session, since: datetime, cap: int, key: str | None = None) -> int:
+    """How many failures happened since `since` (of `key`, or of everybody), counting up to `cap`."""
+    rows = select(LookupFailure.id).where(LookupFailure.at >= since)
+    if key is not None:
+        rows = rows.where(LookupFailure.caller_key == key)
+    return session.scalar(select(func.count()).select_from(rows.limit(cap).subquery())) or 0
+
+
+def _retry_after(session: Session, since: datetime, window_s: int, now: datetime, key: str | None) -> int:
+    """Seconds until the oldest failure in the window leaves it (at least 1)."""
+    oldest = select(func.min(LookupFailure.at)).where(LookupFailure.at >= since)
+    if key is not None:
+        oldest = oldest.where(LookupFailure.caller_key == key)
+    first = session.scalar(oldest)
+    if first is None:
+        return 1
+    return max(1, int((first + timedelta(seconds=window_s) - now).total_seconds()) + 1)
+
+
+def check_limits(session: Session, key: str, limits: LookupLimits, now: datetime | None = None) -> LookupResult | None:
+    """None while `key` may look a code up; otherwise the refusal, with the seconds to wait."""
+    now = now or utcnow()
+    caller_since = now - timedelta(seconds=limits.per_caller_window_s)
+    global_since = now - timedelta(seconds=limits.global_window_s)
+    decision: Decision = is_allowed(
+        _failures_since(session, caller_since, limits.per_caller, key),
+        _failures_since(session, global_since, limits.global_, None),
+        limits,
+    )
+    if decision.allowed:
+        return None
+    if decision.reason == "global":
+        wait = _retry_after(session, global_since, limits.global_window_s, now, None)
+    else:
+        wait = _retry_after(session, caller_since, limits.per_caller_window_s, now, key)
+    return LookupResult("refused", refused_by=decision.reason, retry_after_s=wait)
+
+
+def record_failure(session: Session, requester: Requester, reason: Literal["invalid", "unknown"],
+                   limits: LookupLimits, now: datetime | None = None) -> None:
+    """Store one failed lookup and drop a batch of failures older than every window."""
+    now = now or utcnow()
+    session.add(LookupFailure(at=now, caller_key=requester.key, channel=requester.channel, reason=reason))
+    cutoff = now - timedelta(seconds=max(limits.per_caller_window_s, limits.global_window_s))
+    expired = (select(LookupFailure.id).where(LookupFailure.at < cutoff)
+               .limit(PURGE_BATCH).with_for_update(skip_locked=True))
+    session.execute(delete(LookupFailure).where(LookupFailure.id.in_(expired.scalar_subquery())),
+                    execution_options={"synchronize_session": False})
+    session.flush()
+
+
+def status_view(session: Session, code: str) -> StatusView | None:
+    """The public view of the ticket with exactly this code (only public columns are read)."""
+    row = session.execute(
+        select(Ticket.code, Ticket.status, Ticket.forwarded_to, Ticket.status_changed_at).where(Ticket.code == code)
+    ).first()
+    if row is None:
+        return None
+    return StatusView(code=row.code, status=TicketStatus(row.status), forwarded_to=row.forwarded_to,
+                      updated_at=row.status_changed_at)
+
+
+def look_up(session: Session, raw_code: str, requester: Requester, limits: LookupLimits, code_length: int,
+            now: datetime | None = None) -> LookupResult:
+    """Refuse past the limits; a wrong check digit never reaches the tickets; failures are stored."""
+    now = now or utcnow()
+    refusal = check_limits(session, requester.key, limits, now)
+    if refusal is not None:
+        return refusal
+    code = normalize_code(raw_code)
+    if not is_valid_code(code, code_length):
+        record_failure(session, requester, "invalid", limits, now)
+        return LookupResult("invalid")
+    view = status_view(session, code)
+    if view is None:
+        record_failure(session, requester, "unknown", limits, now)
+        return LookupResult("unknown")
+    return LookupResult("found", view=view)
