@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from twilio.twiml.voice_response import VoiceResponse
 
-from ivr.flows import leave_message, operator
+from ivr.flows import leave_message, operator, tracking
 from ivr.flows.context import CallContext
 from ivr.twiml import url
 
@@ -14,6 +14,7 @@ CHOICE_PATH = "/voice/menu/choice"
 REPEAT_KEY = "9"
 CHOICES = {
     "1": lambda: url(operator.PATH),
+    "2": lambda: url(tracking.ASK_PATH),
     "3": lambda: url(leave_message.PATH, reason="chosen"),
 }
 

@@ -1,0 +1,183 @@
+"""Step: the caller types a tracking code and hears the request's status (main menu, key 2).
+
+A wrong check digit is caught before any lookup; wrong, unknown and missing codes count as
+failed attempts in the call (`failures` in the action URLs), and after `tickets.call_attempts`
+of them, or when the failed-lookup limits refuse the caller, an operator or a message is offered.
+Only the code, the status and the date of its last change are ever read out.
+"""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from twilio.twiml.voice_response import Gather, VoiceResponse
+
+from ivr.flows import leave_message, operator
+from ivr.flows.context import CallContext
+from ivr.twiml import url
+from storage.types import utcnow
+from tickets.codes import format_code_for_speech, is_valid_code
+from tickets.lookups import LookupResult, Requester, StatusView, check_limits, look_up, status_view
+from tickets.vocabulary import spoken_date, status_sentence
+
+ASK_PATH = "/voice/tracking"
+CODE_PATH = "/voice/tracking/code"
+RESULT_PATH = "/voice/tracking/result"
+OPTIONS_PATH = "/voice/tracking/options"
+NEXT_PATH = "/voice/tracking/next"
+
+ANOTHER_CODE_KEY = "1"
+OPERATOR_KEY = "2"
+MESSAGE_KEY = "3"
+REPEAT_KEY = "9"
+CODE_TIMEOUT_SECONDS = 10
+
+
+def _requester(ctx: CallContext) -> Requester:
+    """The caller, as the failed-lookup limits count them."""
+    return Requester.phone(ctx.caller.e164 if ctx.caller else None, ctx.runtime.settings.web.secret_key)
+
+
+def ask(ctx: CallContext) -> VoiceResponse:
+    """Ask for the code, unless the call has used its attempts or the caller is refused."""
+    failures = ctx.arg_int("failures", 0)
+    response = VoiceResponse()
+    if failures >= ctx.runtime.settings.tickets.call_attempts:
+        ctx.speaker.say(response, "tracking_not_found")
+        return _offer_alternatives(ctx, response, attempt=1)
+    with ctx.runtime.sessions() as session:
+        refusal = check_limits(session, _requester(ctx).key, ctx.runtime.settings.tickets.lookup_limits())
+    if refusal is not None:
+        ctx.speaker.say(response, "tracking_rate_limited")
+        return _offer_alternatives(ctx, response, attempt=1)
+    gather = response.gather(action=url(CODE_PATH, failures=failures), finish_on_key="#",
+                             timeout=CODE_TIMEOUT_SECONDS)
+    ctx.speaker.say(gather, "tracking_enter_code")
+    response.redirect(url(CODE_PATH, failures=failures))
+    return response
+
+
+def check(ctx: CallContext) -> VoiceResponse:
+    """Look the typed code up and say the status, or why not and ask again."""
+    failures = ctx.arg_int("failures", 0)
+    response = VoiceResponse()
+    if not ctx.digits:
+        ctx.speaker.say(response, "tracking_no_code")
+        response.redirect(url(ASK_PATH, failures=failures + 1))
+        return response
+    settings = ctx.runtime.settings.tickets
+    with ctx.runtime.sessions.begin() as session:
+        result = look_up(session, ctx.digits, _requester(ctx), settings.lookup_limits(), settings.code_length)
+    return _answer(ctx, response, result, failures)
+
+
+def _answer(ctx: CallContext, response: VoiceResponse, result: LookupResult, failures: int) -> VoiceResponse:
+    """The spoken outcome of a lookup."""
+    if result.view is not None:
+        ctx.write("record_call_outcome", call_sid=ctx.call_sid, outcome="self_service")
+        _offer_options(ctx, response, result.view, failures, attempt=1)
+        return response
+    if result.outcome == "refused":
+        ctx.speaker.say(response, "tracking_rate_limited")
+        return _offer_alternatives(ctx, response, attempt=1)
+    ctx.speaker.say(response, "tracking_invalid_code" if result.outcome == "invalid" else "tracking_unknown_code")
+    response.redirect(url(ASK_PATH, failures=failures + 1))
+    return response
+
+
+def repeat_result(ctx: CallContext) -> VoiceResponse:
+    """Say again the status of the code found earlier in this call."""
+    code = ctx.arg("code")
+    failures = ctx.arg_int("failures", 0)
+    response = VoiceResponse()
+    view = None
+    if is_valid_code(code, ctx.runtime.settings.tickets.code_length):
+        with ctx.runtime.sessions() as session:
+            view = status_view(session, code)
+    if view is None:
+        ctx.speaker.say(response, "tracking_unknown_code")
+        response.redirect(url(ASK_PATH, failures=failures))
+        return response
+    _offer_options(ctx, response, view, failures, attempt=1)
+    return response
+
+
+def _say_status(ctx: CallContext, node: Gather, view: StatusView) -> None:
+    """The code digit by digit, the status sentence and the day of the last change."""
+    zone = ZoneInfo(ctx.runtime.settings.line.timezone)
+    today = utcnow().astimezone(zone).date()
+    ctx.speaker.say(node, "tracking_code", code=format_code_for_speech(view.code))
+    ctx.speaker.say_text(node, status_sentence(view.status, view.forwarded_to))
+    ctx.speaker.say(node, "tracking_updated", when=spoken_date(view.updated_at.astimezone(zone).date(), today))
+
+
+def _offer_options(ctx: CallContext, response: VoiceResponse, view: StatusView | None, failures: int,
+                   attempt: int, code: str = "") -> None:
+    """After a result (said first when given): another code, an operator, a message, repeat."""
+    code = view.code if view is not None else code
+    gather = response.gather(num_digits=1, timeout=ctx.runtime.settings.ivr.gather_timeout_seconds,
+                             action=url(NEXT_PATH, code=code, failures=failures, attempt=attempt))
+    if view is not None:
+        _say_status(ctx, gather, view)
+    ctx.speaker.say(gather, "tracking_result_menu")
+    response.redirect(url(OPTIONS_PATH, code=code, failures=failures, attempt=attempt + 1))
+
+
+def _offer_alternatives(ctx: CallContext, response: VoiceResponse, attempt: int) -> VoiceResponse:
+    """Instead of another code: an operator or a message."""
+    gather = response.gather(num_digits=1, timeout=ctx.runtime.settings.ivr.gather_timeout_seconds,
+                             action=url(NEXT_PATH, attempt=attempt))
+    ctx.speaker.say(gather, "tracking_alternatives_menu")
+    response.redirect(url(OPTIONS_PATH, attempt=attempt + 1))
+    return response
+
+
+def options(ctx: CallContext) -> VoiceResponse:
+    """The options again after silence; when they run out, goodbye after a result, else a message."""
+    code = ctx.arg("code")
+    failures = ctx.arg_int("failures", 0)
+    attempt = ctx.arg_int("attempt", 1, low=1)
+    response = VoiceResponse()
+    if attempt > ctx.runtime.settings.ivr.menu_attempts:
+        if code:
+            ctx.speaker.say(response, "goodbye")
+            response.hangup()
+        else:
+            ctx.speaker.say(response, "no_choice")
+            response.redirect(url(leave_message.PATH, reason="no_choice"))
+        return response
+    if code:
+        _offer_options(ctx, response, None, failures, attempt, code=code)
+        return response
+    return _offer_alternatives(ctx, response, attempt)
+
+
+def choose(ctx: CallContext) -> VoiceResponse:
+    """Act on the key pressed after a result or in the alternatives."""
+    code = ctx.arg("code")
+    failures = ctx.arg_int("failures", 0)
+    attempt = ctx.arg_int("attempt", 1, low=1)
+    response = VoiceResponse()
+    if ctx.digits == OPERATOR_KEY:
+        response.redirect(url(operator.PATH))
+    elif ctx.digits == MESSAGE_KEY:
+        response.redirect(url(leave_message.PATH, reason="chosen"))
+    elif ctx.digits == ANOTHER_CODE_KEY and code:
+        response.redirect(url(ASK_PATH, failures=failures))
+    elif ctx.digits == REPEAT_KEY and code:
+        response.redirect(url(RESULT_PATH, code=code, failures=failures))
+    elif ctx.digits == REPEAT_KEY:
+        response.redirect(url(OPTIONS_PATH, attempt=attempt))
+    else:
+        ctx.speaker.say(response, "invalid_choice")
+        response.redirect(url(OPTIONS_PATH, code=code or None, failures=failures, attempt=attempt + 1))
+    return response
+
+
+ROUTES = {
+    ASK_PATH: ask,
+    CODE_PATH: check,
+    RESULT_PATH: repeat_result,
+    OPTIONS_PATH: options,
+    NEXT_PATH: choose,
+}

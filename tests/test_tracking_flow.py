@@ -1,0 +1,103 @@
+"""The tracking flow's webhooks one by one: garbage input, menus after a result, withheld callers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from xml.etree import ElementTree
+
+import pytest
+from flask import Flask
+
+from tests.conftest import make_app, make_settings, post_signed
+from tickets.repository import create_ticket
+from tickets.status import Channel
+
+CALL = {"CallSid": "CA" + "9" * 32, "AccountSid": "AC" + "0" * 32, "From": "+393471234567",
+        "To": "+39800840840", "CallStatus": "in-progress", "Direction": "inbound"}
+
+
+def _post(app: Flask, path: str, digits: str | None = None, **call: str) -> ElementTree.Element:
+    params = {**CALL, **call, **({"Digits": digits} if digits is not None else {})}
+    response = post_signed(app.test_client(), path, params)
+    assert response.status_code == 200
+    return ElementTree.fromstring(response.data)
+
+
+def _said(document: ElementTree.Element) -> list[str]:
+    return [say.text or "" for say in document.iter("Say")]
+
+
+def _redirect(document: ElementTree.Element) -> str:
+    return document.find("Redirect").text
+
+
+def test_the_main_menu_offers_the_status_on_key_2(sqlite_app: Flask) -> None:
+    document = _post(sqlite_app, "/voice/menu/choice?attempt=1", "2")
+    assert _redirect(document) == "/voice/tracking"
+    menu = _said(_post(sqlite_app, "/voice/menu"))[0]
+    assert "Per conoscere lo stato di una richiesta, premi 2." in menu
+
+
+def test_the_code_is_gathered_until_the_hash_key(sqlite_app: Flask) -> None:
+    document = _post(sqlite_app, "/voice/tracking")
+    gather = document.find("Gather")
+    assert (gather.get("finishOnKey"), gather.get("action")) == ("#", "/voice/tracking/code?failures=0")
+    assert _said(document) == ["Digita il codice della richiesta, seguito dal tasto cancelletto."]
+    assert _redirect(document) == "/voice/tracking/code?failures=0"
+
+
+@pytest.mark.parametrize("digits", ["*", "*#*", "0000000", "123456789012345678901234567890", "abc"])
+def test_garbage_is_an_invalid_code_and_counts_as_a_failure(sqlite_app: Flask, digits: str) -> None:
+    document = _post(sqlite_app, "/voice/tracking/code?failures=1", digits)
+    assert _said(document) == ["Il codice non è valido."]
+    assert _redirect(document) == "/voice/tracking?failures=2"
+
+
+@pytest.mark.parametrize("failures", ["x", "-5", ""])
+def test_a_garbled_counter_starts_from_zero(sqlite_app: Flask, failures: str) -> None:
+    document = _post(sqlite_app, f"/voice/tracking/code?failures={failures}", "1")
+    assert _redirect(document) == "/voice/tracking?failures=1"
+
+
+def test_an_unknown_code_in_the_repeat_url_asks_again(sqlite_app: Flask) -> None:
+    document = _post(sqlite_app, "/voice/tracking/result?code=12345674&failures=1")
+    assert _said(document) == ["Nessuna richiesta con questo codice."]
+    assert _redirect(document) == "/voice/tracking?failures=1"
+
+
+def test_after_a_result_a_wrong_key_says_so_and_offers_again(sqlite_app: Flask) -> None:
+    document = _post(sqlite_app, "/voice/tracking/next?code=12345674&failures=0&attempt=1", "7")
+    assert _said(document) == ["La scelta non è valida."]
+    assert _redirect(document) == "/voice/tracking/options?code=12345674&failures=0&attempt=2"
+
+
+def test_the_alternatives_never_offer_another_code(sqlite_app: Flask) -> None:
+    another = _post(sqlite_app, "/voice/tracking/next?attempt=1", "1")
+    assert _said(another) == ["La scelta non è valida."]
+    assert _redirect(another) == "/voice/tracking/options?failures=0&attempt=2"
+    assert _redirect(_post(sqlite_app, "/voice/tracking/next?attempt=1", "2")) == "/voice/operator"
+    assert _redirect(_post(sqlite_app, "/voice/tracking/next?attempt=1", "3")) == "/voice/message?reason=chosen"
+
+
+def test_silent_alternatives_end_in_a_message_and_a_silent_result_menu_in_goodbye(sqlite_app: Flask) -> None:
+    alternatives = _post(sqlite_app, "/voice/tracking/options?attempt=4")
+    assert _said(alternatives) == ["Non abbiamo ricevuto alcuna scelta."]
+    assert _redirect(alternatives) == "/voice/message?reason=no_choice"
+    result_menu = _post(sqlite_app, "/voice/tracking/options?code=12345674&attempt=4")
+    assert _said(result_menu) == ["Grazie per aver chiamato. Arrivederci."]
+    assert result_menu.find("Hangup") is not None
+
+
+def test_withheld_callers_share_the_per_caller_limit(tmp_path: Path, sqlite_url: str) -> None:
+    app = make_app(make_settings(sqlite_url, tmp_path / "instance", tickets={"caller_failure_limit": 2}))
+    with app.extensions["contact_center"].sessions.begin() as session:
+        code = create_ticket(session, channel=Channel.PHONE).code
+    for attempt in range(2):
+        _post(app, "/voice/tracking/code?failures=0", "111", From="anonymous", CallSid=f"CA{attempt}")
+    refused = _post(app, "/voice/tracking/code?failures=0", code, From="+266696687", CallSid="CA9")
+    assert _said(refused)[0] == "Troppi tentativi, riprova più tardi."
+    asked = _post(app, "/voice/tracking", From="+266696687", CallSid="CA9")
+    assert _said(asked)[0] == "Troppi tentativi, riprova più tardi."
+    known = _post(app, "/voice/tracking/code?failures=0", code)
+    assert "La richiesta è stata ricevuta ed è in attesa di lavorazione." in _said(known)
+    app.extensions["contact_center"].engine.dispose()
