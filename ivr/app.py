@@ -9,6 +9,7 @@ from typing import Any
 from flask import Flask, jsonify
 from sqlalchemy import text
 
+import selfservice
 from ivr import hours_page
 from ivr.config import Settings, load_settings, settings_from_mapping
 from ivr.runtime import Runtime
@@ -42,6 +43,7 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
                     "Never run this configuration in production. !!!")
     app.register_blueprint(make_blueprint())
     app.register_blueprint(hours_page.make_blueprint())
+    selfservice.register(app)
 
     @app.get("/healthz")
     def healthz() -> Any:

@@ -1,4 +1,4 @@
-"""Dates in Italian words: what the IVR says after 'aggiornata', what the web page writes."""
+"""Dates in Italian words (what the IVR says after "aggiornata", what the web page writes) and codes on a page."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from datetime import date
 
 import pytest
 
+from tickets.codes import format_code_for_display
 from tickets.vocabulary import spoken_date, written_date
 
 TODAY = date(2026, 11, 27)
@@ -39,3 +40,8 @@ def test_yesterday_across_the_new_year() -> None:
 ])
 def test_written_dates(day: date, written: str) -> None:
     assert written_date(day) == written
+
+
+@pytest.mark.parametrize(("code", "shown"), [("12345674", "1234 5674"), ("1234567", "1234 567"), ("123", "123")])
+def test_codes_are_shown_in_groups_of_four(code: str, shown: str) -> None:
+    assert format_code_for_display(code) == shown

@@ -71,3 +71,8 @@ def format_code_for_speech(code: str) -> str:
         raise ValueError(f"only digits can be read as a code, got {code!r}")
     groups = (code[start:start + _SPEECH_GROUP] for start in range(0, len(code), _SPEECH_GROUP))
     return ", ".join(" ".join(group) for group in groups)
+
+
+def format_code_for_display(code: str) -> str:
+    """The code in groups of four digits, as printed on a page: '1234 5678'."""
+    return " ".join(code[start:start + _SPEECH_GROUP] for start in range(0, len(code), _SPEECH_GROUP))

@@ -1,0 +1,119 @@
+"""`contact-center tickets ...`: open a ticket, change its status, show it with its history."""
+
+from __future__ import annotations
+
+import json
+import os
+from zoneinfo import ZoneInfo
+
+import click
+from sqlalchemy.orm import Session
+
+from ivr.cli.common import CliState, pass_state
+from storage.models import Ticket
+from tickets.codes import is_valid_code, normalize_code
+from tickets.intake import new_ticket, open_ticket
+from tickets.records import ticket_record
+from tickets.repository import change_status, find_by_code
+from tickets.status import Channel, InvalidTransition, TicketStatus, Topic, parse_status
+
+BY_OPTION = click.option("--by", "changed_by", default=lambda: os.environ.get("USER") or "cli",
+                         show_default="$USER", help="Who makes the change (kept in the history).")
+
+
+def _find(session: Session, raw_code: str, code_length: int, for_update: bool = False) -> Ticket:
+    """The ticket with this code, or a one-line error."""
+    code = normalize_code(raw_code)
+    if not is_valid_code(code, code_length):
+        raise click.ClickException(f"{raw_code!r} is not a valid tracking code "
+                                   f"({code_length} digits, the last one a check digit)")
+    ticket = find_by_code(session, code, code_length, for_update=for_update)
+    if ticket is None:
+        raise click.ClickException(f"no ticket with code {code}")
+    return ticket
+
+
+@click.group("tickets")
+def tickets() -> None:
+    """Requests and their tracking codes."""
+
+
+@tickets.command("open")
+@click.option("--channel", required=True, metavar="CHANNEL",
+              help=f"How the request arrived: {', '.join(Channel)}.")
+@click.option("--topic", default=Topic.OTHER.value, show_default=True, metavar="TOPIC",
+              help=f"What it is about: {', '.join(Topic)}.")
+@click.option("--phone", help="The citizen's phone number.")
+@click.option("--email", help="The citizen's e-mail address.")
+@click.option("--summary", required=True, help="What the citizen asked.")
+@BY_OPTION
+@pass_state
+def open_command(state: CliState, channel: str, topic: str, phone: str | None, email: str | None,
+                 summary: str, changed_by: str) -> None:
+    """Record a request and print its new tracking code."""
+    try:
+        ticket = new_ticket(channel, topic, summary, phone=phone, email=email)
+    except ValueError as error:
+        raise click.ClickException(str(error)) from None
+    runtime = state.migrated_runtime()
+    with runtime.sessions.begin() as session:
+        code = open_ticket(session, ticket, created_by=changed_by,
+                           code_length=runtime.settings.tickets.code_length).code
+    click.echo(code)
+
+
+@tickets.command("status")
+@click.argument("code")
+@click.argument("new_status", metavar="NEW-STATUS")
+@click.option("--forwarded-to", metavar="NAME", help="The competent institution (only with 'forwarded').")
+@click.option("--note", default="", help="A note kept in the history.")
+@BY_OPTION
+@pass_state
+def status_command(state: CliState, code: str, new_status: str, forwarded_to: str | None, note: str,
+                   changed_by: str) -> None:
+    """Move a ticket to NEW-STATUS: received, in-progress, waiting-for-citizen, forwarded, closed."""
+    try:
+        status = parse_status(new_status)
+    except ValueError as error:
+        raise click.ClickException(str(error)) from None
+    runtime = state.migrated_runtime()
+    with runtime.sessions.begin() as session:
+        ticket = _find(session, code, runtime.settings.tickets.code_length, for_update=True)
+        try:
+            change = change_status(session, ticket, status, changed_by=changed_by, note=note,
+                                   forwarded_to=forwarded_to.strip() if forwarded_to else None)
+        except InvalidTransition as error:
+            raise click.ClickException(str(error)) from None
+        summary = f"{ticket.code}: {change.from_status} -> {change.to_status}"
+        if change.forwarded_to:
+            summary += f" ({change.forwarded_to})"
+    click.echo(summary)
+
+
+@tickets.command("show")
+@click.argument("code")
+@click.option("--json", "as_json", is_flag=True, help="The ticket as JSON (the API's shape).")
+@pass_state
+def show_command(state: CliState, code: str, as_json: bool) -> None:
+    """Show a ticket and its status history."""
+    runtime = state.migrated_runtime()
+    zone = ZoneInfo(runtime.settings.line.timezone)
+    with runtime.sessions() as session:
+        record = ticket_record(_find(session, code, runtime.settings.tickets.code_length), zone)
+    if as_json:
+        click.echo(json.dumps(record, ensure_ascii=False, indent=2))
+        return
+    for key in ("code", "status", "forwarded_to", "channel", "topic", "phone", "email", "created_at",
+                "status_changed_at", "summary"):
+        if record[key] is not None:
+            click.echo(f"{key + ':':19}{record[key]}")
+    click.echo("history:")
+    for step in record["history"]:
+        target = f"{step['to']} ({step['forwarded_to']})" if step["forwarded_to"] else step["to"]
+        line = f"  {step['at']}  {step['by']}: {step['from'] or '-'} -> {target}"
+        click.echo(f"{line}  {step['note']}" if step["note"] else line)
+
+
+def register(cli: click.Group) -> None:
+    """Add the tickets commands."""
+    cli.add_command(tickets)

@@ -1,0 +1,65 @@
+"""`contact-center tokens ...`: bearer tokens for the JSON API."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+import click
+
+from access.tokens import TokenError, check_name, create_token, list_tokens, revoke_token
+from ivr.cli.common import CliState, pass_state
+
+
+@click.group("tokens")
+def tokens() -> None:
+    """API tokens for integrators."""
+
+
+@tokens.command("create")
+@click.argument("name")
+@pass_state
+def create_command(state: CliState, name: str) -> None:
+    """Create a token named NAME and print it (only its hash is kept: it is shown once)."""
+    try:
+        check_name(name)
+        runtime = state.migrated_runtime()
+        with runtime.sessions.begin() as session:
+            _, raw = create_token(session, name)
+    except TokenError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(raw)
+    click.echo(f"token {name!r} created: copy it now, it cannot be shown again", err=True)
+
+
+@tokens.command("list")
+@pass_state
+def list_command(state: CliState) -> None:
+    """List the tokens by name (never the tokens themselves)."""
+    runtime = state.migrated_runtime()
+    zone = ZoneInfo(runtime.settings.line.timezone)
+    with runtime.sessions() as session:
+        rows = [(token.name, token.created_at.astimezone(zone).isoformat(timespec="seconds"))
+                for token in list_tokens(session)]
+    if not rows:
+        click.echo("no tokens")
+    for name, created in rows:
+        click.echo(f"{name:40}  created {created}")
+
+
+@tokens.command("revoke")
+@click.argument("name")
+@pass_state
+def revoke_command(state: CliState, name: str) -> None:
+    """Delete the token named NAME: it stops working at once."""
+    runtime = state.migrated_runtime()
+    try:
+        with runtime.sessions.begin() as session:
+            revoke_token(session, name)
+    except TokenError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"token {name!r} revoked")
+
+
+def register(cli: click.Group) -> None:
+    """Add the tokens commands."""
+    cli.add_command(tokens)

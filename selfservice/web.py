@@ -1,0 +1,30 @@
+"""What the blueprints share: the running service's parts, JSON errors, the client's address."""
+
+from __future__ import annotations
+
+from flask import Response, current_app, jsonify, request
+
+from ivr.runtime import Runtime
+
+
+def runtime() -> Runtime:
+    """The running service's parts."""
+    return current_app.extensions["contact_center"]
+
+
+def json_error(status: int, error: str, message: str) -> Response:
+    """`{"error": CODE, "message": TEXT}` with the HTTP status."""
+    response = jsonify(error=error, message=message)
+    response.status_code = status
+    return response
+
+
+def client_address(trusted_proxy_hops: int) -> str:
+    """The client's address: the peer, or the one our `trusted_proxy_hops` proxies saw in X-Forwarded-For."""
+    peer = request.remote_addr or "unknown"
+    if trusted_proxy_hops < 1:
+        return peer
+    chain = [part.strip() for part in request.headers.get("X-Forwarded-For", "").split(",") if part.strip()]
+    if not chain:
+        return peer
+    return chain[-min(trusted_proxy_hops, len(chain))]
