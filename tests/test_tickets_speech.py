@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from tickets.codes import format_code_for_display
-from tickets.vocabulary import spoken_date, written_date
+from tickets.vocabulary import spoken_past_day, written_date
 
 TODAY = date(2026, 11, 27)
 
@@ -24,13 +24,13 @@ TODAY = date(2026, 11, 27)
     (date(2025, 11, 3), "il 3 novembre 2025"),
     (date(2025, 8, 1), "il primo agosto 2025"),
 ])
-def test_spoken_dates(day: date, spoken: str) -> None:
-    assert spoken_date(day, TODAY) == spoken
+def test_spoken_past_days(day: date, spoken: str) -> None:
+    assert spoken_past_day(day, TODAY) == spoken
 
 
 def test_yesterday_across_the_new_year() -> None:
-    assert spoken_date(date(2026, 12, 31), date(2027, 1, 1)) == "ieri"
-    assert spoken_date(date(2026, 12, 30), date(2027, 1, 1)) == "il 30 dicembre 2026"
+    assert spoken_past_day(date(2026, 12, 31), date(2027, 1, 1)) == "ieri"
+    assert spoken_past_day(date(2026, 12, 30), date(2027, 1, 1)) == "il 30 dicembre 2026"
 
 
 @pytest.mark.parametrize(("day", "written"), [

@@ -7,6 +7,8 @@ from datetime import date, timedelta
 from types import MappingProxyType
 from typing import Final
 
+from hours.speech import TEMPLATES as HOURS_TEXTS
+from hours.speech import spoken_date
 from tickets.status import Channel, TicketStatus, Topic
 
 # Every text in one place, keyed "<kind>.<value>"; callers may override any subset.
@@ -62,32 +64,21 @@ def status_sentence(status: TicketStatus, forwarded_to: str | None = None,
     return _texts(templates)[f"status_sentence.{status.value}"].format(institution=institution)
 
 
-MONTHS: Final[tuple[str, ...]] = (
-    "gennaio", "febbraio", "marzo", "aprile", "maggio", "giugno",
-    "luglio", "agosto", "settembre", "ottobre", "novembre", "dicembre",
-)
-# Days whose spoken number starts with a vowel take the elided article: "l'8", "l'11".
-_ELIDED_DAYS: Final = frozenset({8, 11})
-
-
 def written_date(day: date) -> str:
     """A date as Italians write it in full: '1º novembre 2026', '3 novembre 2026'."""
     number = "1º" if day.day == 1 else str(day.day)
-    return f"{number} {MONTHS[day.month - 1]} {day.year}"
+    return f"{number} {HOURS_TEXTS[f'month.{day.month}']} {day.year}"
 
 
-def spoken_date(day: date, today: date) -> str:
-    """A past date as said aloud after 'aggiornata': 'oggi', 'ieri', 'il 3 novembre', "l'8 marzo 2025"."""
+def spoken_past_day(day: date, today: date) -> str:
+    """A past day as said after 'aggiornata': 'oggi', 'ieri', 'il 3 novembre', "l'8 marzo 2025"."""
     if day == today:
         return "oggi"
     if day == today - timedelta(days=1):
         return "ieri"
-    if day.day == 1:
-        phrase = f"il primo {MONTHS[day.month - 1]}"
-    else:
-        article = "l'" if day.day in _ELIDED_DAYS else "il "
-        phrase = f"{article}{day.day} {MONTHS[day.month - 1]}"
+    phrase = spoken_date(day, with_article=True)
     return phrase if day.year == today.year else f"{phrase} {day.year}"
+
 
 # What the web page and the public JSON say for a lookup that found nothing (the IVR has its prompts).
 LOOKUP_MESSAGES: Final[Mapping[str, str]] = MappingProxyType({

@@ -18,7 +18,7 @@ from ivr.twiml import url
 from storage.types import utcnow
 from tickets.codes import format_code_for_speech, is_valid_code
 from tickets.lookups import LookupResult, Requester, StatusView, check_limits, look_up, status_view
-from tickets.vocabulary import spoken_date, status_sentence
+from tickets.vocabulary import spoken_past_day, status_sentence
 
 ASK_PATH = "/voice/tracking"
 CODE_PATH = "/voice/tracking/code"
@@ -108,7 +108,7 @@ def _say_status(ctx: CallContext, node: Gather, view: StatusView) -> None:
     today = utcnow().astimezone(zone).date()
     ctx.speaker.say(node, "tracking_code", code=format_code_for_speech(view.code))
     ctx.speaker.say_text(node, status_sentence(view.status, view.forwarded_to))
-    ctx.speaker.say(node, "tracking_updated", when=spoken_date(view.updated_at.astimezone(zone).date(), today))
+    ctx.speaker.say(node, "tracking_updated", when=spoken_past_day(view.updated_at.astimezone(zone).date(), today))
 
 
 def _offer_options(ctx: CallContext, response: VoiceResponse, view: StatusView | None, failures: int,
