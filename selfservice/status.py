@@ -51,7 +51,8 @@ def _page(raw: str | None) -> Response:
         return make_response(render_template("selfservice/status.html", **context))
     outcome, result = _look_up(raw)
     if result is not None and result.view is not None:
-        context["result"] = {**status_record(result.view, zone), "spaced_code": format_code_for_display(result.view.code)}
+        context["result"] = {**status_record(result.view, zone),
+                             "spaced_code": format_code_for_display(result.view.code)}
     else:
         context["error"] = LOOKUP_MESSAGES[outcome]
         context["typed"] = raw[:MAX_TYPED_CHARS]

@@ -67,7 +67,8 @@ def test_status_then_show_with_the_history(config: Path) -> None:
 def test_show_json_is_the_api_shape(config: Path) -> None:
     code = _open(config)
     record = json.loads(run(config, "tickets", "show", code, "--json").stdout)
-    assert (record["code"], record["topic"], record["summary"]) == (code, "national_service", "Come diventare volontario")
+    assert (record["code"], record["topic"]) == (code, "national_service")
+    assert record["summary"] == "Come diventare volontario"
     assert record["history"][0]["to"] == "received"
 
 

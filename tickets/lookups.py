@@ -15,6 +15,7 @@ from typing import Literal
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.selectable import ScalarSelect
 
 from storage.models import LookupFailure, Ticket
 from storage.types import utcnow
@@ -73,12 +74,12 @@ def caller_key(identity: str, secret: str) -> str:
     return hmac.new(secret.encode(), identity.encode(), hashlib.sha256).hexdigest()
 
 
-def _failures_since(session: Session, since: datetime, cap: int, key: str | None = None) -> int:
+def _failures_since(since: datetime, cap: int, key: str | None = None) -> ScalarSelect[int]:
     """How many failures happened since `since` (of `key`, or of everybody), counting up to `cap`."""
     rows = select(LookupFailure.id).where(LookupFailure.at >= since)
     if key is not None:
         rows = rows.where(LookupFailure.caller_key == key)
-    return session.scalar(select(func.count()).select_from(rows.limit(cap).subquery())) or 0
+    return select(func.count()).select_from(rows.limit(cap).subquery()).scalar_subquery()
 
 
 def _retry_after(session: Session, since: datetime, window_s: int, now: datetime, key: str | None) -> int:
@@ -97,11 +98,10 @@ def check_limits(session: Session, key: str, limits: LookupLimits, now: datetime
     now = now or utcnow()
     caller_since = now - timedelta(seconds=limits.per_caller_window_s)
     global_since = now - timedelta(seconds=limits.global_window_s)
-    decision: Decision = is_allowed(
-        _failures_since(session, caller_since, limits.per_caller, key),
-        _failures_since(session, global_since, limits.global_, None),
-        limits,
-    )
+    by_caller, overall = session.execute(select(
+        _failures_since(caller_since, limits.per_caller, key), _failures_since(global_since, limits.global_)
+    )).one()
+    decision: Decision = is_allowed(by_caller, overall, limits)
     if decision.allowed:
         return None
     if decision.reason == "global":

@@ -1,0 +1,68 @@
+"""The "Stato della richiesta" page in Debian's chromium: used with the keyboard only, errors announced."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from playwright.sync_api import Page, expect, sync_playwright
+from werkzeug.serving import make_server
+
+from tests.conftest import make_app, make_settings
+from tickets.repository import create_ticket
+from tickets.status import Channel
+
+pytestmark = pytest.mark.browser
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture
+def site(sqlite_url: str, tmp_path: Path) -> Iterator[tuple[str, Flask]]:
+    """The app served over HTTP on a free local port."""
+    app = make_app(make_settings(sqlite_url, tmp_path / "instance"))
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}", app
+    server.shutdown()
+    thread.join()
+    app.extensions["contact_center"].engine.dispose()
+
+
+@pytest.fixture
+def page() -> Iterator[Page]:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM)
+        yield browser.new_page(locale="it-IT")
+        browser.close()
+
+
+def test_a_keyboard_user_types_the_code_and_hears_the_status(site: tuple[str, Flask], page: Page) -> None:
+    base, app = site
+    with app.extensions["contact_center"].sessions.begin() as session:
+        code = create_ticket(session, channel=Channel.WEB).code
+    page.goto(f"{base}/status")
+    page.keyboard.press("Tab")
+    expect(page.get_by_label("Codice della richiesta")).to_be_focused()
+    page.keyboard.type(code)
+    page.keyboard.press("Enter")
+    result = page.get_by_role("status")
+    expect(result).to_contain_text("La richiesta è stata ricevuta ed è in attesa di lavorazione.")
+    expect(page.get_by_role("heading", level=2)).to_have_text(f"Richiesta {code[:4]} {code[4:]}")
+
+
+def test_an_error_is_announced_and_the_field_keeps_the_focus(site: tuple[str, Flask], page: Page) -> None:
+    base, _ = site
+    page.goto(f"{base}/status")
+    field = page.get_by_label("Codice della richiesta")
+    field.fill("1234")
+    field.press("Enter")
+    expect(page.get_by_role("alert")).to_have_text("Il codice non è valido: controlla le cifre e riprova.")
+    expect(field).to_be_focused()
+    expect(field).to_have_attribute("aria-invalid", "true")
+    expect(field).to_have_accessible_description(
+        "Il codice è formato da 8 cifre. Il codice non è valido: controlla le cifre e riprova.")
+    expect(page).to_have_title("Errore: Stato della richiesta — Contact Center del Dipartimento della Protezione Civile")
