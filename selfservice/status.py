@@ -9,7 +9,7 @@ from flask import Blueprint, Response, jsonify, make_response, render_template, 
 
 from selfservice.web import client_address, json_error, runtime
 from tickets.codes import format_code_for_display, normalize_code
-from tickets.lookups import LookupResult, Requester, look_up
+from tickets.lookups import LookupResult, Requester, look_up, lookup_session
 from tickets.records import status_record
 from tickets.vocabulary import LOOKUP_MESSAGES
 
@@ -28,7 +28,7 @@ def _look_up(raw: str) -> tuple[Outcome, LookupResult | None]:
     if not normalize_code(raw):
         return "missing", None
     requester = Requester.web(client_address(settings.trusted_proxy_hops), rt.settings.web.secret_key)
-    with rt.sessions.begin() as session:
+    with lookup_session(rt.sessions) as session:
         result = look_up(session, raw[:MAX_TYPED_CHARS], requester, settings.lookup_limits(), settings.code_length)
     return result.outcome, result
 

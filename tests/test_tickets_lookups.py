@@ -13,7 +13,7 @@ from storage.db import make_engine, make_session_factory
 from storage.migrate import upgrade
 from storage.models import LookupFailure
 from tickets.codes import damm_check_digit
-from tickets.lookups import Requester, caller_key, check_limits, look_up, status_view
+from tickets.lookups import Requester, caller_key, check_limits, look_up, lookup_session, status_view
 from tickets.ratelimit import LookupLimits
 from tickets.repository import change_status, create_ticket, find_by_code
 from tickets.status import Channel, TicketStatus
@@ -154,3 +154,20 @@ def test_status_view_of_an_unknown_code_is_none(sessions) -> None:
     with sessions() as session:
         assert status_view(session, _unknown(code)) is None
         assert status_view(session, code).code == code
+
+
+def test_a_lookup_session_keeps_failures_and_hands_back_a_transactional_connection(database_url: str) -> None:
+    engine = make_engine(database_url, pool_size=1, max_overflow=0)
+    upgrade(engine)
+    sessions = make_session_factory(engine)
+    code = _new_code(sessions)
+    with lookup_session(sessions) as session:
+        assert look_up(session, _unknown(code), ALICE, LIMITS, 8).outcome == "unknown"
+        assert look_up(session, code, ALICE, LIMITS, 8).view.code == code
+    assert [failure.reason for failure in _failures(sessions)] == ["unknown"]
+    with sessions() as session:
+        session.add(LookupFailure(at=NOW, caller_key=BOB.key, channel="web", reason="invalid"))
+        session.flush()
+        session.rollback()
+    assert [failure.caller_key for failure in _failures(sessions)] == [ALICE.key]
+    engine.dispose()

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 
-from sqlalchemy import delete, func, select
-from sqlalchemy.orm import Session
-from sqlalchemy.sql.selectable import ScalarSelect
+from sqlalchemy import Row, Select, delete, func, literal, select
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.sql.elements import Label
 
 from storage.models import LookupFailure, Ticket
 from storage.types import utcnow
@@ -28,6 +30,8 @@ Outcome = Literal["found", "invalid", "unknown", "refused"]
 PURGE_BATCH = 200
 # Callers who withhold their number share one key: they cannot dodge the per-caller limit.
 WITHHELD_CALLER = "withheld"
+# The only columns a lookup ever reads from a ticket.
+PUBLIC_COLUMNS = (Ticket.code, Ticket.status, Ticket.forwarded_to, Ticket.status_changed_at)
 
 
 @dataclass(frozen=True)
@@ -74,17 +78,24 @@ def caller_key(identity: str, secret: str) -> str:
     return hmac.new(secret.encode(), identity.encode(), hashlib.sha256).hexdigest()
 
 
-def _failures_since(since: datetime, cap: int, key: str | None = None) -> ScalarSelect[int]:
+def _failures_since(since: datetime, cap: int, key: str | None = None) -> Select[tuple[int]]:
     """How many failures happened since `since` (of `key`, or of everybody), counting up to `cap`."""
     rows = select(LookupFailure.id).where(LookupFailure.at >= since)
     if key is not None:
         rows = rows.where(LookupFailure.caller_key == key)
-    return select(func.count()).select_from(rows.limit(cap).subquery()).scalar_subquery()
+    return select(func.count()).select_from(rows.limit(cap).subquery())
 
 
-def _retry_after(session: Session, since: datetime, window_s: int, now: datetime, key: str | None) -> int:
+def _failure_counts(key: str, limits: LookupLimits, now: datetime) -> tuple[Label[int], Label[int]]:
+    """The columns counting the failures of `key` and of everybody in their windows."""
+    by_caller = _failures_since(now - timedelta(seconds=limits.per_caller_window_s), limits.per_caller, key)
+    overall = _failures_since(now - timedelta(seconds=limits.global_window_s), limits.global_)
+    return by_caller.scalar_subquery().label("by_caller"), overall.scalar_subquery().label("overall")
+
+
+def _retry_after(session: Session, window_s: int, now: datetime, key: str | None) -> int:
     """Seconds until the oldest failure in the window leaves it (at least 1)."""
-    oldest = select(func.min(LookupFailure.at)).where(LookupFailure.at >= since)
+    oldest = select(func.min(LookupFailure.at)).where(LookupFailure.at >= now - timedelta(seconds=window_s))
     if key is not None:
         oldest = oldest.where(LookupFailure.caller_key == key)
     first = session.scalar(oldest)
@@ -93,22 +104,22 @@ def _retry_after(session: Session, since: datetime, window_s: int, now: datetime
     return max(1, int((first + timedelta(seconds=window_s) - now).total_seconds()) + 1)
 
 
-def check_limits(session: Session, key: str, limits: LookupLimits, now: datetime | None = None) -> LookupResult | None:
-    """None while `key` may look a code up; otherwise the refusal, with the seconds to wait."""
-    now = now or utcnow()
-    caller_since = now - timedelta(seconds=limits.per_caller_window_s)
-    global_since = now - timedelta(seconds=limits.global_window_s)
-    by_caller, overall = session.execute(select(
-        _failures_since(caller_since, limits.per_caller, key), _failures_since(global_since, limits.global_)
-    )).one()
-    decision: Decision = is_allowed(by_caller, overall, limits)
+def _refusal(session: Session, counts: Row[Any], key: str, limits: LookupLimits, now: datetime) -> LookupResult | None:
+    """None while the counts are below both limits; otherwise the refusal, with the seconds to wait."""
+    decision: Decision = is_allowed(counts.by_caller, counts.overall, limits)
     if decision.allowed:
         return None
     if decision.reason == "global":
-        wait = _retry_after(session, global_since, limits.global_window_s, now, None)
+        wait = _retry_after(session, limits.global_window_s, now, None)
     else:
-        wait = _retry_after(session, caller_since, limits.per_caller_window_s, now, key)
+        wait = _retry_after(session, limits.per_caller_window_s, now, key)
     return LookupResult("refused", refused_by=decision.reason, retry_after_s=wait)
+
+
+def check_limits(session: Session, key: str, limits: LookupLimits, now: datetime | None = None) -> LookupResult | None:
+    """None while `key` may look a code up; otherwise the refusal, with the seconds to wait."""
+    now = now or utcnow()
+    return _refusal(session, session.execute(select(*_failure_counts(key, limits, now))).one(), key, limits, now)
 
 
 def record_failure(session: Session, requester: Requester, reason: Literal["invalid", "unknown"],
@@ -124,30 +135,48 @@ def record_failure(session: Session, requester: Requester, reason: Literal["inva
     session.flush()
 
 
-def status_view(session: Session, code: str) -> StatusView | None:
-    """The public view of the ticket with exactly this code (only public columns are read)."""
-    row = session.execute(
-        select(Ticket.code, Ticket.status, Ticket.forwarded_to, Ticket.status_changed_at).where(Ticket.code == code)
-    ).first()
-    if row is None:
-        return None
+def _view(row: Row[Any]) -> StatusView:
+    """The public view in a row of PUBLIC_COLUMNS."""
     return StatusView(code=row.code, status=TicketStatus(row.status), forwarded_to=row.forwarded_to,
                       updated_at=row.status_changed_at)
 
 
+def status_view(session: Session, code: str) -> StatusView | None:
+    """The public view of the ticket with exactly this code (only public columns are read)."""
+    row = session.execute(select(*PUBLIC_COLUMNS).where(Ticket.code == code)).first()
+    return None if row is None else _view(row)
+
+
 def look_up(session: Session, raw_code: str, requester: Requester, limits: LookupLimits, code_length: int,
             now: datetime | None = None) -> LookupResult:
-    """Refuse past the limits; a wrong check digit never reaches the tickets; failures are stored."""
+    """Refuse past the limits; a wrong check digit never reaches the tickets; failures are stored.
+
+    The limit counts and the ticket come in one statement; a refused lookup returns nothing of it.
+    """
     now = now or utcnow()
-    refusal = check_limits(session, requester.key, limits, now)
+    code = normalize_code(raw_code)
+    valid = is_valid_code(code, code_length)
+    query = select(*_failure_counts(requester.key, limits, now))
+    if valid:
+        one_row = select(literal(1).label("one")).subquery()
+        query = query.add_columns(*PUBLIC_COLUMNS).select_from(one_row).outerjoin(Ticket, Ticket.code == code)
+    row = session.execute(query).one()
+    refusal = _refusal(session, row, requester.key, limits, now)
     if refusal is not None:
         return refusal
-    code = normalize_code(raw_code)
-    if not is_valid_code(code, code_length):
+    if not valid:
         record_failure(session, requester, "invalid", limits, now)
         return LookupResult("invalid")
-    view = status_view(session, code)
-    if view is None:
+    if row.code is None:
         record_failure(session, requester, "unknown", limits, now)
         return LookupResult("unknown")
-    return LookupResult("found", view=view)
+    return LookupResult("found", view=_view(row))
+
+
+@contextmanager
+def lookup_session(sessions: sessionmaker[Session]) -> Iterator[Session]:
+    """A session whose statements commit one by one: a found code costs one statement, no BEGIN or COMMIT."""
+    with sessions() as session:
+        session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+        yield session
+        session.commit()

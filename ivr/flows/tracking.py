@@ -17,7 +17,15 @@ from ivr.flows.context import CallContext
 from ivr.twiml import url
 from storage.types import utcnow
 from tickets.codes import format_code_for_speech, is_valid_code
-from tickets.lookups import LookupResult, Requester, StatusView, check_limits, look_up, status_view
+from tickets.lookups import (
+    LookupResult,
+    Requester,
+    StatusView,
+    check_limits,
+    look_up,
+    lookup_session,
+    status_view,
+)
 from tickets.vocabulary import spoken_past_day, status_sentence
 
 ASK_PATH = "/voice/tracking"
@@ -45,7 +53,7 @@ def ask(ctx: CallContext) -> VoiceResponse:
     if failures >= ctx.runtime.settings.tickets.call_attempts:
         ctx.speaker.say(response, "tracking_not_found")
         return _offer_alternatives(ctx, response, attempt=1)
-    with ctx.runtime.sessions() as session:
+    with lookup_session(ctx.runtime.sessions) as session:
         refusal = check_limits(session, _requester(ctx).key, ctx.runtime.settings.tickets.lookup_limits())
     if refusal is not None:
         ctx.speaker.say(response, "tracking_rate_limited")
@@ -66,7 +74,7 @@ def check(ctx: CallContext) -> VoiceResponse:
         response.redirect(url(ASK_PATH, failures=failures + 1))
         return response
     settings = ctx.runtime.settings.tickets
-    with ctx.runtime.sessions.begin() as session:
+    with lookup_session(ctx.runtime.sessions) as session:
         result = look_up(session, ctx.digits, _requester(ctx), settings.lookup_limits(), settings.code_length)
     return _answer(ctx, response, result, failures)
 
@@ -92,7 +100,7 @@ def repeat_result(ctx: CallContext) -> VoiceResponse:
     response = VoiceResponse()
     view = None
     if is_valid_code(code, ctx.runtime.settings.tickets.code_length):
-        with ctx.runtime.sessions() as session:
+        with lookup_session(ctx.runtime.sessions) as session:
             view = status_view(session, code)
     if view is None:
         ctx.speaker.say(response, "tracking_unknown_code")
