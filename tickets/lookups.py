@@ -12,12 +12,13 @@ import hmac
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cache
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import Row, Select, delete, func, literal, select
+from sqlalchemy import Row, Select, bindparam, delete, func, literal, select
 from sqlalchemy.orm import Session, sessionmaker
-from sqlalchemy.sql.elements import Label
+from sqlalchemy.sql.selectable import ScalarSelect
 
 from storage.models import LookupFailure, Ticket
 from storage.types import utcnow
@@ -78,19 +79,31 @@ def caller_key(identity: str, secret: str) -> str:
     return hmac.new(secret.encode(), identity.encode(), hashlib.sha256).hexdigest()
 
 
-def _failures_since(since: datetime, cap: int, key: str | None = None) -> Select[tuple[int]]:
-    """How many failures happened since `since` (of `key`, or of everybody), counting up to `cap`."""
-    rows = select(LookupFailure.id).where(LookupFailure.at >= since)
-    if key is not None:
-        rows = rows.where(LookupFailure.caller_key == key)
-    return select(func.count()).select_from(rows.limit(cap).subquery())
+def _failures_since(since: str, cap: int, by_caller: bool) -> ScalarSelect[int]:
+    """Failures since the parameter `since` (of the parameter `key`, or of everybody), counted up to `cap`."""
+    rows = select(LookupFailure.id).where(LookupFailure.at >= bindparam(since))
+    if by_caller:
+        rows = rows.where(LookupFailure.caller_key == bindparam("key"))
+    return select(func.count()).select_from(rows.limit(cap).subquery()).scalar_subquery()
 
 
-def _failure_counts(key: str, limits: LookupLimits, now: datetime) -> tuple[Label[int], Label[int]]:
-    """The columns counting the failures of `key` and of everybody in their windows."""
-    by_caller = _failures_since(now - timedelta(seconds=limits.per_caller_window_s), limits.per_caller, key)
-    overall = _failures_since(now - timedelta(seconds=limits.global_window_s), limits.global_)
-    return by_caller.scalar_subquery().label("by_caller"), overall.scalar_subquery().label("overall")
+@cache
+def _counts_statement(limits: LookupLimits, with_ticket: bool) -> Select[Any]:
+    """Both failure counts, and the public columns of the ticket with the parameter `code`; built once."""
+    query = select(_failures_since("caller_since", limits.per_caller, by_caller=True).label("by_caller"),
+                   _failures_since("global_since", limits.global_, by_caller=False).label("overall"))
+    if not with_ticket:
+        return query
+    one_row = select(literal(1).label("one")).subquery()
+    return query.add_columns(*PUBLIC_COLUMNS).select_from(one_row).outerjoin(Ticket, Ticket.code == bindparam("code"))
+
+
+def _counts(session: Session, key: str, limits: LookupLimits, now: datetime, code: str | None = None) -> Row[Any]:
+    """The failure counts of `key` and of everybody in their windows (with the ticket's columns for a code)."""
+    parameters = {"key": key, "code": code,
+                  "caller_since": now - timedelta(seconds=limits.per_caller_window_s),
+                  "global_since": now - timedelta(seconds=limits.global_window_s)}
+    return session.execute(_counts_statement(limits, code is not None), parameters).one()
 
 
 def _retry_after(session: Session, window_s: int, now: datetime, key: str | None) -> int:
@@ -119,7 +132,7 @@ def _refusal(session: Session, counts: Row[Any], key: str, limits: LookupLimits,
 def check_limits(session: Session, key: str, limits: LookupLimits, now: datetime | None = None) -> LookupResult | None:
     """None while `key` may look a code up; otherwise the refusal, with the seconds to wait."""
     now = now or utcnow()
-    return _refusal(session, session.execute(select(*_failure_counts(key, limits, now))).one(), key, limits, now)
+    return _refusal(session, _counts(session, key, limits, now), key, limits, now)
 
 
 def record_failure(session: Session, requester: Requester, reason: Literal["invalid", "unknown"],
@@ -156,11 +169,7 @@ def look_up(session: Session, raw_code: str, requester: Requester, limits: Looku
     now = now or utcnow()
     code = normalize_code(raw_code)
     valid = is_valid_code(code, code_length)
-    query = select(*_failure_counts(requester.key, limits, now))
-    if valid:
-        one_row = select(literal(1).label("one")).subquery()
-        query = query.add_columns(*PUBLIC_COLUMNS).select_from(one_row).outerjoin(Ticket, Ticket.code == code)
-    row = session.execute(query).one()
+    row = _counts(session, requester.key, limits, now, code if valid else None)
     refusal = _refusal(session, row, requester.key, limits, now)
     if refusal is not None:
         return refusal
