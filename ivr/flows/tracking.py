@@ -114,7 +114,7 @@ def _say_status(ctx: CallContext, node: Gather, view: StatusView) -> None:
     """The code digit by digit, the status sentence and the day of the last change."""
     zone = ZoneInfo(ctx.runtime.settings.line.timezone)
     today = utcnow().astimezone(zone).date()
-    ctx.speaker.say(node, "tracking_code", code=format_code_for_speech(view.code))
+    ctx.speaker.say(node, "tracking_read_back", code=format_code_for_speech(view.code))
     ctx.speaker.say_text(node, status_sentence(view.status, view.forwarded_to))
     ctx.speaker.say(node, "tracking_updated", when=spoken_past_day(view.updated_at.astimezone(zone).date(), today))
 
