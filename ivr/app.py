@@ -10,6 +10,7 @@ from flask import Flask, jsonify
 from sqlalchemy import text
 
 import selfservice
+from console.web import init_app as init_console
 from ivr import hours_page
 from ivr.config import Settings, load_settings, settings_from_mapping
 from ivr.runtime import Runtime
@@ -44,6 +45,7 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(make_blueprint())
     app.register_blueprint(hours_page.make_blueprint())
     selfservice.register(app)
+    init_console(app)
 
     @app.get("/healthz")
     def healthz() -> Any:

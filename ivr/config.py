@@ -265,6 +265,17 @@ class TicketsSettings(Section):
                             global_=self.global_failure_limit, global_window_s=self.global_window_seconds)
 
 
+class ConsoleSettings(Section):
+    secure_cookies: Literal["auto", "always", "never"] = "auto"
+    session_hours: int = Field(default=10, ge=1, le=7 * 24)
+    lockout_attempts: int = Field(default=5, ge=1, le=100)
+    lockout_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    min_password_length: int = Field(default=12, ge=8, le=128)
+    page_size: int = Field(default=50, ge=10, le=500)
+    callback_target_hours: int = Field(default=24, ge=1, le=14 * 24)
+    operator_ring_seconds: int = Field(default=25, ge=5, le=120)
+
+
 class DevelopmentSettings(Section):
     skip_signature_check: bool = False
 
@@ -281,6 +292,7 @@ class Settings(Section):
     voicemail: VoicemailSettings = VoicemailSettings()
     routing: RoutingSettings = RoutingSettings()
     tickets: TicketsSettings = TicketsSettings()
+    console: ConsoleSettings = ConsoleSettings()
     development: DevelopmentSettings = DevelopmentSettings()
 
 

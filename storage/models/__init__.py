@@ -5,6 +5,7 @@ from storage.models.agents import Agent, AgentPresenceChange, AgentTopic, Queued
 from storage.models.base import Base
 from storage.models.callbacks import CallbackAttempt, CallbackMessage, CallbackRequest
 from storage.models.calls import Call
+from storage.models.console import AuditEntry, ConsoleAccount
 from storage.models.hours import HoursClosure, HoursExtension, HoursScheduleVersion
 from storage.models.lookup_failures import LookupFailure
 from storage.models.tickets import Ticket, TicketStatusChange
@@ -14,11 +15,13 @@ __all__ = [
     "AgentPresenceChange",
     "AgentTopic",
     "ApiToken",
+    "AuditEntry",
     "Base",
     "Call",
     "CallbackAttempt",
     "CallbackMessage",
     "CallbackRequest",
+    "ConsoleAccount",
     "HoursClosure",
     "HoursExtension",
     "HoursScheduleVersion",

@@ -1,0 +1,1 @@
+"""The operators' console: a server-rendered web application and its JSON API."""

@@ -1,0 +1,64 @@
+"""How the console writes times, durations, numbers and labels, in Italian, in the line's time zone."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import phonenumbers
+from flask import current_app
+
+from console.accounts import ROLE_LABELS
+from tickets.status import Channel, TicketStatus, Topic
+from tickets.vocabulary import label
+
+LABELS: dict[str, dict[str, str]] = {
+    "ticket_status": {status.value: label(status) for status in TicketStatus},
+    "topic": {topic.value: label(topic) for topic in Topic},
+    "channel": {channel.value: label(channel) for channel in Channel},
+    "role": {role.value: text for role, text in ROLE_LABELS.items()},
+}
+
+
+def zone() -> ZoneInfo:
+    """The line's time zone."""
+    return ZoneInfo(current_app.extensions["contact_center"].settings.line.timezone)
+
+
+def local_time(moment: datetime | None) -> str:
+    """'27/11/2026 21:15' in the line's time zone ('-' for none)."""
+    return moment.astimezone(zone()).strftime("%d/%m/%Y %H:%M") if moment else "-"
+
+
+def local_date(moment: datetime | None) -> str:
+    """'27/11/2026' in the line's time zone."""
+    return moment.astimezone(zone()).strftime("%d/%m/%Y") if moment else "-"
+
+
+def duration(span: timedelta | float | int | None) -> str:
+    """A span of time as operators say it: '45 s', '12 min', '3 h 5 min', '2 g 4 h'."""
+    if span is None:
+        return "-"
+    seconds = int(span.total_seconds() if isinstance(span, timedelta) else span)
+    seconds = max(seconds, 0)
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes, hours, days = seconds // 60 % 60, seconds // 3600 % 24, seconds // 86400
+    if days:
+        return f"{days} g {hours} h"
+    if hours:
+        return f"{hours} h {minutes} min"
+    return f"{minutes} min"
+
+
+def phone(number: str | None) -> str:
+    """A number in its national or international written form ('-' for none)."""
+    if not number:
+        return "-"
+    try:
+        parsed = phonenumbers.parse(number, None)
+    except phonenumbers.NumberParseException:
+        return number
+    style = (phonenumbers.PhoneNumberFormat.NATIONAL if parsed.country_code == 39
+             else phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    return phonenumbers.format_number(parsed, style)

@@ -1,0 +1,77 @@
+"""The Today page's figures: calls, lookups, messages and callbacks of the current day."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from storage.models import Call, CallbackRequest
+
+HOURS = 24
+
+
+@dataclass(frozen=True)
+class DayWindow:
+    """One local calendar day as an interval of instants."""
+
+    day: date
+    start: datetime
+    end: datetime
+
+    @classmethod
+    def containing(cls, moment: datetime, zone: ZoneInfo) -> DayWindow:
+        """The local day that contains `moment` (23 or 25 hours long on DST changes)."""
+        day = moment.astimezone(zone).date()
+        start = datetime.combine(day, time(), zone)
+        end = datetime.combine(day + timedelta(days=1), time(), zone)
+        return cls(day, start, end)
+
+
+@dataclass(frozen=True)
+class TodayFigures:
+    """What the Today page shows."""
+
+    day: date
+    calls_received: int
+    answered_by_operator: int
+    self_service_lookups: int
+    messages_left: int
+    pending_callbacks: int
+    overdue_callbacks: int
+    calls_by_hour: tuple[int, ...]
+    messages_by_hour: tuple[int, ...]
+
+
+def _by_hour(moments: list[datetime], zone: ZoneInfo) -> tuple[int, ...]:
+    """How many instants fall in each local hour of the day (0-23)."""
+    counts = Counter(moment.astimezone(zone).hour for moment in moments)
+    return tuple(counts.get(hour, 0) for hour in range(HOURS))
+
+
+def today_figures(session: Session, now: datetime, zone: ZoneInfo, overdue_after: timedelta) -> TodayFigures:
+    """The figures of the local day containing `now`."""
+    window = DayWindow.containing(now, zone)
+    calls = session.execute(
+        select(Call.started_at, Call.outcome)
+        .where(Call.started_at >= window.start, Call.started_at < window.end)).all()
+    outcomes = Counter(outcome for _, outcome in calls)
+    pending = (CallbackRequest.status == "pending",)
+    pending_count = session.scalar(select(func.count()).select_from(CallbackRequest).where(*pending)) or 0
+    overdue_count = session.scalar(select(func.count()).select_from(CallbackRequest).where(
+        *pending, CallbackRequest.created_at < now - overdue_after)) or 0
+    return TodayFigures(
+        day=window.day,
+        calls_received=len(calls),
+        answered_by_operator=outcomes["operator"],
+        self_service_lookups=outcomes["self_service"],
+        messages_left=outcomes["message"],
+        pending_callbacks=pending_count,
+        overdue_callbacks=overdue_count,
+        calls_by_hour=_by_hour([started for started, _ in calls], zone),
+        messages_by_hour=_by_hour([started for started, outcome in calls if outcome == "message"], zone),
+    )

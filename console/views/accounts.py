@@ -1,0 +1,102 @@
+"""Supervisors manage the console's accounts and read the audit log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import flash, g, redirect, render_template, request, url_for
+
+from console import audit
+from console.accounts import AccountError, Role, account_name, add_account, list_accounts, parse_role, set_active, set_password
+from console.security import log_action, reading, requires, runtime, transaction
+from console.web import blueprint
+from storage.types import utcnow
+
+AUDIT_PAGE = 200
+
+
+@blueprint.get("/accounts")
+@requires(Role.SUPERVISOR)
+def accounts() -> Any:
+    """Every account, and the form to add one."""
+    with reading() as db:
+        rows = list_accounts(db)
+    return render_template("console/accounts.html", accounts=rows, now=utcnow(),
+                           min_password_length=runtime().settings.console.min_password_length)
+
+
+def _account_error(error: AccountError) -> str:
+    """The domain's reason (in Italian), as a sentence."""
+    return f"Operazione non riuscita: {error}."
+
+
+@blueprint.post("/accounts")
+@requires(Role.SUPERVISOR)
+def account_add() -> Any:
+    """Create an account."""
+    form = request.form
+    if form.get("password", "") != form.get("password_again", ""):
+        flash("Le due password non coincidono.", "error")
+        return redirect(url_for("console.accounts"))
+    try:
+        with transaction() as db:
+            account = add_account(db, form.get("name", "")[:200], parse_role(form.get("role", "")),
+                                  form.get("password", ""), phone=form.get("phone") or None, now=utcnow(),
+                                  min_password_length=runtime().settings.console.min_password_length)
+            log_action(db, "account_add", account.name, f"ruolo {account.role}")
+    except AccountError as error:
+        flash(_account_error(error), "error")
+    else:
+        flash(f"Account «{account.name}» creato.", "success")
+    return redirect(url_for("console.accounts"))
+
+
+@blueprint.post("/accounts/<int:account_id>/active")
+@requires(Role.SUPERVISOR)
+def account_active(account_id: int) -> Any:
+    """Disable or enable an account (a supervisor cannot disable their own)."""
+    active = request.form.get("active") == "1"
+    if account_id == g.account.id and not active:
+        flash("Non puoi disattivare il tuo account.", "error")
+        return redirect(url_for("console.accounts"))
+    try:
+        with transaction() as db:
+            name = account_name(db, account_id)
+            account = set_active(db, name, active)
+            log_action(db, "account_enable" if active else "account_disable", account.name)
+    except AccountError as error:
+        flash(_account_error(error), "error")
+    else:
+        flash(f"Account «{account.name}» {'riattivato' if active else 'disattivato'}.", "success")
+    return redirect(url_for("console.accounts"))
+
+
+@blueprint.post("/accounts/<int:account_id>/password")
+@requires(Role.SUPERVISOR)
+def account_password(account_id: int) -> Any:
+    """Set a new password for an account (its sessions end, any lock is lifted)."""
+    form = request.form
+    if form.get("password", "") != form.get("password_again", ""):
+        flash("Le due password non coincidono.", "error")
+        return redirect(url_for("console.accounts"))
+    try:
+        with transaction() as db:
+            name = account_name(db, account_id)
+            account = set_password(db, name, form.get("password", ""),
+                                   min_password_length=runtime().settings.console.min_password_length)
+            log_action(db, "account_password", account.name)
+    except AccountError as error:
+        flash(_account_error(error), "error")
+    else:
+        flash(f"Password di «{account.name}» cambiata.", "success")
+    return redirect(url_for("console.accounts"))
+
+
+@blueprint.get("/audit")
+@requires(Role.SUPERVISOR)
+def audit_log() -> Any:
+    """The latest actions, newest first, optionally of one account."""
+    who = request.args.get("actor", "").strip()[:120] or None
+    with reading() as db:
+        entries = audit.recent(db, AUDIT_PAGE, actor=who)
+    return render_template("console/audit.html", entries=entries, who=who or "")

@@ -1,0 +1,123 @@
+"""Tickets: search by code or phone number, the ticket with its history, status changes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import phonenumbers
+from flask import abort, flash, g, redirect, render_template, request, url_for
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from console.accounts import Role
+from console.security import log_action, reading, requires, transaction
+from console.web import blueprint
+from storage.models import Ticket
+from tickets.codes import normalize_code
+from tickets.repository import change_status, find_by_code
+from tickets.status import ALLOWED_TRANSITIONS, InvalidTransition, TicketStatus, parse_status
+from tickets.vocabulary import label
+
+CODE_LENGTH = 8
+MAX_RESULTS = 100
+MAX_NOTE_LENGTH = 2000
+MAX_INSTITUTION_LENGTH = 200
+
+
+def _phone_query(text: str) -> str | None:
+    """The E.164 form of a phone number typed in the search box, or None."""
+    try:
+        number = phonenumbers.parse(text, "IT")
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_possible_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _tickets_by_phone(db: Session, number: str) -> list[Ticket]:
+    return list(db.scalars(select(Ticket).where(Ticket.contact_phone == number)
+                           .order_by(Ticket.created_at.desc(), Ticket.id.desc()).limit(MAX_RESULTS)))
+
+
+@blueprint.get("/tickets")
+@requires(Role.OPERATOR)
+def tickets() -> Any:
+    """Search a ticket by its code, or the tickets of a phone number."""
+    query = request.args.get("q", "").strip()[:64]
+    if not query:
+        with reading() as db:
+            latest = list(db.scalars(select(Ticket).order_by(Ticket.created_at.desc(), Ticket.id.desc()).limit(20)))
+        return render_template("console/tickets.html", query="", results=latest, searched=False)
+    code = normalize_code(query)
+    if code.isdigit() and len(code) == CODE_LENGTH:
+        with reading() as db:
+            found = find_by_code(db, code, CODE_LENGTH)
+        if found is not None:
+            return redirect(url_for("console.ticket", code=found.code))
+        return render_template("console/tickets.html", query=query, results=[], searched=True,
+                               error="Nessuna richiesta con questo codice (controlla le cifre)."), 404
+    number = _phone_query(query)
+    if number is None:
+        return render_template("console/tickets.html", query=query, results=[], searched=True,
+                               error=f"Scrivi un codice di {CODE_LENGTH} cifre o un numero di telefono."), 400
+    with reading() as db:
+        results = _tickets_by_phone(db, number)
+    return render_template("console/tickets.html", query=query, results=results, searched=True, number=number)
+
+
+def _ticket_or_404(db: Session, code: str) -> Ticket:
+    found = find_by_code(db, code, CODE_LENGTH)
+    if found is None:
+        abort(404)
+    return found
+
+
+@blueprint.get("/tickets/<code>")
+@requires(Role.OPERATOR)
+def ticket(code: str) -> Any:
+    """A ticket, its history, and the status changes its rules allow."""
+    with reading() as db:
+        found = _ticket_or_404(db, code)
+        history = list(found.history)
+    allowed = sorted(ALLOWED_TRANSITIONS[TicketStatus(found.status)], key=list(TicketStatus).index)
+    return render_template("console/ticket.html", ticket=found, history=history, allowed=allowed)
+
+
+def _refusal(current: TicketStatus, new: TicketStatus, institution: str) -> str:
+    """Why a change was refused, in Italian."""
+    if new is TicketStatus.FORWARDED and not institution:
+        return "Per inoltrare la richiesta indica l'ente competente."
+    if new is not TicketStatus.FORWARDED and institution:
+        return "L'ente si indica solo quando la richiesta viene inoltrata."
+    return f"La richiesta non può passare da «{label(current)}» a «{label(new)}»."
+
+
+@blueprint.post("/tickets/<code>/status")
+@requires(Role.OPERATOR)
+def ticket_status(code: str) -> Any:
+    """Change a ticket's status (the transition rules decide), or forward it to an institution."""
+    note = request.form.get("note", "").strip()[:MAX_NOTE_LENGTH]
+    institution = " ".join(request.form.get("institution", "").split())[:MAX_INSTITUTION_LENGTH]
+    try:
+        new_status = parse_status(request.form.get("status", ""))
+    except ValueError:
+        flash("Stato non valido.", "error")
+        return redirect(url_for("console.ticket", code=code))
+    with transaction() as db:
+        found = _ticket_or_404(db, code)
+        current = TicketStatus(found.status)
+        try:
+            change_status(db, found, new_status, changed_by=g.account.name, note=note,
+                          forwarded_to=institution or None)
+        except InvalidTransition:
+            message = _refusal(current, new_status, institution)
+        else:
+            message = ""
+            detail = f"{current.value} → {new_status.value}" + (f" ({institution})" if institution else "")
+            log_action(db, "ticket_status", found.code, detail)
+    if message:
+        flash(message, "error")
+    else:
+        flash(f"Stato aggiornato: {label(new_status)}.", "success")
+    return redirect(url_for("console.ticket", code=code))

@@ -1,0 +1,31 @@
+"""The Today page: the day's calls, lookups, messages and callbacks, with a chart per hour."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from flask import render_template
+
+from console.accounts import Role
+from console.chart import bar_chart
+from console.formatting import zone
+from console.security import reading, requires, runtime
+from console.today import HOURS, today_figures
+from console.web import blueprint
+from storage.types import utcnow
+
+HOUR_LABELS = tuple(f"{hour:02d}" for hour in range(HOURS))
+
+
+@blueprint.get("/today")
+@requires(Role.OPERATOR)
+def today() -> Any:
+    """Today's figures."""
+    overdue_after = timedelta(hours=runtime().settings.console.callback_target_hours)
+    with reading() as db:
+        figures = today_figures(db, utcnow(), zone(), overdue_after)
+    return render_template("console/today.html", figures=figures,
+                           calls_chart=bar_chart(figures.calls_by_hour, HOUR_LABELS),
+                           messages_chart=bar_chart(figures.messages_by_hour, HOUR_LABELS),
+                           overdue_hours=overdue_after // timedelta(hours=1))

@@ -1,0 +1,96 @@
+"""The console's blueprint and how it is set up in the app: cookies, secret key, headers."""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from flask import Blueprint, Flask, Response, g, request
+
+from console import formatting, security
+from ivr.config import Settings
+
+log = logging.getLogger(__name__)
+
+SECRET_KEY_FILE = "console-secret-key"
+CONTENT_SECURITY_POLICY = ("default-src 'none'; style-src 'self'; img-src 'self' data:; media-src 'self'; "
+                           "script-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+
+blueprint = Blueprint("console", __name__, url_prefix="/console", template_folder="templates",
+                      static_folder="static", static_url_path="/static")
+
+
+@blueprint.before_request
+def _authenticate_and_check_csrf() -> Any:
+    security.load_signed_in_account()
+    return security.refuse_bad_csrf()
+
+
+@blueprint.context_processor
+def _layout_values() -> dict[str, Any]:
+    return {"account": g.get("account"), "csrf_token": security.csrf_token, "labels": formatting.LABELS}
+
+
+blueprint.add_app_template_filter(formatting.local_time, "local")
+blueprint.add_app_template_filter(formatting.local_date, "local_date")
+blueprint.add_app_template_filter(formatting.duration, "duration")
+blueprint.add_app_template_filter(formatting.phone, "phone")
+
+
+@blueprint.after_request
+def _security_headers(response: Response) -> Response:
+    response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers["Referrer-Policy"] = "same-origin"
+    if request.endpoint != "console.static":
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def secure_cookies(settings: Settings) -> bool:
+    """Whether cookies carry Secure: always, never, or (auto) when the public origin is https."""
+    mode = settings.console.secure_cookies
+    if mode == "auto":
+        return settings.web.public_base_url.startswith("https://")
+    return mode == "always"
+
+
+def instance_secret_key(settings: Settings) -> str:
+    """A random key kept in the instance folder, used when no SECRET_KEY is configured."""
+    path = Path(settings.database.instance_dir) / SECRET_KEY_FILE
+    try:
+        return path.read_text("utf-8").strip()
+    except FileNotFoundError:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            return path.read_text("utf-8").strip()
+        key = secrets.token_hex(32)
+        with os.fdopen(fd, "w") as file:
+            file.write(key)
+        log.warning("SECRET_KEY is not set: console sessions are signed with the key in %s", path)
+        return key
+
+
+def init_app(app: Flask) -> None:
+    """Serve the console under /console/."""
+    from console import views  # noqa: F401  (its modules add their routes to the blueprint)
+
+    settings: Settings = app.extensions["contact_center"].settings
+    if not app.secret_key:
+        app.secret_key = instance_secret_key(settings)
+    app.config.update(
+        SESSION_COOKIE_NAME="cc_console",
+        SESSION_COOKIE_PATH="/console",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=secure_cookies(settings),
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=settings.console.session_hours),
+    )
+    app.register_blueprint(blueprint)

@@ -1,0 +1,133 @@
+"""`contact-center operators ...`: who may sign in to the console, with which role."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from zoneinfo import ZoneInfo
+
+import click
+from sqlalchemy.orm import Session
+
+from console import audit
+from console.accounts import ROLE_LABELS, AccountError, Role, add_account, list_accounts, parse_role
+from console.accounts import set_active, set_password, set_role
+from ivr.cli.common import CliState, pass_state
+from storage.models import ConsoleAccount
+from storage.types import utcnow
+
+CLI_ACTOR = "cli"
+ROLE_CHOICE = click.Choice([role.value for role in Role])
+
+
+def _prompt_password(state: CliState) -> str:
+    minimum = state.settings.console.min_password_length
+    return click.prompt(f"Password (at least {minimum} characters)", hide_input=True,
+                        confirmation_prompt="Repeat the password")
+
+
+@click.group("operators")
+def operators() -> None:
+    """Console accounts: operators and supervisors."""
+
+
+@operators.command("add")
+@click.argument("name")
+@click.option("--role", type=ROLE_CHOICE, required=True, help="operator or supervisor.")
+@click.option("--phone", default=None, help="The operator's own phone (E.164), rung first by \"Chiama\".")
+@pass_state
+def add_command(state: CliState, name: str, role: str, phone: str | None) -> None:
+    """Create an account; the password is asked twice and never shown."""
+    runtime = state.migrated_runtime()
+    password = _prompt_password(state)
+    try:
+        with runtime.sessions.begin() as session:
+            account = add_account(session, name, parse_role(role), password, phone=phone, now=utcnow(),
+                                  min_password_length=state.settings.console.min_password_length)
+            audit.record(session, CLI_ACTOR, "account_add", account.name, f"ruolo {account.role}")
+    except AccountError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"account {account.name!r} created ({account.role})")
+
+
+@operators.command("list")
+@click.option("--json", "as_json", is_flag=True, help="One JSON array instead of a table.")
+@pass_state
+def list_command(state: CliState, as_json: bool) -> None:
+    """Every account with its role and whether it may sign in."""
+    runtime = state.migrated_runtime()
+    zone = ZoneInfo(runtime.settings.line.timezone)
+    with runtime.sessions() as session:
+        rows = [{"name": a.name, "role": a.role, "active": a.active, "phone": a.phone,
+                 "locked_until": a.locked_until.astimezone(zone).isoformat(timespec="seconds")
+                 if a.locked_until and a.locked_until > utcnow() else None,
+                 "last_login_at": a.last_login_at.astimezone(zone).isoformat(timespec="seconds")
+                 if a.last_login_at else None} for a in list_accounts(session)]
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    if not rows:
+        click.echo("no accounts: create one with `contact-center operators add NAME --role supervisor`")
+        return
+    for row in rows:
+        state_text = "active" if row["active"] else "disabled"
+        if row["locked_until"]:
+            state_text += f", locked until {row['locked_until']}"
+        click.echo(f"{row['name']:30}  {ROLE_LABELS[Role(row['role'])]:12}  {state_text:10}  "
+                   f"{row['phone'] or '-':16}  last sign-in {row['last_login_at'] or 'never'}")
+
+
+def _change(state: CliState, action: str, change: Callable[[Session], ConsoleAccount], message: str) -> None:
+    runtime = state.migrated_runtime()
+    try:
+        with runtime.sessions.begin() as session:
+            account = change(session)
+            audit.record(session, CLI_ACTOR, action, account.name)
+    except AccountError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(message.format(name=account.name))
+
+
+@operators.command("disable")
+@click.argument("name")
+@pass_state
+def disable_command(state: CliState, name: str) -> None:
+    """Stop an account from signing in; its open sessions end at once."""
+    _change(state, "account_disable", lambda session: set_active(session, name, False),
+            "account {name!r} disabled")
+
+
+@operators.command("enable")
+@click.argument("name")
+@pass_state
+def enable_command(state: CliState, name: str) -> None:
+    """Let a disabled account sign in again (and lift any lock)."""
+    _change(state, "account_enable", lambda session: set_active(session, name, True),
+            "account {name!r} enabled")
+
+
+@operators.command("password")
+@click.argument("name")
+@pass_state
+def password_command(state: CliState, name: str) -> None:
+    """Set a new password (asked twice); the account's sessions end and any lock is lifted."""
+    password = _prompt_password(state)
+    minimum = state.settings.console.min_password_length
+    _change(state, "account_password",
+            lambda session: set_password(session, name, password, min_password_length=minimum),
+            "password of {name!r} changed")
+
+
+@operators.command("role")
+@click.argument("name")
+@click.argument("role", type=ROLE_CHOICE)
+@pass_state
+def role_command(state: CliState, name: str, role: str) -> None:
+    """Make an account an operator or a supervisor."""
+    _change(state, "account_role", lambda session: set_role(session, name, parse_role(role)),
+            f"{{name!r}} is now {role}")
+
+
+def register(cli: click.Group) -> None:
+    """Add the operators commands."""
+    cli.add_command(operators)
