@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
@@ -17,7 +17,7 @@ HOURS = 24
 
 @dataclass(frozen=True)
 class DayWindow:
-    """One local calendar day as an interval of instants."""
+    """One local calendar day as an interval of instants (in UTC)."""
 
     day: date
     start: datetime
@@ -27,8 +27,8 @@ class DayWindow:
     def containing(cls, moment: datetime, zone: ZoneInfo) -> DayWindow:
         """The local day that contains `moment` (23 or 25 hours long on DST changes)."""
         day = moment.astimezone(zone).date()
-        start = datetime.combine(day, time(), zone)
-        end = datetime.combine(day + timedelta(days=1), time(), zone)
+        start = datetime.combine(day, time(), zone).astimezone(timezone.utc)
+        end = datetime.combine(day + timedelta(days=1), time(), zone).astimezone(timezone.utc)
         return cls(day, start, end)
 
 

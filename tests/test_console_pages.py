@@ -1,0 +1,174 @@
+"""The console's pages on both databases: tickets (search, history, status changes) and Today."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from console.accounts import Role
+from console.chart import bar_chart
+from console.today import DayWindow, today_figures
+from storage.models import AuditEntry, Call, CallbackRequest
+from storage.types import utcnow
+from tests.conftest import make_app
+from tickets.repository import create_ticket, find_by_code
+from tickets.status import Channel, Topic
+from tests.test_console_support import create_account, post_form, sign_in
+
+ROME = ZoneInfo("Europe/Rome")
+
+
+@pytest.fixture
+def console_app(settings) -> Iterator[Flask]:
+    app = make_app(settings)
+    create_account(app, "Olga Operatrice", Role.OPERATOR)
+    yield app
+    app.extensions["contact_center"].engine.dispose()
+
+
+@pytest.fixture
+def client(console_app: Flask) -> FlaskClient:
+    client = console_app.test_client()
+    assert sign_in(client, "Olga Operatrice").status_code == 302
+    return client
+
+
+def _ticket(app: Flask, phone: str | None = "+393471234567") -> str:
+    with app.extensions["contact_center"].sessions.begin() as session:
+        return create_ticket(session, channel=Channel.VOICEMAIL, topic=Topic.RISKS, phone=phone,
+                             summary="Allerta meteo nel comune").code
+
+
+def _status_of(app: Flask, code: str) -> tuple[str, str | None, list[tuple[str, str, str]]]:
+    with app.extensions["contact_center"].sessions() as session:
+        ticket = find_by_code(session, code)
+        return ticket.status, ticket.forwarded_to, [(s.to_status, s.changed_by, s.note) for s in ticket.history]
+
+
+def test_search_by_code_opens_the_ticket_with_its_history(console_app: Flask, client: FlaskClient) -> None:
+    code = _ticket(console_app)
+    found = client.get("/console/tickets", query_string={"q": f" {code[:4]} {code[4:]} "})
+    assert found.status_code == 302 and found.headers["Location"] == f"/console/tickets/{code}"
+    page = client.get(found.headers["Location"]).get_data(as_text=True)
+    assert f"Richiesta {code}" in page and "ricevuta" in page and "Allerta meteo" in page
+    assert "347 123 4567" in page
+
+
+def test_a_code_with_a_wrong_check_digit_is_not_found(console_app: Flask, client: FlaskClient) -> None:
+    code = _ticket(console_app)
+    wrong = code[:-1] + str((int(code[-1]) + 1) % 10)
+    response = client.get("/console/tickets", query_string={"q": wrong})
+    assert response.status_code == 404 and "Nessuna richiesta" in response.get_data(as_text=True)
+    assert client.get(f"/console/tickets/{wrong}").status_code == 404
+
+
+def test_search_by_phone_number_lists_that_numbers_tickets(console_app: Flask, client: FlaskClient) -> None:
+    mine = {_ticket(console_app), _ticket(console_app)}
+    other = _ticket(console_app, phone="+393339876543")
+    page = client.get("/console/tickets", query_string={"q": "347 123 4567"}).get_data(as_text=True)
+    assert all(code in page for code in mine) and other not in page
+    garbage = client.get("/console/tickets", query_string={"q": "ciao"})
+    assert garbage.status_code == 400 and "codice di 8 cifre" in garbage.get_data(as_text=True)
+
+
+def test_changing_the_status_keeps_history_and_audit(console_app: Flask, client: FlaskClient) -> None:
+    code = _ticket(console_app)
+    page = f"/console/tickets/{code}"
+    response = post_form(client, f"{page}/status", {"status": "in_progress", "note": "preso in carico"}, page)
+    assert response.status_code == 302
+    assert "Stato aggiornato: in lavorazione" in client.get(page).get_data(as_text=True)
+    post_form(client, f"{page}/status", {"status": "forwarded", "institution": "Regione  Lazio"}, page)
+    status, institution, history = _status_of(console_app, code)
+    assert (status, institution) == ("forwarded", "Regione Lazio")
+    assert history[1:] == [("in_progress", "Olga Operatrice", "preso in carico"),
+                           ("forwarded", "Olga Operatrice", "")]
+    with console_app.extensions["contact_center"].sessions() as session:
+        audit = [(e.actor, e.action, e.target, e.detail)
+                 for e in session.scalars(select(AuditEntry).where(AuditEntry.action == "ticket_status"))]
+    assert audit == [("Olga Operatrice", "ticket_status", code, "received → in_progress"),
+                     ("Olga Operatrice", "ticket_status", code, "in_progress → forwarded (Regione Lazio)")]
+
+
+def test_refused_changes_say_why_and_change_nothing(console_app: Flask, client: FlaskClient) -> None:
+    code = _ticket(console_app)
+    page = f"/console/tickets/{code}"
+    post_form(client, f"{page}/status", {"status": "forwarded", "institution": " "}, page)
+    assert "indica l&#39;ente competente" in client.get(page).get_data(as_text=True)
+    post_form(client, f"{page}/status", {"status": "received"}, page)
+    assert "non può passare da «ricevuta» a «ricevuta»" in client.get(page).get_data(as_text=True)
+    post_form(client, f"{page}/status", {"status": "sparita"}, page)
+    assert "Stato non valido" in client.get(page).get_data(as_text=True)
+    assert _status_of(console_app, code)[0] == "received"
+
+
+def test_the_ticket_page_offers_only_the_allowed_transitions(console_app: Flask, client: FlaskClient) -> None:
+    code = _ticket(console_app)
+    page = f"/console/tickets/{code}"
+    post_form(client, f"{page}/status", {"status": "closed"}, page)
+    html = client.get(page).get_data(as_text=True)
+    assert '<option value="in_progress">' in html
+    assert '<option value="waiting_for_citizen">' not in html and "Inoltra a un ente" not in html
+
+
+def _add_calls(app: Flask, rows: list[tuple[datetime, str | None]]) -> None:
+    with app.extensions["contact_center"].sessions.begin() as session:
+        for index, (started, outcome) in enumerate(rows):
+            session.add(Call(call_sid=f"CA{index:032d}", started_at=started, outcome=outcome))
+
+
+def test_today_counts_the_local_day_only(console_app: Flask) -> None:
+    now = datetime(2026, 3, 29, 15, 0, tzinfo=ROME)  # the day clocks go forward: 23 hours long
+    _add_calls(console_app, [
+        (datetime(2026, 3, 29, 0, 30, tzinfo=ROME), "message"),
+        (datetime(2026, 3, 29, 9, 5, tzinfo=ROME), "operator"),
+        (datetime(2026, 3, 29, 9, 40, tzinfo=ROME), "self_service"),
+        (datetime(2026, 3, 29, 9, 50, tzinfo=ROME), None),
+        (datetime(2026, 3, 28, 23, 59, tzinfo=ROME), "message"),
+        (datetime(2026, 3, 30, 0, 0, tzinfo=ROME), "operator"),
+    ])
+    with console_app.extensions["contact_center"].sessions.begin() as session:
+        session.add_all([
+            CallbackRequest(call_sid="CA-old", number_source="caller_id", reason="closed",
+                            created_at=now - timedelta(hours=30)),
+            CallbackRequest(call_sid="CA-new", number_source="caller_id", reason="closed",
+                            created_at=now - timedelta(hours=1)),
+            CallbackRequest(call_sid="CA-done", number_source="caller_id", reason="closed", status="done",
+                            created_at=now - timedelta(hours=40)),
+        ])
+    with console_app.extensions["contact_center"].sessions() as session:
+        figures = today_figures(session, now.astimezone(timezone.utc), ROME, timedelta(hours=24))
+    assert (figures.calls_received, figures.answered_by_operator, figures.self_service_lookups,
+            figures.messages_left) == (4, 1, 1, 1)
+    assert (figures.pending_callbacks, figures.overdue_callbacks) == (2, 1)
+    assert figures.calls_by_hour[0] == 1 and figures.calls_by_hour[9] == 3 and sum(figures.calls_by_hour) == 4
+    assert figures.messages_by_hour[0] == 1 and sum(figures.messages_by_hour) == 1
+
+
+def test_a_local_day_is_23_or_25_hours_long_on_clock_changes() -> None:
+    spring = DayWindow.containing(datetime(2026, 3, 29, 12, tzinfo=ROME), ROME)
+    autumn = DayWindow.containing(datetime(2026, 10, 25, 12, tzinfo=ROME), ROME)
+    assert spring.end - spring.start == timedelta(hours=23)
+    assert autumn.end - autumn.start == timedelta(hours=25)
+
+
+def test_the_today_page_shows_figures_and_an_inline_chart(console_app: Flask, client: FlaskClient) -> None:
+    _add_calls(console_app, [(utcnow(), "operator"), (utcnow(), "message")])
+    page = client.get("/console/today").get_data(as_text=True)
+    assert '<dd id="chiamate">2</dd>' in page
+    assert page.count("<svg") == 2 and page.count("<rect") == 48
+    assert "<script" not in page and "https://" not in page
+
+
+def test_bars_scale_to_the_largest_value() -> None:
+    chart = bar_chart((0, 5, 10), ("a", "b", "c"), width=300, height=118, axis_space=18)
+    assert [bar.height for bar in chart.bars] == [0, 50, 100]
+    assert [bar.y for bar in chart.bars] == [100, 50, 0]
+    assert chart.bars[1].x == 110 and chart.bars[1].width == 80
+    with pytest.raises(ValueError):
+        bar_chart((), ())
