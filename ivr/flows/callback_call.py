@@ -1,0 +1,76 @@
+"""Step: an operator calls a citizen back from the console ("Chiama").
+
+The console asks Twilio to ring the operator's own phone with this step's URL. When the
+operator answers, Twilio fetches it and the citizen is dialled with the line's number as caller
+ID. The URL names the entry and the number, bound together by an HMAC keyed with the auth
+token, so only the console can mint it; the entry must still be open and hold that number.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+from twilio.twiml.voice_response import VoiceResponse
+
+from ivr.flows.context import CallContext
+from ivr.twiml import url
+from storage.models import CallbackRequest
+from voicemail.numbers import spoken_last_digits
+
+CONNECT_PATH = "/voice/callback-call"
+RESULT_PATH = "/voice/callback-call/result"
+OPEN_STATUSES = ("pending", "claimed")
+CITIZEN_RING_SECONDS = 30
+MAX_ENTRY_ID = 2**62
+DIAL_PROMPTS = {"busy": "callback_call_busy", "no-answer": "callback_call_no_answer",
+                "failed": "callback_call_failed", "canceled": "callback_call_failed"}
+
+
+def signature(auth_token: str, entry_id: int, number: str) -> str:
+    """The HMAC binding an entry to the number the console asked to call."""
+    message = f"callback-call:{entry_id}:{number}".encode()
+    return hmac.new(auth_token.encode(), message, hashlib.sha256).hexdigest()[:40]
+
+
+def connect_url(auth_token: str, entry_id: int, number: str) -> str:
+    """The relative URL Twilio fetches when the operator answers."""
+    return url(CONNECT_PATH, entry=entry_id, number=number, sig=signature(auth_token, entry_id, number))
+
+
+def _is_callable(ctx: CallContext, entry_id: int, number: str) -> bool:
+    """Whether the URL was minted by the console and the entry still waits for this number."""
+    expected = signature(ctx.runtime.auth_token, entry_id, number)
+    if not number or not hmac.compare_digest(ctx.arg("sig"), expected):
+        return False
+    entry = ctx.session.get(CallbackRequest, entry_id)
+    return entry is not None and entry.status in OPEN_STATUSES and entry.callback_number == number
+
+
+def connect(ctx: CallContext) -> VoiceResponse:
+    """The operator answered: tell them whom they are calling, then dial the citizen."""
+    entry_id = ctx.arg_int("entry", 0, low=0, high=MAX_ENTRY_ID)
+    number = ctx.arg("number")
+    response = VoiceResponse()
+    if not _is_callable(ctx, entry_id, number):
+        ctx.speaker.say(response, "callback_call_unavailable")
+        response.hangup()
+        return response
+    ctx.speaker.say(response, "callback_call_connecting", last_digits=spoken_last_digits(number))
+    dial = response.dial(caller_id=ctx.runtime.settings.line.number, timeout=CITIZEN_RING_SECONDS,
+                         action=url(RESULT_PATH, entry=entry_id), method="POST")
+    dial.number(number)
+    return response
+
+
+def result(ctx: CallContext) -> VoiceResponse:
+    """The citizen's leg ended: tell the operator how, and to record the outcome in the console."""
+    response = VoiceResponse()
+    prompt = DIAL_PROMPTS.get(ctx.params.get("DialCallStatus", ""), "callback_call_ended")
+    ctx.speaker.say(response, prompt)
+    ctx.speaker.say(response, "callback_call_record_outcome")
+    response.hangup()
+    return response
+
+
+ROUTES = {CONNECT_PATH: connect, RESULT_PATH: result}
