@@ -11,13 +11,21 @@ from flask import current_app
 from console.accounts import ROLE_LABELS
 from tickets.status import Channel, TicketStatus, Topic
 from tickets.vocabulary import label
+from voicemail.vocabulary import TEMPLATES as CALLBACK_TEMPLATES
 
 LABELS: dict[str, dict[str, str]] = {
     "ticket_status": {status.value: label(status) for status in TicketStatus},
     "topic": {topic.value: label(topic) for topic in Topic},
     "channel": {channel.value: label(channel) for channel in Channel},
     "role": {role.value: text for role, text in ROLE_LABELS.items()},
+    "callback_view": {"due": "da richiamare adesso", "waiting": "in attesa di un nuovo tentativo",
+                      "claimed": "in corso", "done": "completate", "unreachable": "non raggiungibili"},
+    "presence": {"offline": "non in servizio", "available": "disponibile", "ringing": "squilla",
+                 "on_call": "in chiamata", "wrap_up": "in chiusura chiamata", "away": "in pausa"},
 }
+for _key, _text in CALLBACK_TEMPLATES.items():
+    _kind, _value = _key.split(".", 1)
+    LABELS.setdefault(f"callback_{_kind}", {})[_value] = _text
 
 
 def zone() -> ZoneInfo:

@@ -10,14 +10,16 @@ from functools import wraps
 from typing import Any, TypeVar, cast
 from urllib.parse import urlsplit
 
-from flask import abort, current_app, g, redirect, render_template, request, session, url_for
-from sqlalchemy import select
+from flask import current_app, g, redirect, render_template, request, session, url_for
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from console import audit
 from console.accounts import Role, has_role
 from ivr.runtime import Runtime
-from storage.models import ConsoleAccount
+from storage.models import CallbackRequest, ConsoleAccount
+from storage.models.console import DUE_TIME
+from storage.types import utcnow
 
 CSRF_FIELD = "csrf_token"
 View = TypeVar("View", bound=Callable[..., Any])
@@ -125,6 +127,10 @@ def refuse_bad_csrf() -> Any:
     return None
 
 
-def not_found() -> Any:
-    """A 404 page in the console's layout."""
-    abort(404)
+def due_count() -> int:
+    """How many callbacks wait to be made now (shown in the navigation), counted once per request."""
+    if "due_count" not in g:
+        with reading() as db:
+            g.due_count = db.scalar(select(func.count()).select_from(CallbackRequest).where(
+                CallbackRequest.status == "pending", DUE_TIME <= utcnow())) or 0
+    return int(g.due_count)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import statistics
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
@@ -10,7 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from storage.models import Call, CallbackRequest
+from storage.models import Call, CallbackAttempt, CallbackRequest
 
 HOURS = 24
 
@@ -26,7 +27,11 @@ class DayWindow:
     @classmethod
     def containing(cls, moment: datetime, zone: ZoneInfo) -> DayWindow:
         """The local day that contains `moment` (23 or 25 hours long on DST changes)."""
-        day = moment.astimezone(zone).date()
+        return cls.of(moment.astimezone(zone).date(), zone)
+
+    @classmethod
+    def of(cls, day: date, zone: ZoneInfo) -> DayWindow:
+        """The local calendar day `day`."""
         start = datetime.combine(day, time(), zone).astimezone(timezone.utc)
         end = datetime.combine(day + timedelta(days=1), time(), zone).astimezone(timezone.utc)
         return cls(day, start, end)
@@ -43,6 +48,7 @@ class TodayFigures:
     messages_left: int
     pending_callbacks: int
     overdue_callbacks: int
+    median_callback_delay: timedelta | None
     calls_by_hour: tuple[int, ...]
     messages_by_hour: tuple[int, ...]
 
@@ -51,6 +57,23 @@ def _by_hour(moments: list[datetime], zone: ZoneInfo) -> tuple[int, ...]:
     """How many instants fall in each local hour of the day (0-23)."""
     counts = Counter(moment.astimezone(zone).hour for moment in moments)
     return tuple(counts.get(hour, 0) for hour in range(HOURS))
+
+
+def median_callback_delay(session: Session, window: DayWindow) -> timedelta | None:
+    """The median time from a message to its first call back, over entries first called back in `window`."""
+    first_attempt = func.min(CallbackAttempt.attempted_at)
+    rows = session.execute(
+        select(CallbackRequest.created_at, first_attempt)
+        .join(CallbackAttempt, CallbackAttempt.entry_id == CallbackRequest.id)
+        .group_by(CallbackRequest.id, CallbackRequest.created_at)
+        .having(first_attempt >= window.start, first_attempt < window.end)).all()
+    delays = [_aware(attempted) - created for created, attempted in rows]
+    return statistics.median_low(delays) if delays else None
+
+
+def _aware(moment: datetime) -> datetime:
+    """An aggregate's datetime (SQLite returns it naive, in UTC) as a UTC-aware datetime."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 def today_figures(session: Session, now: datetime, zone: ZoneInfo, overdue_after: timedelta) -> TodayFigures:
@@ -72,6 +95,7 @@ def today_figures(session: Session, now: datetime, zone: ZoneInfo, overdue_after
         messages_left=outcomes["message"],
         pending_callbacks=pending_count,
         overdue_callbacks=overdue_count,
+        median_callback_delay=median_callback_delay(session, window),
         calls_by_hour=_by_hour([started for started, _ in calls], zone),
         messages_by_hour=_by_hour([started for started, outcome in calls if outcome == "message"], zone),
     )

@@ -16,8 +16,7 @@ LINE = "+39800840840"
 
 def _entry(app: Flask, status: str = "claimed", number: str | None = CITIZEN) -> int:
     with app.extensions["contact_center"].sessions.begin() as session:
-        entry = CallbackRequest(call_sid=f"CA-{status}-{number}", callback_number=number,
-                                number_source="caller_id", reason="closed", status=status)
+        entry = CallbackRequest(callback_number=number, reason="closed", status=status)
         session.add(entry)
         session.flush()
         return entry.id

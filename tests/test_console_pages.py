@@ -14,7 +14,7 @@ from sqlalchemy import select
 from console.accounts import Role
 from console.chart import bar_chart
 from console.today import DayWindow, today_figures
-from storage.models import AuditEntry, Call, CallbackRequest
+from storage.models import AuditEntry, Call, CallbackAttempt, CallbackRequest
 from storage.types import utcnow
 from tests.conftest import make_app
 from tickets.repository import create_ticket, find_by_code
@@ -133,19 +133,25 @@ def test_today_counts_the_local_day_only(console_app: Flask) -> None:
         (datetime(2026, 3, 30, 0, 0, tzinfo=ROME), "operator"),
     ])
     with console_app.extensions["contact_center"].sessions.begin() as session:
+        old, new, done = (CallbackRequest(callback_number=f"+39347123456{index}", reason="closed", status=status,
+                                          created_at=now - timedelta(hours=hours), next_attempt_at=now)
+                          for index, (status, hours) in enumerate([("pending", 30), ("pending", 1), ("done", 40)]))
+        session.add_all([old, new, done])
+        session.flush()
         session.add_all([
-            CallbackRequest(call_sid="CA-old", number_source="caller_id", reason="closed",
-                            created_at=now - timedelta(hours=30)),
-            CallbackRequest(call_sid="CA-new", number_source="caller_id", reason="closed",
-                            created_at=now - timedelta(hours=1)),
-            CallbackRequest(call_sid="CA-done", number_source="caller_id", reason="closed", status="done",
-                            created_at=now - timedelta(hours=40)),
+            CallbackAttempt(entry_id=old.id, outcome="no_answer", operator="Olga", attempted_at=now - timedelta(hours=2)),
+            CallbackAttempt(entry_id=old.id, outcome="busy", operator="Olga", attempted_at=now - timedelta(hours=1)),
+            CallbackAttempt(entry_id=done.id, outcome="reached", operator="Olga",
+                            attempted_at=now - timedelta(hours=36)),
+            CallbackAttempt(entry_id=new.id, outcome="no_answer", operator="Olga",
+                            attempted_at=now - timedelta(minutes=20)),
         ])
     with console_app.extensions["contact_center"].sessions() as session:
         figures = today_figures(session, now.astimezone(timezone.utc), ROME, timedelta(hours=24))
     assert (figures.calls_received, figures.answered_by_operator, figures.self_service_lookups,
             figures.messages_left) == (4, 1, 1, 1)
     assert (figures.pending_callbacks, figures.overdue_callbacks) == (2, 1)
+    assert figures.median_callback_delay == timedelta(minutes=40)  # 28 h and 40 min: the lower middle
     assert figures.calls_by_hour[0] == 1 and figures.calls_by_hour[9] == 3 and sum(figures.calls_by_hour) == 4
     assert figures.messages_by_hour[0] == 1 and sum(figures.messages_by_hour) == 1
 

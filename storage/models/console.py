@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import String, Text
+from sqlalchemy import Index, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.models.base import Base
+from storage.models.callbacks import CallbackRequest
 from storage.types import utcnow
 
 
@@ -41,3 +42,10 @@ class AuditEntry(Base):
     target: Mapped[str] = mapped_column(String(200), default="")
     detail: Mapped[str] = mapped_column(Text, default="")
     address: Mapped[str] = mapped_column(String(64), default="")
+
+
+# The console counts the entries due now on every page with this index. It is on an expression
+# (the due time through coalesce) so that only the console's count, written the same way, uses
+# it: the claim and the list keep walking the work-order index, already in order.
+DUE_TIME = func.coalesce(CallbackRequest.next_attempt_at, CallbackRequest.next_attempt_at)
+DUE_INDEX = Index("ix_callback_requests_due", CallbackRequest.status, DUE_TIME)

@@ -1,7 +1,7 @@
-"""console accounts and audit log
+"""console accounts, audit log, and an index for counting due callbacks
 
 Revision ID: 0007_console
-Revises: 0002_tickets
+Revises: 0005_voicemail (it indexes the callback list's table)
 Create Date: 2026-11-27 21:16:09.545140
 """
 
@@ -11,7 +11,7 @@ import storage.types
 
 
 revision = '0007_console'
-down_revision = '0002_tickets'
+down_revision = '0005_voicemail'
 branch_labels = None
 depends_on = None
 
@@ -46,9 +46,16 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_console_audit_log_actor'), ['actor'], unique=False)
         batch_op.create_index(batch_op.f('ix_console_audit_log_at'), ['at'], unique=False)
 
+    with op.batch_alter_table('callback_requests', schema=None) as batch_op:
+        batch_op.create_index('ix_callback_requests_due',
+                              ['status', sa.text('coalesce(next_attempt_at, next_attempt_at)')], unique=False)
+
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('callback_requests', schema=None) as batch_op:
+        batch_op.drop_index('ix_callback_requests_due')
+
     with op.batch_alter_table('console_audit_log', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_console_audit_log_at'))
         batch_op.drop_index(batch_op.f('ix_console_audit_log_actor'))

@@ -1,0 +1,201 @@
+"""The callback list as the console shows it: counts, filters and pages in work order.
+
+The voicemail domain decides the work order (due first, then the reason's priority, then the
+oldest) and the statuses; this module only reads them, a page at a time, with keyset
+pagination on the (status, priority, created_at, id) index so the first page costs the same
+with ten entries or a hundred thousand.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from typing import Any, Final
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import ColumnElement, func, select, tuple_
+from sqlalchemy.orm import Session
+
+from console.today import DayWindow
+from storage.models import CallbackMessage, CallbackRequest, Ticket
+from storage.models.console import DUE_TIME
+from voicemail.callbacks import REASONS
+from voicemail.listing import WORK_ORDER
+
+# "due" and "waiting" split the pending entries: to call now, or after a retry delay.
+VIEWS: Final = ("due", "waiting", "claimed", "done", "unreachable")
+DEFAULT_VIEW: Final = "due"
+EPOCH: Final = datetime(1970, 1, 1, tzinfo=timezone.utc)
+MICROSECOND: Final = timedelta(microseconds=1)
+MAX_KEY: Final = 2**62
+MIN_YEAR, MAX_YEAR = 2000, 2999
+
+
+class BadFilter(ValueError):
+    """A filter or a page cursor that cannot be used; the message (Italian) says which."""
+
+
+@dataclass(frozen=True)
+class ListFilters:
+    """What the operator asked to see."""
+
+    view: str = DEFAULT_VIEW
+    reason: str | None = None
+    topic: str | None = None
+    day: date | None = None
+
+    def query_args(self) -> dict[str, str]:
+        """The filters as URL query arguments (empty ones left out)."""
+        args = {"view": self.view, "reason": self.reason or "", "topic": self.topic or "",
+                "day": self.day.isoformat() if self.day else ""}
+        return {key: value for key, value in args.items() if value}
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """Where a page starts: just after this entry in work order."""
+
+    priority: int
+    created_at: datetime
+    id: int
+
+    def encode(self) -> str:
+        """The cursor as a URL argument."""
+        return f"{self.priority}.{(self.created_at - EPOCH) // MICROSECOND}.{self.id}"
+
+    @classmethod
+    def decode(cls, text: str) -> Cursor:
+        """The cursor written by `encode`; BadFilter for anything else."""
+        try:
+            priority, micros, entry_id = (int(part) for part in text.split("."))
+            created_at = EPOCH + micros * MICROSECOND
+        except (ValueError, OverflowError):
+            raise BadFilter("indicatore di pagina non valido") from None
+        if not (0 <= priority <= MAX_KEY and 0 <= entry_id <= MAX_KEY):
+            raise BadFilter("indicatore di pagina non valido")
+        return cls(priority, created_at, entry_id)
+
+
+@dataclass(frozen=True)
+class Row:
+    """One line of the list."""
+
+    id: int
+    callback_number: str | None
+    reason: str
+    status: str
+    priority: int
+    created_at: datetime
+    next_attempt_at: datetime
+    attempt_count: int
+    claimed_by: str | None
+    message_count: int
+    ticket_code: str | None
+    topic: str | None
+    recorded_seconds: int
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of the list and where the next one starts."""
+
+    rows: tuple[Row, ...]
+    next_cursor: Cursor | None
+
+
+def parse_filters(args: dict[str, str], topics: Sequence[str]) -> ListFilters:
+    """Filters from query arguments; BadFilter (in Italian) for a value that is not allowed."""
+    view = args.get("view") or DEFAULT_VIEW
+    if view not in VIEWS:
+        raise BadFilter(f"elenco sconosciuto: {view}")
+    reason = args.get("reason") or None
+    if reason is not None and reason not in REASONS:
+        raise BadFilter(f"motivo sconosciuto: {reason}")
+    topic = args.get("topic") or None
+    if topic is not None and topic not in topics:
+        raise BadFilter(f"argomento sconosciuto: {topic}")
+    day = None
+    if args.get("day"):
+        try:
+            day = date.fromisoformat(args["day"])
+        except ValueError:
+            raise BadFilter("data non valida: usa il formato AAAA-MM-GG") from None
+        if not MIN_YEAR <= day.year <= MAX_YEAR:
+            raise BadFilter(f"data fuori intervallo: anni dal {MIN_YEAR} al {MAX_YEAR}")
+    return ListFilters(view, reason, topic, day)
+
+
+def _view_conditions(view: str, now: datetime) -> list[ColumnElement[bool]]:
+    """The view's filter (pages of it walk the work-order index, already in order)."""
+    if view == "due":
+        return [CallbackRequest.status == "pending", CallbackRequest.next_attempt_at <= now]
+    if view == "waiting":
+        return [CallbackRequest.status == "pending", CallbackRequest.next_attempt_at > now]
+    return [CallbackRequest.status == view]
+
+
+def _conditions(filters: ListFilters, now: datetime, zone: ZoneInfo) -> list[ColumnElement[bool]]:
+    conditions = _view_conditions(filters.view, now)
+    if filters.reason:
+        conditions.append(CallbackRequest.reason == filters.reason)
+    if filters.topic:
+        conditions.append(CallbackRequest.ticket_id.in_(select(Ticket.id).where(Ticket.topic == filters.topic)))
+    if filters.day:
+        window = DayWindow.of(filters.day, zone)
+        conditions += [CallbackRequest.created_at >= window.start, CallbackRequest.created_at < window.end]
+    return conditions
+
+
+def counts(session: Session, now: datetime) -> dict[str, int]:
+    """How many entries each view holds (one pass over the status and due-time index)."""
+    due = func.count().filter(DUE_TIME <= now)
+    rows = session.execute(select(CallbackRequest.status, func.count(), due).group_by(CallbackRequest.status)).all()
+    by_status = {status: (total, due_now) for status, total, due_now in rows}
+    result = {view: by_status.get(view, (0, 0))[0] for view in VIEWS}
+    pending, due_now = by_status.get("pending", (0, 0))
+    result["due"], result["waiting"] = due_now, pending - due_now
+    return result
+
+
+def page(session: Session, filters: ListFilters, now: datetime, zone: ZoneInfo, size: int,
+         after: Cursor | None = None) -> Page:
+    """One page of entries in work order, starting after `after`."""
+    conditions = _conditions(filters, now, zone)
+    if after is not None:
+        conditions.append(tuple_(*WORK_ORDER) > tuple_(after.priority, after.created_at, after.id))
+    entries = session.execute(
+        select(CallbackRequest, Ticket.code, Ticket.topic)
+        .outerjoin(Ticket, Ticket.id == CallbackRequest.ticket_id)
+        .where(*conditions).order_by(*WORK_ORDER).limit(size + 1)).all()
+    recorded = _recorded_seconds(session, [entry.id for entry, _, _ in entries[:size]])
+    rows = tuple(_row(entry, code, topic, recorded.get(entry.id, 0)) for entry, code, topic in entries[:size])
+    more = len(entries) > size
+    last = rows[-1] if rows else None
+    return Page(rows, Cursor(last.priority, last.created_at, last.id) if more and last else None)
+
+
+def _recorded_seconds(session: Session, entry_ids: list[int]) -> dict[int, int]:
+    if not entry_ids:
+        return {}
+    totals = session.execute(
+        select(CallbackMessage.entry_id, func.coalesce(func.sum(CallbackMessage.recording_duration), 0))
+        .where(CallbackMessage.entry_id.in_(entry_ids), CallbackMessage.message_status == "recorded")
+        .group_by(CallbackMessage.entry_id)).tuples().all()
+    return {entry_id: int(total) for entry_id, total in totals if entry_id is not None}
+
+
+def _row(entry: CallbackRequest, code: str | None, topic: str | None, recorded_seconds: int) -> Row:
+    return Row(id=entry.id, callback_number=entry.callback_number, reason=entry.reason, status=entry.status,
+               priority=entry.priority, created_at=entry.created_at, next_attempt_at=entry.next_attempt_at,
+               attempt_count=entry.attempt_count, claimed_by=entry.claimed_by, message_count=entry.message_count,
+               ticket_code=code, topic=topic, recorded_seconds=recorded_seconds)
+
+
+def row_as_dict(row: Row, zone: ZoneInfo) -> dict[str, Any]:
+    """A row as JSON, times in `zone`."""
+    return {"id": row.id, "callback_number": row.callback_number, "reason": row.reason, "status": row.status,
+            "created_at": row.created_at.astimezone(zone).isoformat(timespec="seconds"),
+            "next_attempt_at": row.next_attempt_at.astimezone(zone).isoformat(timespec="seconds"),
+            "attempt_count": row.attempt_count, "claimed_by": row.claimed_by, "message_count": row.message_count,
+            "ticket": row.ticket_code, "topic": row.topic, "recorded_seconds": row.recorded_seconds}

@@ -1,0 +1,114 @@
+"""The callback list: counts, filtered pages, claiming the next entry, an entry and its outcomes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, flash, g, redirect, render_template, request, url_for
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from console import callback_list
+from console.accounts import Role
+from console.callback_list import BadFilter, Cursor
+from console.formatting import zone
+from console.security import log_action, requires, runtime, transaction
+from console.web import blueprint
+from ivr.voicemail_services import callback_policy
+from storage.models import Ticket, TicketStatusChange
+from storage.types import utcnow
+from tickets.status import Topic, parse_status
+from voicemail.listing import EntryView, entry_details
+from voicemail.queue import OUTCOMES, CallbackError, claim_next, record_outcome, release_expired_claims
+from voicemail.vocabulary import label
+
+MAX_NOTE_LENGTH = 2000
+TOPICS = tuple(topic.value for topic in Topic)
+
+
+@blueprint.get("/callbacks")
+@requires(Role.OPERATOR)
+def callbacks() -> Any:
+    """Counts by status, then one page of the chosen view in work order."""
+    args = request.args.to_dict()
+    try:
+        filters = callback_list.parse_filters(args, TOPICS)
+        after = Cursor.decode(args["after"]) if args.get("after") else None
+    except BadFilter as error:
+        flash(f"Filtro non valido: {error}.", "error")
+        return redirect(url_for("console.callbacks"))
+    now = utcnow()
+    with transaction() as db:
+        release_expired_claims(db, callback_policy(runtime().settings), now)
+        counts = callback_list.counts(db, now)
+        g.due_count = counts["due"]
+        page = callback_list.page(db, filters, now, zone(), runtime().settings.console.page_size, after)
+    return render_template("console/callbacks.html", counts=counts, page=page, filters=filters, now=now,
+                           views=callback_list.VIEWS, topics=TOPICS, first_page=after is None)
+
+
+@blueprint.post("/callbacks/claim")
+@requires(Role.OPERATOR)
+def callback_claim() -> Any:
+    """"Prendi il prossimo": the next due entry becomes this operator's."""
+    with transaction() as db:
+        entry = claim_next(db, g.account.name, callback_policy(runtime().settings))
+        if entry is not None:
+            log_action(db, "callback_claim", f"richiamata {entry.id}")
+    if entry is None:
+        flash("Non ci sono richiamate da fare adesso.", "info")
+        return redirect(url_for("console.callbacks"))
+    flash(f"Richiamata {entry.id} assegnata a te.", "success")
+    return redirect(url_for("console.callback", entry_id=entry.id))
+
+
+def _ticket_with_history(db: Session, entry: EntryView) -> tuple[Ticket | None, list[TicketStatusChange]]:
+    if entry.ticket_code is None:
+        return None, []
+    ticket = db.scalars(select(Ticket).where(Ticket.code == entry.ticket_code)).first()
+    return ticket, list(ticket.history) if ticket else []
+
+
+@blueprint.get("/callbacks/<int:entry_id>")
+@requires(Role.OPERATOR)
+def callback(entry_id: int) -> Any:
+    """An entry: number, ticket and history, messages with their recordings, attempts, actions."""
+    with transaction() as db:
+        try:
+            entry = entry_details(db, entry_id)
+        except CallbackError:
+            abort(404)
+        ticket, history = _ticket_with_history(db, entry)
+    mine = entry.status == "claimed" and entry.claimed_by == g.account.name
+    return render_template("console/callback.html", entry=entry, ticket=ticket, history=history, mine=mine,
+                           outcomes=OUTCOMES, now=utcnow())
+
+
+@blueprint.post("/callbacks/<int:entry_id>/outcome")
+@requires(Role.OPERATOR)
+def callback_outcome(entry_id: int) -> Any:
+    """Record one call back (reached, no answer, busy, wrong number), and for "reached" the ticket's status."""
+    outcome = request.form.get("outcome", "")
+    note = request.form.get("note", "").strip()[:MAX_NOTE_LENGTH]
+    raw_status = request.form.get("ticket_status", "")
+    try:
+        ticket_status = parse_status(raw_status) if raw_status and outcome == "reached" else None
+    except ValueError:
+        flash("Stato della richiesta non valido.", "error")
+        return redirect(url_for("console.callback", entry_id=entry_id))
+    try:
+        with transaction() as db:
+            entry = record_outcome(db, entry_id, outcome, callback_policy(runtime().settings),
+                                   operator=g.account.name, note=note, ticket_status=ticket_status)
+            detail = label("outcome", outcome) + (f", richiesta: {ticket_status.value}" if ticket_status else "")
+            log_action(db, "callback_outcome", f"richiamata {entry_id}", detail)
+            status, next_attempt = entry.status, entry.next_attempt_at
+    except CallbackError as error:
+        flash(f"Esito non registrato: {error}.", "error")
+        return redirect(url_for("console.callback", entry_id=entry_id))
+    if status == "pending":
+        flash(f"Esito registrato: {label('outcome', outcome)}. Nuovo tentativo previsto: "
+              f"{next_attempt.astimezone(zone()).strftime('%d/%m/%Y %H:%M')}.", "success")
+    else:
+        flash(f"Esito registrato: {label('outcome', outcome)}. Richiamata {label('status', status)}.", "success")
+    return redirect(url_for("console.callback", entry_id=entry_id))

@@ -1,0 +1,93 @@
+"""The recording of a message, played through the console, and "Chiama"."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Response, abort, flash, g, redirect, request, send_file, url_for
+from sqlalchemy import select
+
+from console.accounts import Role
+from console.calling import CallNotStarted, start_callback_call
+from console.security import log_action, reading, requires, runtime, transaction
+from console.web import blueprint
+from ivr.flows.callback_call import connect_url
+from ivr.voicemail_services import recordings_dir, rest_client
+from storage.models import CallbackMessage, CallbackRequest
+from voicemail.recordings import RecordingUnavailable
+
+MIME_TYPES = {".wav": "audio/wav", ".mp3": "audio/mpeg"}
+
+
+def _local_file(message: CallbackMessage) -> Path | None:
+    """The message's copy in local storage, if it is there (never a path outside the folder)."""
+    if not message.recording_path:
+        return None
+    folder = recordings_dir(runtime().settings).resolve()
+    path = (folder / message.recording_path).resolve()
+    if not path.is_relative_to(folder) or not path.is_file():
+        return None
+    return path
+
+
+@blueprint.get("/callbacks/<int:entry_id>/recordings/<call_sid>")
+@requires(Role.OPERATOR)
+def recording(entry_id: int, call_sid: str) -> Any:
+    """Stream the local copy, or fetch it from Twilio on the server (credentials never leave it)."""
+    with reading() as db:
+        message = db.scalars(select(CallbackMessage).where(CallbackMessage.entry_id == entry_id,
+                                                           CallbackMessage.call_sid == call_sid[:64])).first()
+    if message is None or message.message_status != "recorded" or not message.recording_sid:
+        abort(404)
+    path = _local_file(message)
+    if path is not None:
+        return send_file(path, mimetype=MIME_TYPES.get(path.suffix, "application/octet-stream"), conditional=True,
+                         max_age=0)
+    file_format = runtime().settings.voicemail.recording_format
+    try:
+        audio = rest_client(runtime().settings).download(message.recording_sid, file_format)
+    except RecordingUnavailable:
+        return Response("Registrazione non disponibile in questo momento.", status=502, mimetype="text/plain")
+    return Response(audio, mimetype=MIME_TYPES[f".{file_format}"], headers={"Cache-Control": "no-store"})
+
+
+
+
+@blueprint.post("/callbacks/<int:entry_id>/call")
+@requires(Role.OPERATOR)
+def callback_call(entry_id: int) -> Any:
+    """"Chiama": ring the operator's phone, then the citizen with the line's number as caller ID."""
+    settings = runtime().settings
+    back = redirect(url_for("console.callback", entry_id=entry_id))
+    with reading() as db:
+        entry = db.get(CallbackRequest, entry_id)
+    phone = g.account.phone
+    if entry is None:
+        abort(404)
+    if entry.status != "claimed" or entry.claimed_by != g.account.name:
+        flash("Prendi in carico la richiamata prima di chiamare.", "error")
+        return back
+    if not entry.callback_number:
+        flash("Questa richiamata non ha un numero da chiamare.", "error")
+        return back
+    if not phone:
+        flash("Il tuo account non ha un telefono: chiedi a un supervisore di indicarlo.", "error")
+        return back
+    rest = rest_client(settings)
+    if not rest.configured:
+        flash("Le chiamate non sono disponibili: Twilio non è configurato.", "error")
+        return back
+    origin = settings.web.public_base_url or request.host_url.rstrip("/")
+    try:
+        call_sid = start_callback_call(rest.client, operator_phone=phone, line_number=settings.line.number,
+                                       twiml_url=origin + connect_url(runtime().auth_token, entry.id,
+                                                                      entry.callback_number),
+                                       ring_seconds=settings.console.operator_ring_seconds)
+    except CallNotStarted as error:
+        flash(f"Chiamata non avviata: {error}.", "error")
+        return back
+    with transaction() as db:
+        log_action(db, "callback_call", f"richiamata {entry.id}", call_sid)
+    flash("Sta squillando il tuo telefono: rispondi per essere messo in contatto.", "success")
+    return back
