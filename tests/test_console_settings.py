@@ -1,0 +1,85 @@
+"""Supervisors' settings: extensions with announcements, closures, cancelling, the published preview."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from console.accounts import Role
+from storage.hours_repository import list_entries
+from storage.models import AuditEntry
+from storage.types import utcnow
+from tests.conftest import make_app
+from tests.test_console_support import create_account, post_form, sign_in
+
+ROME = ZoneInfo("Europe/Rome")
+PAGE = "/console/settings"
+
+
+@pytest.fixture
+def console_app(settings) -> Iterator[Flask]:
+    app = make_app(settings)
+    create_account(app, "Sara Supervisora", Role.SUPERVISOR)
+    yield app
+    app.extensions["contact_center"].engine.dispose()
+
+
+@pytest.fixture
+def client(console_app: Flask) -> FlaskClient:
+    client = console_app.test_client()
+    assert sign_in(client, "Sara Supervisora").status_code == 302
+    return client
+
+
+def _local(delta: timedelta) -> str:
+    return (utcnow() + delta).astimezone(ROME).strftime("%Y-%m-%dT%H:%M")
+
+
+def test_an_extension_with_its_announcement_is_stored_and_previewed(console_app: Flask, client: FlaskClient) -> None:
+    post_form(client, f"{PAGE}/extensions", {"starts": _local(-timedelta(hours=1)), "ends": _local(timedelta(days=2)),
+                                             "all_day": "1", "announcement": "Allerta  meteo in Emilia-Romagna."}, PAGE)
+    page = client.get(PAGE).get_data(as_text=True)
+    assert "Apertura straordinaria salvata" in page and "tutto il giorno" in page
+    preview = page[page.index('id="anteprima"'):]
+    assert "Il servizio è attivo." in preview
+    assert "<td>tutto il giorno</td><td>Allerta meteo in Emilia-Romagna.</td>" in preview
+    with console_app.extensions["contact_center"].sessions() as session:
+        [entry] = list_entries(session)
+        assert (entry.kind, entry.bands, entry.created_by) == ("extension", None, "Sara Supervisora")
+        assert session.scalars(select(AuditEntry.action).where(AuditEntry.action.like("hours_%"))).all() == [
+            "hours_extension"]
+
+
+def test_a_closure_and_its_cancellation(console_app: Flask, client: FlaskClient) -> None:
+    post_form(client, f"{PAGE}/closures", {"starts": _local(timedelta(days=3)), "ends": _local(timedelta(days=4)),
+                                           "reason": "Manutenzione"}, PAGE)
+    with console_app.extensions["contact_center"].sessions() as session:
+        [entry] = list_entries(session)
+    assert entry.kind == "closure" and entry.text == "Manutenzione"
+    assert f"Annulla {entry.id}" in client.get(PAGE).get_data(as_text=True)
+    post_form(client, f"{PAGE}/{entry.id}/cancel", {}, PAGE)
+    assert "Modifica annullata" in client.get(PAGE).get_data(as_text=True)
+    with console_app.extensions["contact_center"].sessions() as session:
+        assert list_entries(session) == []
+
+
+@pytest.mark.parametrize(("form", "reason"), [
+    ({"starts": "domani", "ends": "2030-01-01T10:00", "all_day": "1"}, "scrivi data e ora"),
+    ({"starts": "2030-01-02T10:00", "ends": "2030-01-01T10:00", "all_day": "1"}, "la fine deve venire dopo"),
+    ({"starts": "2020-01-01T10:00", "ends": "2020-01-02T10:00", "all_day": "1"}, "già passato"),
+    ({"starts": "2030-03-31T02:30", "ends": "2030-04-01T10:00", "all_day": "1"}, "non esiste"),
+    ({"starts": "2030-01-01T10:00", "ends": "2030-01-02T10:00", "bands": ""}, "indica le fasce"),
+    ({"starts": "2030-01-01T10:00", "ends": "2030-01-02T10:00", "bands": "8-20"}, "fasce orarie non valide"),
+])
+def test_bad_forms_say_what_to_correct(console_app: Flask, client: FlaskClient, form: dict[str, str],
+                                       reason: str) -> None:
+    post_form(client, f"{PAGE}/extensions", form, PAGE)
+    assert reason in client.get(PAGE).get_data(as_text=True)
+    with console_app.extensions["contact_center"].sessions() as session:
+        assert list_entries(session) == []
