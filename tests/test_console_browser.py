@@ -6,19 +6,26 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
+from datetime import timedelta
+
 import pytest
 from flask import Flask
 from playwright.sync_api import Page, expect, sync_playwright
+from sqlalchemy import select, update
 from werkzeug.serving import make_server
 
+from callsim import FakeTwilioApi, Simulator, WSGITransport
 from console.accounts import Role
-from tests.conftest import make_app, make_settings
+from storage.models import CallbackRequest, Ticket
+from storage.types import utcnow
+from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, make_app, make_settings
 from tests.test_console_support import PASSWORD, create_account
 from tickets.repository import create_ticket, find_by_code
 from tickets.status import Channel, Topic
 
 pytestmark = pytest.mark.browser
 CHROMIUM = "/usr/bin/chromium"
+CITIZEN = "+393471234567"
 CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 
@@ -97,3 +104,78 @@ def test_an_operator_finds_a_ticket_and_forwards_it(site: tuple[str, Flask], pag
     expect(page.locator("#stato-richiesta")).to_contain_text("Regione Lazio")
     with app.extensions["contact_center"].sessions() as session:
         assert find_by_code(session, code).forwarded_to == "Regione Lazio"
+
+
+@pytest.fixture
+def twilio_site(sqlite_url: str, tmp_path: Path) -> Iterator[tuple[str, Flask, FakeTwilioApi]]:
+    """The app served on a free port, its Twilio REST API faked, an operator with a phone."""
+    with FakeTwilioApi(account_sid=ACCOUNT_SID, auth_token=AUTH_TOKEN) as api:
+        app = make_app(make_settings(sqlite_url, tmp_path / "instance", twilio={"api_base_url": api.base_url}))
+        create_account(app, "Olga Operatrice", Role.OPERATOR, phone="+390612345678")
+        server = make_server("127.0.0.1", 0, app, threaded=True)
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        yield f"http://127.0.0.1:{server.server_port}", app, api
+        server.shutdown()
+        thread.join()
+        app.extensions["contact_center"].engine.dispose()
+
+
+def a_caller_leaves_a_message(app: Flask, api: FakeTwilioApi) -> Simulator:
+    """A citizen calls the line, chooses to leave a message from their own number, and records it."""
+    simulator = Simulator(WSGITransport(app), auth_token=AUTH_TOKEN, public_base_url="http://localhost",
+                          account_sid=ACCOUNT_SID, api_base_url=api.base_url, recording_store=api)
+    call = simulator.dial(from_=CITIZEN)
+    call.press("3")
+    call.press("1")
+    call.record(seconds=3, finish_key="#")
+    assert call.ended and call.errors == []
+    return simulator
+
+
+def test_an_operator_claims_listens_and_records_outcomes(twilio_site: tuple[str, Flask, FakeTwilioApi],
+                                                         page: Page) -> None:
+    base, app, api = twilio_site
+    a_caller_leaves_a_message(app, api)
+    sign_in_with_the_keyboard(page, base)
+    page.get_by_role("link", name="Richiamate").click()
+    expect(page.get_by_role("link", name="da richiamare adesso: 1")).to_be_visible()
+    page.get_by_role("button", name="Prendi il prossimo").click()
+    expect(page.get_by_role("status")).to_contain_text("assegnata a te")
+    expect(page.locator("#numero")).to_have_text("347 123 4567")
+
+    audio = page.locator("audio")
+    expect(audio).to_have_count(1)
+    played = audio.evaluate("""element => new Promise((resolve, reject) => {
+        element.addEventListener('timeupdate', () => { if (element.currentTime > 0.2) resolve(element.duration); });
+        element.addEventListener('error', () => reject(new Error('media error ' + element.error.code)));
+        element.muted = true;
+        element.play().catch(reject);
+    })""")
+    assert 2.5 < played < 3.5
+
+    page.get_by_role("radio", name="non risponde").check()
+    page.get_by_label("Nota").fill("squilla a vuoto")
+    page.get_by_role("button", name="Registra l'esito").click()
+    expect(page.get_by_role("status")).to_contain_text("Nuovo tentativo previsto")
+    expect(page.locator("#stato-richiamata")).to_have_text("da richiamare")
+    expect(page.get_by_role("cell", name="squilla a vuoto")).to_be_visible()
+    with app.extensions["contact_center"].sessions.begin() as session:
+        session.execute(update(CallbackRequest).values(next_attempt_at=utcnow() - timedelta(seconds=1)))
+
+    page.get_by_role("link", name="Richiamate").click()
+    page.get_by_role("button", name="Prendi il prossimo").click()
+    expect(page.get_by_role("status")).to_contain_text("assegnata a te")
+    page.get_by_role("radio", name="raggiunto").check()
+    page.get_by_label("Nuovo stato della richiesta (solo se raggiunto)").select_option(label="inoltrata all'ente competente")
+    page.get_by_role("button", name="Registra l'esito").click()
+    expect(page.get_by_role("status")).to_contain_text("Esito non registrato")
+    page.get_by_role("radio", name="raggiunto").check()
+    page.get_by_label("Nuovo stato della richiesta (solo se raggiunto)").select_option(label="in lavorazione")
+    page.get_by_role("button", name="Registra l'esito").click()
+    expect(page.get_by_role("status")).to_contain_text("Esito registrato: raggiunto")
+    expect(page.locator("#stato-richiamata")).to_have_text("completata")
+    expect(page.locator("#stato-richiesta")).to_have_text("in lavorazione")
+    with app.extensions["contact_center"].sessions() as session:
+        ticket = session.scalars(select(Ticket)).one()
+        assert (ticket.status, ticket.history[-1].changed_by) == ("in_progress", "Olga Operatrice")
