@@ -250,6 +250,8 @@ class RoutingSettings(Section):
                               max_call_seconds=self.max_call_seconds,
                               wrap_up_seconds=self.wrap_up_seconds,
                               misses_before_away=self.misses_before_away)
+
+
 class TicketsSettings(Section):
     code_length: int = Field(default=8, ge=6, le=16)
     call_attempts: int = Field(default=3, ge=1, le=10)

@@ -12,6 +12,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select, update
 
+from agents.roster import add_agent
 from callsim import DialInfo, DialOutcome, FakeTwilioApi, Simulator, WSGITransport
 from callsim.fake_api import silent_wav
 from console.accounts import Role
@@ -212,3 +213,19 @@ def test_chiama_says_why_when_twilio_refuses(console_app: Flask, client: FlaskCl
     twilio_api.fail_next(1, status=400)
     post_form(client, f"{entry_page}/call", {}, entry_page)
     assert "Chiamata non avviata: Twilio ha rifiutato la chiamata" in client.get(entry_page).get_data(as_text=True)
+
+
+def test_chiama_rings_the_roster_phone_of_an_account_without_one(console_app: Flask,
+                                                                twilio_api: FakeTwilioApi) -> None:
+    create_account(console_app, "Rita Roster", Role.OPERATOR)
+    client = console_app.test_client()
+    sign_in(client, "Rita Roster")
+    entry_id = _entry_of(console_app, leave_message(console_app, 11)).id
+    entry_page = f"/console/callbacks/{entry_id}"
+    post_form(client, "/console/callbacks/claim", {}, "/console/callbacks")
+    post_form(client, f"{entry_page}/call", {}, entry_page)
+    assert "il tuo account non ha un telefono" in client.get(entry_page).get_data(as_text=True).lower()
+    with console_app.extensions["contact_center"].sessions.begin() as session:
+        add_agent(session, "Rita Roster", phone="+390698765432", now=utcnow())
+    post_form(client, f"{entry_page}/call", {}, entry_page)
+    assert [created.params["To"] for created in twilio_api.calls] == ["+390698765432"]

@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Response, abort, flash, g, redirect, request, send_file, url_for
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from console.accounts import Role
 from console.calling import CallNotStarted, start_callback_call
@@ -14,7 +15,7 @@ from console.security import log_action, reading, requires, runtime, transaction
 from console.web import blueprint
 from ivr.flows.callback_call import connect_url
 from ivr.voicemail_services import recordings_dir, rest_client
-from storage.models import CallbackMessage, CallbackRequest
+from storage.models import Agent, CallbackMessage, CallbackRequest
 from voicemail.recordings import RecordingUnavailable
 
 MIME_TYPES = {".wav": "audio/wav", ".mp3": "audio/mpeg"}
@@ -54,6 +55,13 @@ def recording(entry_id: int, call_sid: str) -> Any:
 
 
 
+def _operator_phone(db: Session) -> str | None:
+    """The operator's own phone: their account's, else the one on the operators' roster."""
+    if g.account.phone:
+        return str(g.account.phone)
+    return db.scalars(select(Agent.phone).where(Agent.name == g.account.name)).first()
+
+
 @blueprint.post("/callbacks/<int:entry_id>/call")
 @requires(Role.OPERATOR)
 def callback_call(entry_id: int) -> Any:
@@ -62,7 +70,7 @@ def callback_call(entry_id: int) -> Any:
     back = redirect(url_for("console.callback", entry_id=entry_id))
     with reading() as db:
         entry = db.get(CallbackRequest, entry_id)
-    phone = g.account.phone
+        phone = _operator_phone(db)
     if entry is None:
         abort(404)
     if entry.status != "claimed" or entry.claimed_by != g.account.name:

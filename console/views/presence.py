@@ -1,0 +1,63 @@
+"""Presence: each operator sets their own; supervisors see everyone's state and for how long."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import flash, g, redirect, render_template, request, url_for
+from sqlalchemy import select
+
+from agents.presence import MANUAL_STATES, parse_manual_state
+from agents.roster import RosterError, list_agents, set_presence
+from console.accounts import Role
+from console.formatting import LABELS
+from console.security import log_action, requires, runtime, transaction
+from console.web import blueprint
+from storage.models import Agent
+
+
+@blueprint.get("/presence")
+@requires(Role.OPERATOR)
+def presence() -> Any:
+    """This operator's presence and the states they may choose."""
+    now = runtime().clock()
+    with transaction() as db:
+        agents = {agent.name: agent for agent in list_agents(db, runtime().settings.routing.presence_policy(), now)}
+    return render_template("console/presence.html", me=agents.get(g.account.name), states=MANUAL_STATES, now=now)
+
+
+@blueprint.post("/presence")
+@requires(Role.OPERATOR)
+def presence_set() -> Any:
+    """Set this operator's own presence (available, away, offline)."""
+    try:
+        state = parse_manual_state(request.form.get("state", ""))
+    except ValueError:
+        flash("Stato non valido.", "error")
+        return redirect(url_for("console.presence"))
+    with transaction() as db:
+        on_roster = db.scalars(select(Agent.id).where(Agent.name == g.account.name)).first() is not None
+        try:
+            changed = on_roster and set_presence(db, g.account.name, state,
+                                                 runtime().settings.routing.presence_policy(), runtime().clock())
+        except RosterError:
+            changed = None
+        if changed:
+            log_action(db, "presence", g.account.name, state.value)
+    if not on_roster:
+        flash("Non sei nell'elenco degli operatori che ricevono chiamate: chiedi a un supervisore.", "error")
+    elif changed is None:
+        flash("Stato non cambiato: sei in una chiamata, potrai cambiarlo al termine.", "error")
+    else:
+        flash(f"Il tuo stato è ora: {LABELS['presence'][state.value]}.", "success")
+    return redirect(url_for("console.presence"))
+
+
+@blueprint.get("/presence/board")
+@requires(Role.SUPERVISOR)
+def presence_board() -> Any:
+    """Every operator on the roster, their state and for how long."""
+    now = runtime().clock()
+    with transaction() as db:
+        agents = list_agents(db, runtime().settings.routing.presence_policy(), now)
+    return render_template("console/presence_board.html", agents=agents, now=now)
