@@ -38,11 +38,6 @@ def local_time(moment: datetime | None) -> str:
     return moment.astimezone(zone()).strftime("%d/%m/%Y %H:%M") if moment else "-"
 
 
-def local_date(moment: datetime | None) -> str:
-    """'27/11/2026' in the line's time zone."""
-    return moment.astimezone(zone()).strftime("%d/%m/%Y") if moment else "-"
-
-
 def duration(span: timedelta | float | int | None) -> str:
     """A span of time as operators say it: '45 s', '12 min', '3 h 5 min', '2 g 4 h'."""
     if span is None:

@@ -37,7 +37,6 @@ def _layout_values() -> dict[str, Any]:
 
 
 blueprint.add_app_template_filter(formatting.local_time, "local")
-blueprint.add_app_template_filter(formatting.local_date, "local_date")
 blueprint.add_app_template_filter(formatting.duration, "duration")
 blueprint.add_app_template_filter(formatting.phone, "phone")
 
