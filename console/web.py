@@ -79,8 +79,8 @@ def instance_secret_key(settings: Settings) -> str:
 
 
 def init_app(app: Flask) -> None:
-    """Serve the console under /console/."""
-    from console import views  # noqa: F401  (its modules add their routes to the blueprint)
+    """Serve the console under /console/, its JSON API under /api/console/ and /api/openapi.json."""
+    from console import api, views  # noqa: F401  (their modules add their routes to the blueprints)
 
     settings: Settings = app.extensions["contact_center"].settings
     if not app.secret_key:
@@ -94,3 +94,5 @@ def init_app(app: Flask) -> None:
         PERMANENT_SESSION_LIFETIME=timedelta(hours=settings.console.session_hours),
     )
     app.register_blueprint(blueprint)
+    app.register_blueprint(api.blueprint)
+    app.register_blueprint(api.document)

@@ -133,7 +133,7 @@ def a_caller_leaves_a_message(app: Flask, api: FakeTwilioApi) -> Simulator:
     return simulator
 
 
-def test_an_operator_claims_listens_and_records_outcomes(twilio_site: tuple[str, Flask, FakeTwilioApi],
+def test_an_operator_claims_listens_and_records_outcomes_and_the_caller_hears_the_new_status(twilio_site: tuple[str, Flask, FakeTwilioApi],
                                                          page: Page) -> None:
     base, app, api = twilio_site
     a_caller_leaves_a_message(app, api)
@@ -179,3 +179,11 @@ def test_an_operator_claims_listens_and_records_outcomes(twilio_site: tuple[str,
     with app.extensions["contact_center"].sessions() as session:
         ticket = session.scalars(select(Ticket)).one()
         assert (ticket.status, ticket.history[-1].changed_by) == ("in_progress", "Olga Operatrice")
+        code = ticket.code
+
+    status_call = Simulator(WSGITransport(app), auth_token=AUTH_TOKEN, public_base_url="http://localhost").dial(
+        from_="+393339876543")
+    status_call.press("2")
+    status_call.press(code + "#")
+    assert "La richiesta è in lavorazione." in status_call.heard_since_last_input()
+    assert status_call.errors == []

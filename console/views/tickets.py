@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from console.accounts import Role
-from console.security import log_action, reading, requires, transaction
+from console.security import log_action, reading, requires, runtime, transaction
 from console.web import blueprint
 from storage.models import Ticket
 from tickets.codes import normalize_code
@@ -18,7 +18,6 @@ from tickets.repository import change_status, find_by_code
 from tickets.status import ALLOWED_TRANSITIONS, InvalidTransition, TicketStatus, parse_status
 from tickets.vocabulary import label
 
-CODE_LENGTH = 8
 MAX_RESULTS = 100
 MAX_NOTE_LENGTH = 2000
 MAX_INSTITUTION_LENGTH = 200
@@ -49,10 +48,10 @@ def tickets() -> Any:
         with reading() as db:
             latest = list(db.scalars(select(Ticket).order_by(Ticket.created_at.desc(), Ticket.id.desc()).limit(20)))
         return render_template("console/tickets.html", query="", results=latest, searched=False)
-    code = normalize_code(query)
-    if code.isdigit() and len(code) == CODE_LENGTH:
+    code, code_length = normalize_code(query), runtime().settings.tickets.code_length
+    if code.isdigit() and len(code) == code_length:
         with reading() as db:
-            found = find_by_code(db, code, CODE_LENGTH)
+            found = find_by_code(db, code, code_length)
         if found is not None:
             return redirect(url_for("console.ticket", code=found.code))
         return render_template("console/tickets.html", query=query, results=[], searched=True,
@@ -60,14 +59,14 @@ def tickets() -> Any:
     number = _phone_query(query)
     if number is None:
         return render_template("console/tickets.html", query=query, results=[], searched=True,
-                               error=f"Scrivi un codice di {CODE_LENGTH} cifre o un numero di telefono."), 400
+                               error=f"Scrivi un codice di {code_length} cifre o un numero di telefono."), 400
     with reading() as db:
         results = _tickets_by_phone(db, number)
     return render_template("console/tickets.html", query=query, results=results, searched=True, number=number)
 
 
 def _ticket_or_404(db: Session, code: str) -> Ticket:
-    found = find_by_code(db, code, CODE_LENGTH)
+    found = find_by_code(db, code, runtime().settings.tickets.code_length)
     if found is None:
         abort(404)
     return found

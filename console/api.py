@@ -1,0 +1,276 @@
+"""The console's JSON API under /api/console/, for integrators holding an API token.
+
+Every request carries `Authorization: Bearer TOKEN` (tokens: `contact-center tokens ...`);
+actions name the console account they are done for, which must be active. Errors are JSON
+`{"error": CODE, "message": TEXT}`. The API is described by /api/openapi.json.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, Response, current_app, g, jsonify, request
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from sqlalchemy.orm import Session
+
+from access.tokens import bearer, verify_token
+from agents.presence import parse_manual_state
+from agents.roster import RosterError, list_agents, set_presence
+from console import audit, callback_list
+from console.accounts import find_account
+from console.callback_list import BadFilter, Cursor
+from console.openapi import openapi_document
+from console.today import today_figures
+from ivr.runtime import Runtime
+from ivr.voicemail_services import callback_policy
+from storage.types import utcnow
+from tickets.status import Topic, parse_status
+from voicemail.listing import entry_details
+from voicemail.queue import OUTCOMES, CallbackError, claim_next, record_outcome, release_expired_claims
+
+MAX_ENTRY_ID = 2**62
+MAX_PAGE = 200
+TOPICS = tuple(topic.value for topic in Topic)
+
+blueprint = Blueprint("console_api", __name__, url_prefix="/api/console")
+document = Blueprint("openapi", __name__)
+
+
+class ApiError(Exception):
+    """A request the API answers with a JSON error."""
+
+    def __init__(self, status: int, error: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.error, self.message = status, error, message
+
+
+def _text(value: str) -> str:
+    if "\x00" in value:
+        raise ValueError("NUL characters are not allowed")
+    return value
+
+
+class Body(BaseModel):
+    """A strict JSON body: unknown fields and wrong types are refused."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        return _text(value) if isinstance(value, str) else value
+
+
+class ClaimIn(Body):
+    """POST /api/console/callbacks/claim."""
+
+    operator: str = Field(min_length=1, max_length=80)
+
+
+class OutcomeIn(Body):
+    """POST /api/console/callbacks/{id}/outcome."""
+
+    operator: str = Field(min_length=1, max_length=80)
+    outcome: str
+    note: str = Field(default="", max_length=2000)
+    ticket_status: str | None = None
+
+
+class PresenceIn(Body):
+    """PUT /api/console/presence/{name}."""
+
+    state: str
+
+
+def _runtime() -> Runtime:
+    return current_app.extensions["contact_center"]  # type: ignore[no-any-return]
+
+
+def _zone() -> ZoneInfo:
+    return ZoneInfo(_runtime().settings.line.timezone)
+
+
+def _body(model: type[Body]) -> Any:
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise ApiError(400, "bad_request", "the body must be a JSON object (Content-Type: application/json)")
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        first = error.errors()[0]
+        field = ".".join(str(part) for part in first["loc"]) or "body"
+        raise ApiError(400, "bad_request", f"{field}: {first['msg']}") from None
+
+
+def _operator(db: Session, name: str) -> str:
+    """The name of the active console account the action is done for; 400 otherwise."""
+    account = find_account(db, name)
+    if account is None or not account.active:
+        raise ApiError(400, "unknown_operator", f"no active console account named {name!r}")
+    return account.name
+
+
+def _audit(db: Session, action: str, target: str, detail: str) -> None:
+    audit.record(db, g.api_actor, action, target, detail, address=request.remote_addr or "")
+
+
+def _entry_id(entry_id: int) -> int:
+    if entry_id > MAX_ENTRY_ID:
+        raise ApiError(404, "not_found", f"no callback entry {entry_id}")
+    return entry_id
+
+
+@blueprint.before_request
+def _authenticate() -> Response | None:
+    with _runtime().sessions() as db:
+        token = verify_token(db, bearer(request.headers.get("Authorization")))
+    if token is None:
+        response = jsonify(error="unauthorized", message="a valid API token is required: Authorization: Bearer TOKEN")
+        response.status_code = 401
+        response.headers["WWW-Authenticate"] = 'Bearer realm="contact-center"'
+        return response
+    g.api_actor = f"api:{token.name}"
+    return None
+
+
+@blueprint.errorhandler(ApiError)
+def _api_error(error: ApiError) -> Response:
+    response = jsonify(error=error.error, message=error.message)
+    response.status_code = error.status
+    return response
+
+
+@blueprint.get("/today")
+def today() -> Response:
+    """The Today figures."""
+    settings = _runtime().settings
+    with _runtime().sessions() as db:
+        figures = today_figures(db, utcnow(), _zone(), timedelta(hours=settings.console.callback_target_hours))
+    median = figures.median_callback_delay
+    return jsonify(day=figures.day.isoformat(), calls_received=figures.calls_received,
+                   answered_by_operator=figures.answered_by_operator,
+                   self_service_lookups=figures.self_service_lookups, messages_left=figures.messages_left,
+                   pending_callbacks=figures.pending_callbacks, overdue_callbacks=figures.overdue_callbacks,
+                   median_callback_delay_seconds=int(median.total_seconds()) if median is not None else None,
+                   calls_by_hour=list(figures.calls_by_hour), messages_by_hour=list(figures.messages_by_hour))
+
+
+def _limit() -> int:
+    raw = request.args.get("limit", "50")
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE:
+        raise ApiError(400, "bad_request", f"limit: a whole number from 1 to {MAX_PAGE}")
+    return int(raw)
+
+
+@blueprint.get("/callbacks")
+def callbacks() -> Response:
+    """Counts by view and one page of entries in work order."""
+    try:
+        filters = callback_list.parse_filters(request.args.to_dict(), TOPICS)
+        after = Cursor.decode(request.args["after"]) if request.args.get("after") else None
+    except BadFilter as error:
+        raise ApiError(400, "bad_request", str(error)) from None
+    limit, now = _limit(), utcnow()
+    with _runtime().sessions.begin() as db:
+        release_expired_claims(db, callback_policy(_runtime().settings), now)
+        counts = callback_list.counts(db, now)
+        page = callback_list.page(db, filters, now, _zone(), limit, after)
+    return jsonify(counts=counts, entries=[callback_list.row_as_dict(row, _zone()) for row in page.rows],
+                   next=page.next_cursor.encode() if page.next_cursor else None)
+
+
+@blueprint.get("/callbacks/<int:entry_id>")
+def callback(entry_id: int) -> Response:
+    """One entry with its messages and attempts."""
+    with _runtime().sessions() as db:
+        try:
+            entry = entry_details(db, _entry_id(entry_id))
+        except CallbackError as error:
+            raise ApiError(404, "not_found", str(error)) from None
+    return jsonify(entry.as_dict(_zone(), utcnow()))
+
+
+@blueprint.post("/callbacks/claim")
+def claim() -> Response:
+    """Claim the next due entry for an operator; 204 when there is none."""
+    body: ClaimIn = _body(ClaimIn)
+    with _runtime().sessions.begin() as db:
+        operator = _operator(db, body.operator)
+        entry = claim_next(db, operator, callback_policy(_runtime().settings))
+        if entry is None:
+            return Response(status=204)
+        _audit(db, "callback_claim", f"richiamata {entry.id}", f"per {operator}")
+        entry_id = entry.id
+    with _runtime().sessions() as db:
+        return jsonify(entry_details(db, entry_id).as_dict(_zone(), utcnow()))
+
+
+@blueprint.post("/callbacks/<int:entry_id>/outcome")
+def outcome(entry_id: int) -> Response:
+    """Record one call back; for "reached" the ticket may get a new status."""
+    body: OutcomeIn = _body(OutcomeIn)
+    if body.outcome not in OUTCOMES:
+        raise ApiError(400, "bad_request", f"outcome: one of {', '.join(OUTCOMES)}")
+    try:
+        ticket_status = parse_status(body.ticket_status) if body.ticket_status else None
+    except ValueError as error:
+        raise ApiError(400, "bad_request", f"ticket_status: {error}") from None
+    with _runtime().sessions.begin() as db:
+        operator = _operator(db, body.operator)
+        try:
+            record_outcome(db, _entry_id(entry_id), body.outcome, callback_policy(_runtime().settings),
+                           operator=operator, note=body.note, ticket_status=ticket_status)
+        except CallbackError as error:
+            raise ApiError(409, "refused", str(error)) from None
+        _audit(db, "callback_outcome", f"richiamata {entry_id}", f"{body.outcome} per {operator}")
+    with _runtime().sessions() as db:
+        return jsonify(entry_details(db, entry_id).as_dict(_zone(), utcnow()))
+
+
+def _board(db: Session) -> list[dict[str, Any]]:
+    now = _runtime().clock()
+    return [{"name": agent.name, "state": agent.state.value,
+             "since": agent.state_since.astimezone(_zone()).isoformat(timespec="seconds"),
+             "seconds": max(int((now - agent.state_since).total_seconds()), 0)}
+            for agent in list_agents(db, _runtime().settings.routing.presence_policy(), now)]
+
+
+@blueprint.get("/presence")
+def presence() -> Response:
+    """Every operator on the roster, their state and for how long."""
+    with _runtime().sessions.begin() as db:
+        return jsonify(operators=_board(db))
+
+
+@blueprint.put("/presence/<name>")
+def presence_set(name: str) -> Response:
+    """Set an operator's presence by hand (available, away, offline)."""
+    body: PresenceIn = _body(PresenceIn)
+    try:
+        state = parse_manual_state(body.state)
+    except ValueError as error:
+        raise ApiError(400, "bad_request", f"state: {error}") from None
+    with _runtime().sessions.begin() as db:
+        operator = _operator(db, _text_or_400(name))
+        try:
+            set_presence(db, operator, state, _runtime().settings.routing.presence_policy(), _runtime().clock())
+        except RosterError as error:
+            raise ApiError(409, "refused", str(error)) from None
+        _audit(db, "presence", operator, state.value)
+        board = _board(db)
+    return jsonify(next(row for row in board if row["name"] == operator))
+
+
+def _text_or_400(value: str) -> str:
+    try:
+        return _text(value)
+    except ValueError:
+        raise ApiError(400, "bad_request", "NUL characters are not allowed") from None
+
+
+@document.get("/api/openapi.json")
+def openapi() -> Response:
+    """The OpenAPI 3 description of the console's API."""
+    return jsonify(openapi_document())
