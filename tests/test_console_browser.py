@@ -133,8 +133,8 @@ def a_caller_leaves_a_message(app: Flask, api: FakeTwilioApi) -> Simulator:
     return simulator
 
 
-def test_an_operator_claims_listens_and_records_outcomes_and_the_caller_hears_the_new_status(twilio_site: tuple[str, Flask, FakeTwilioApi],
-                                                         page: Page) -> None:
+def test_an_operator_claims_listens_and_records_outcomes_and_the_caller_hears_the_new_status(
+        twilio_site: tuple[str, Flask, FakeTwilioApi], page: Page) -> None:
     base, app, api = twilio_site
     a_caller_leaves_a_message(app, api)
     sign_in_with_the_keyboard(page, base)
@@ -167,11 +167,12 @@ def test_an_operator_claims_listens_and_records_outcomes_and_the_caller_hears_th
     page.get_by_role("button", name="Prendi il prossimo").click()
     expect(page.get_by_role("status")).to_contain_text("assegnata a te")
     page.get_by_role("radio", name="raggiunto").check()
-    page.get_by_label("Nuovo stato della richiesta (solo se raggiunto)").select_option(label="inoltrata all'ente competente")
+    new_status = page.get_by_label("Nuovo stato della richiesta (solo se raggiunto)")
+    new_status.select_option(label="inoltrata all'ente competente")
     page.get_by_role("button", name="Registra l'esito").click()
     expect(page.get_by_role("status")).to_contain_text("Esito non registrato")
     page.get_by_role("radio", name="raggiunto").check()
-    page.get_by_label("Nuovo stato della richiesta (solo se raggiunto)").select_option(label="in lavorazione")
+    new_status.select_option(label="in lavorazione")
     page.get_by_role("button", name="Registra l'esito").click()
     expect(page.get_by_role("status")).to_contain_text("Esito registrato: raggiunto")
     expect(page.locator("#stato-richiamata")).to_have_text("completata")

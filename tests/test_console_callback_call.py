@@ -55,7 +55,8 @@ def test_the_operator_hears_when_the_citizen_does_not_answer(app: Flask) -> None
 def test_a_forged_or_stale_url_dials_nobody(app: Flask) -> None:
     open_entry = _entry(app)
     closed_entry = _entry(app, status="done", number="+393339876543")
-    forged = f"{CONNECT_PATH}?entry={open_entry}&number=%2B393330000000&sig={signature(AUTH_TOKEN, open_entry, CITIZEN)}"
+    stolen_signature = signature(AUTH_TOKEN, open_entry, CITIZEN)
+    forged = f"{CONNECT_PATH}?entry={open_entry}&number=%2B393330000000&sig={stolen_signature}"
     for path in (forged, connect_url("another-token", open_entry, CITIZEN),
                  connect_url(AUTH_TOKEN, closed_entry, "+393339876543"),
                  connect_url(AUTH_TOKEN, open_entry + 99, CITIZEN), f"{CONNECT_PATH}?entry=garbage"):

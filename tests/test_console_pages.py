@@ -139,7 +139,8 @@ def test_today_counts_the_local_day_only(console_app: Flask) -> None:
         session.add_all([old, new, done])
         session.flush()
         session.add_all([
-            CallbackAttempt(entry_id=old.id, outcome="no_answer", operator="Olga", attempted_at=now - timedelta(hours=2)),
+            CallbackAttempt(entry_id=old.id, outcome="no_answer", operator="Olga",
+                            attempted_at=now - timedelta(hours=2)),
             CallbackAttempt(entry_id=old.id, outcome="busy", operator="Olga", attempted_at=now - timedelta(hours=1)),
             CallbackAttempt(entry_id=done.id, outcome="reached", operator="Olga",
                             attempted_at=now - timedelta(hours=36)),

@@ -7,7 +7,8 @@ from typing import Any
 from flask import flash, g, redirect, render_template, request, url_for
 
 from console import audit
-from console.accounts import AccountError, Role, account_name, add_account, list_accounts, parse_role, set_active, set_password
+from console.accounts import (AccountError, Role, account_name, add_account, list_accounts, parse_role, set_active,
+                              set_password)
 from console.security import log_action, reading, requires, runtime, transaction
 from console.web import blueprint
 from storage.types import utcnow
