@@ -122,17 +122,58 @@ def _paths() -> dict[str, Any]:
     }
 
 
+CODE = {"name": "code", "in": "path", "required": True, "schema": {"type": "string", "maxLength": 32},
+        "description": "the tracking code (digits; spaces and dashes are ignored)"}
+
+
+def _tickets_paths() -> dict[str, Any]:
+    """The tickets API of the tickets domain (see the README), described here too."""
+    ticket = _json({"type": "object"}, "the ticket with its history")
+    return {
+        "/api/tickets": {"post": {
+            "operationId": "createTicket", "summary": "Record a request; it gets a tracking code",
+            "requestBody": _body("TicketIn"),
+            "responses": {"201": ticket, "400": _error("a bad body"), **COMMON_ERRORS}}},
+        "/api/tickets/{code}": {"get": {
+            "operationId": "getTicket", "summary": "A ticket with its history", "parameters": [CODE],
+            "responses": {"200": ticket, "400": _error("not a valid code"), "404": _error("no such ticket"),
+                          **COMMON_ERRORS}}},
+        "/api/tickets/{code}/status": {
+            "post": {
+                "operationId": "changeTicketStatus", "summary": "Change a ticket's status", "parameters": [CODE],
+                "requestBody": _body("StatusChangeIn"),
+                "responses": {"200": ticket, "400": _error("a bad body or code"), "404": _error("no such ticket"),
+                              "409": _error("the status rules refuse the change"), **COMMON_ERRORS}},
+            "get": {
+                "operationId": "publicTicketStatus", "summary": "The status anyone holding the code may read",
+                "security": [], "parameters": [CODE],
+                "responses": {"200": _json({"type": "object"}, "the status"), "400": _error("not a valid code"),
+                              "404": _error("no such ticket"), "429": _error("too many failed lookups")}}},
+    }
+
+
+_SCHEMAS["TicketIn"] = {"type": "object", "additionalProperties": False, "required": ["channel", "summary"],
+                        "properties": {"channel": {"type": "string"}, "topic": {"type": "string"},
+                                       "summary": {"type": "string"}, "phone": {"type": ["string", "null"]},
+                                       "email": {"type": ["string", "null"]}}}
+_SCHEMAS["StatusChangeIn"] = {"type": "object", "additionalProperties": False, "required": ["status"],
+                              "properties": {"status": {"type": "string", "enum": [s.value for s in TicketStatus]},
+                                             "forwarded_to": {"type": ["string", "null"]},
+                                             "note": {"type": "string"}}}
+
+
 def openapi_document() -> dict[str, Any]:
     """The whole document."""
     return {
         "openapi": "3.1.0",
-        "info": {"title": "Contact Center 800 840 840 — console API", "version": "1.0.0",
-                 "description": "The operators' console operations: the day's figures, the callback list "
-                                "(claim, outcomes) and presence. Authenticate with an API token created by "
+        "info": {"title": "Contact Center 800 840 840 — JSON API", "version": "1.0.0",
+                 "description": "The operators' console operations (the day's figures, the callback list with "
+                                "claims and outcomes, presence) and the tickets API. Authenticate with an API "
+                                "token created by "
                                 "`contact-center tokens create NAME`."},
         "servers": [{"url": "/"}],
         "security": [{"bearer": []}],
         "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
                        "schemas": _SCHEMAS},
-        "paths": _paths(),
+        "paths": {**_paths(), **_tickets_paths()},
     }
