@@ -5,6 +5,7 @@ from storage.models.agents import Agent, AgentPresenceChange, AgentTopic, Queued
 from storage.models.base import Base
 from storage.models.callbacks import CallbackAttempt, CallbackMessage, CallbackRequest
 from storage.models.calls import Call
+from storage.models.events import EmergencyEvent
 from storage.models.hours import HoursClosure, HoursExtension, HoursScheduleVersion
 from storage.models.lookup_failures import LookupFailure
 from storage.models.tickets import Ticket, TicketStatusChange
@@ -19,6 +20,7 @@ __all__ = [
     "CallbackAttempt",
     "CallbackMessage",
     "CallbackRequest",
+    "EmergencyEvent",
     "HoursClosure",
     "HoursExtension",
     "HoursScheduleVersion",
