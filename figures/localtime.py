@@ -17,7 +17,6 @@ from figures.period import Period
 from hours.clock import offset_changes
 
 SLOT_FORMAT_SQLITE: Final = "%Y-%m-%d %H"
-SLOT_FORMAT_POSTGRESQL: Final = "YYYY-MM-DD HH24"
 SEARCH_STEP: Final = timedelta(days=7)
 
 
@@ -53,14 +52,14 @@ def _sqlite_offset(column: Any, period: Period) -> ColumnElement[str] | str:
     return case(*whens, else_=_modifier(offsets[-1]))
 
 
-def local_hour_slot(column: Any, period: Period, dialect: str) -> ColumnElement[str]:
-    """'YYYY-MM-DD HH' of the column's instant on the local clock of the period's zone."""
+def local_hour_slot(column: Any, period: Period, dialect: str) -> ColumnElement[Any]:
+    """The hour of the column's instant on the local clock of the period's zone (see parse_slot)."""
     if dialect == "postgresql":
-        return func.to_char(func.timezone(period.zone.key, column), SLOT_FORMAT_POSTGRESQL)
+        return func.date_trunc("hour", func.timezone(period.zone.key, column))
     return func.strftime(SLOT_FORMAT_SQLITE, column, _sqlite_offset(column, period))
 
 
-def parse_slot(slot: str) -> tuple[date, int]:
-    """The local day and hour of a 'YYYY-MM-DD HH' slot."""
-    moment = datetime.strptime(slot, "%Y-%m-%d %H")
+def parse_slot(slot: str | datetime) -> tuple[date, int]:
+    """The local day and hour of a slot: a local hour (PostgreSQL) or its 'YYYY-MM-DD HH' text (SQLite)."""
+    moment = slot if isinstance(slot, datetime) else datetime.strptime(slot, SLOT_FORMAT_SQLITE)
     return moment.date(), moment.hour
