@@ -126,7 +126,7 @@ def load(url: str, calls: int, seed: int) -> dict[str, int]:
         cursor = raw.cursor()
         for table, columns, rows, share in COPIES:
             count = round(calls * share)
-            with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:  # type: ignore[attr-defined]
+            with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
                 for row in rows(rng, count):
                     copy.write_row(row)
             counts[table] = count

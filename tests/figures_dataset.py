@@ -77,9 +77,9 @@ EVENT_CALLBACKS: Final = (
 ORDINARY_CALLBACKS: Final = (((2026, 5, 17, 10, 1), "done"),)
 
 
-def rome(*parts: int) -> datetime:
+def rome(year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0) -> datetime:
     """A Europe/Rome wall-clock time as an aware UTC instant."""
-    return datetime(*parts, tzinfo=ROME).astimezone(timezone.utc)  # type: ignore[misc]
+    return datetime(year, month, day, hour, minute, second, tzinfo=ROME).astimezone(timezone.utc)
 
 
 def standard_timetable() -> Timetable:
