@@ -2,27 +2,28 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime
-from typing import Any
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import datetime, timezone
+from typing import Final
+
+from sqlalchemy.orm import Session
 
 from figures.period import Period
-from hours import HORIZON, ClosedDate, Closure, Extension, LocalHoliday, Timetable, WeeklySchedule
+from hours import HORIZON, Timetable
+from storage.hours_repository import load_ranges
 
 Interval = tuple[datetime, datetime]
+SINCE_EVER: Final = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
-def timetable_from_config(hours: Mapping[str, Any], timezone: str, extensions: Iterable[Extension] = (),
-                          closures: Iterable[Closure] = ()) -> Timetable:
-    """The timetable of the configuration's `hours` section (as a mapping), plus any extensions."""
-    return Timetable(
-        WeeklySchedule.parse(hours.get("weekly", {})),
-        timezone=timezone,
-        local_holidays=tuple(LocalHoliday.parse(text) for text in hours.get("local_holidays", ())),
-        closed_dates=tuple(ClosedDate.parse(text) for text in hours.get("closed_dates", ())),
-        extensions=tuple(extensions),
-        closures=tuple(closures),
-    )
+def timetable_with_stored_ranges(configured: Timetable, session: Session) -> Timetable:
+    """The configured timetable with every stored crisis extension and closure, past ones too.
+
+    Cancelled ones are left out, as the hours engine never applied them.
+    """
+    extensions, closures = load_ranges(session, SINCE_EVER)
+    return replace(configured, extensions=extensions, closures=closures)
 
 
 def open_intervals(timetable: Timetable, period: Period) -> list[Interval]:

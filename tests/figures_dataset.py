@@ -16,10 +16,10 @@ import yaml
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from figures.opening import timetable_from_config
 from figures.period import Period
 from hours import Timetable
-from ivr.config import HoursSettings
+from ivr.config import settings_from_mapping
+from ivr.schedule import configured_timetable
 from storage.db import make_engine
 from storage.migrate import upgrade
 from storage.models import Call, CallbackRequest, Ticket
@@ -83,8 +83,8 @@ def rome(year: int, month: int, day: int, hour: int = 0, minute: int = 0, second
 
 
 def standard_timetable() -> Timetable:
-    """The shipped configuration's opening hours (Monday to Friday, 09:00-18:00)."""
-    return timetable_from_config(HoursSettings().model_dump(), "Europe/Rome")
+    """The default configuration's opening hours (Monday to Friday, 09:00-18:00)."""
+    return configured_timetable(settings_from_mapping({}))
 
 
 def migrated_engine(url: str) -> Engine:

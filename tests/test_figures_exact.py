@@ -11,13 +11,16 @@ from sqlalchemy.orm import Session
 
 from figures.compute import compare, compute_figures
 from figures.model import Figures
+from figures.opening import timetable_with_stored_ranges
 from figures.period import Period
+from storage.hours_repository import add_extension, cancel_entry
 from tests.figures_dataset import (
     EVENT_PERIOD,
     ORDINARY_PERIOD,
     ROME,
     load_dataset,
     migrated_engine,
+    rome,
     standard_timetable,
 )
 
@@ -59,6 +62,17 @@ def test_answer_rate_counts_only_calls_started_while_open(engine: Engine) -> Non
     figures = _figures(engine)
     assert (figures.answer_rate.calls_while_open, figures.answer_rate.answered) == (6, 3)
     assert figures.answer_rate.rate == 0.5
+
+
+def test_a_stored_crisis_extension_opens_the_line_for_the_answer_rate(engine: Engine) -> None:
+    with Session(engine) as session:
+        add_extension(session, rome(2026, 5, 17, 9), rome(2026, 5, 17, 13), None, None, "supervisore")
+        cancelled = add_extension(session, rome(2026, 5, 19, 20), rome(2026, 5, 20, 0), None, None, "supervisore")
+        cancel_entry(session, cancelled.id, "supervisore")
+        session.commit()
+        timetable = timetable_with_stored_ranges(standard_timetable(), session)
+        figures = compute_figures(session, ORDINARY_PERIOD, timetable)
+    assert (figures.answer_rate.calls_while_open, figures.answer_rate.answered) == (4, 1)
 
 
 def test_tickets_by_topic_and_channel(engine: Engine) -> None:

@@ -10,10 +10,11 @@ import click
 from figures import formatting
 from figures.dossier import build_dossier, write_dossier
 from figures.events import EventError, event_period, find_event
-from figures.opening import timetable_from_config
+from figures.opening import timetable_with_stored_ranges
 from figures.period import Period, PeriodError
 from hours import HoursError
 from ivr.cli.common import CliState, pass_state
+from ivr.schedule import configured_timetable
 from storage.models import EmergencyEvent
 
 
@@ -41,8 +42,8 @@ def report(state: CliState, first: str | None, last: str | None, event_name: str
     settings = runtime.settings
     zone = ZoneInfo(settings.line.timezone)
     try:
-        timetable = timetable_from_config(settings.hours.model_dump(), settings.line.timezone)
         with runtime.sessions() as session:
+            timetable = timetable_with_stored_ranges(configured_timetable(settings), session)
             event = find_event(session, event_name) if event_name else None
             period = _period(first, last, event, zone)
             dossier = build_dossier(session, period, timetable, event)
