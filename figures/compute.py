@@ -27,10 +27,11 @@ class Comparison:
 
 @dataclass(frozen=True)
 class EventComparison:
-    """An emergency event's figures beside its ordinary period."""
+    """An emergency event's figures beside its ordinary period, and its crisis extensions."""
 
     name: str
     comparison: Comparison
+    extensions: int
 
 
 def compute_figures(session: Session, period: Period, timetable: Timetable) -> Figures:
@@ -55,6 +56,10 @@ def compare(session: Session, period: Period, timetable: Timetable) -> Compariso
 
 
 def compare_events(session: Session, events: Sequence[EmergencyEvent], timetable: Timetable) -> list[EventComparison]:
-    """Each event against its own ordinary period."""
-    return [EventComparison(event.name, compare(session, event_period(event, timetable.zone), timetable))
-            for event in events]
+    """Each event against its own ordinary period; its extensions are those overlapping its period."""
+    compared = []
+    for event in events:
+        period = event_period(event, timetable.zone)
+        extensions = timetable.extensions_overlapping(period.starts_at, period.ends_at)
+        compared.append(EventComparison(event.name, compare(session, period, timetable), len(extensions)))
+    return compared

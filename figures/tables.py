@@ -207,7 +207,7 @@ def events_table(events: Iterable[EventComparison]) -> Table:
             Cell(current.calls.total, "count"), Cell(ordinary.calls.total, "count"),
             Cell(_relative(current.calls.total, ordinary.calls.total), "change"),
             Cell(current.tickets.total, "count"), Cell(current.calls.by_outcome["message"], "count"),
-            Cell(current.answer_rate.rate, "rate")))
+            Cell(current.answer_rate.rate, "rate"), Cell(event.extensions, "count")))
     columns = (_col("event"), _col("from"), _col("to"), _col("calls"), _col("ordinary_calls"), _col("change"),
-               _col("tickets"), _col("messages"), _col("answer_rate"))
+               _col("tickets"), _col("messages"), _col("answer_rate"), _col("extensions"))
     return Table("eventi", "Eventi ed emergenze", columns, tuple(rows))

@@ -8,9 +8,11 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
+from sqlalchemy.orm import Session
 
 from ivr.cli import cli
-from tests.figures_dataset import SECRET_NUMBERS, SECRET_TEXTS, load_dataset, migrated_engine, write_config
+from storage.hours_repository import add_extension
+from tests.figures_dataset import SECRET_NUMBERS, SECRET_TEXTS, load_dataset, migrated_engine, rome, write_config
 
 TABLES = ("sintesi", "chiamate_per_giorno", "chiamate_per_ora", "esiti_chiamate", "richieste_per_argomento",
           "richieste_per_canale", "richiamate")
@@ -74,14 +76,22 @@ def test_event_report_files_and_figures(config: Path, tmp_path: Path) -> None:
     assert "periodo ordinario dal 17/05/2026 al 19/05/2026" in page
 
 
-def test_period_report_lists_each_event_against_its_ordinary_period(config: Path, tmp_path: Path) -> None:
+def test_period_report_lists_each_event_against_its_ordinary_period(config: Path, tmp_path: Path,
+                                                                   database_url: str) -> None:
+    engine = migrated_engine(database_url)
+    with Session(engine) as session:  # a crisis extension belongs to the event it overlaps
+        add_extension(session, rome(2026, 5, 22, 18), rome(2026, 5, 23, 8), None, None, SUPERVISOR)
+        add_extension(session, rome(2026, 5, 24, 9), rome(2026, 5, 24, 13), None, None, SUPERVISOR)
+        session.commit()
+    engine.dispose()
     out = tmp_path / "maggio"
     result = run(config, "report", "--from", "2026-05-01", "--to", "31/05/2026", "--out", str(out))
     assert result.exit_code == 0, result.output
     assert rows(out, "eventi") == [
         ["Evento", "Dal", "Al", "Chiamate", "Chiamate nel periodo ordinario", "Variazione", "Richieste",
-         "Messaggi", "Tasso di risposta"],
-        ["Terremoto Emilia", "2026-05-20", "2026-05-22", "10", "5", "1.0", "5", "3", "0.5"],
+         "Messaggi", "Tasso di risposta", "Estensioni d'orario"],
+        # the extension opens the line at 18:00 on the 22nd: the call at 23:59 joins the calls while open (3 / 7)
+        ["Terremoto Emilia", "2026-05-20", "2026-05-22", "10", "5", "1.0", "5", "3", "0.4286", "1"],
     ]
     summary = {row[0]: row[1:] for row in rows(out, "sintesi")}
     assert summary["Chiamate ricevute"] == ["17", "0", ""]
