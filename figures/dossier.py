@@ -42,6 +42,16 @@ class Chart:
 
 
 @dataclass(frozen=True)
+class Selector:
+    """The console's choice of period or event shown above the dossier (GET forms to `action`)."""
+
+    action: str
+    events: tuple[str, ...]
+    selected_event: str | None = None
+    error: str | None = None
+
+
+@dataclass(frozen=True)
 class Dossier:
     """Everything the report shows."""
 
@@ -104,8 +114,8 @@ def dossier_charts(dossier: Dossier) -> dict[str, Chart]:
     }
 
 
-def dossier_html(dossier: Dossier) -> str:
-    """The self-contained HTML page of the dossier, in Italian."""
+def dossier_html(dossier: Dossier, selector: Selector | None = None) -> str:
+    """The self-contained HTML page of the dossier, in Italian (with the console's selector, if given)."""
     zone = dossier.period.zone
     ordinary = dossier.comparison.ordinary.period
     drawn = dossier_charts(dossier)
@@ -117,13 +127,14 @@ def dossier_html(dossier: Dossier) -> str:
         tables={table.slug: table for table in dossier.tables()},
         charts={slug: Markup(chart.svg) for slug, chart in drawn.items()},
         chart_titles={slug: chart.title for slug, chart in drawn.items()},
+        selector=selector,
     )
 
 
 def render_dossier_html(session: Session, period: Period, event: EmergencyEvent | None = None, *,
-                        timetable: Timetable) -> str:
+                        timetable: Timetable, selector: Selector | None = None) -> str:
     """The dossier page of `period` (optionally about `event`), computed from the database."""
-    return dossier_html(build_dossier(session, period, timetable, event))
+    return dossier_html(build_dossier(session, period, timetable, event), selector)
 
 
 def write_dossier(dossier: Dossier, out_dir: Path) -> list[Path]:
