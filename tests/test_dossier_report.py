@@ -144,3 +144,14 @@ def test_an_unwritable_folder_is_one_clear_line(config: Path, tmp_path: Path) ->
     result = run(config, "report", "--from", "2026-05-01", "--to", "2026-05-31", "--out", str(blocker / "sub"))
     assert result.exit_code == 1
     assert result.output.startswith("Error: cannot write to")
+
+
+def test_an_event_name_is_escaped_in_the_page(config: Path, tmp_path: Path) -> None:
+    name = '<script>alert("x")</script> & co'
+    assert run(config, "events", "add", name, "--from", "2026-05-10", "--to", "2026-05-11").exit_code == 0
+    out = tmp_path / "escaped"
+    assert run(config, "report", "--from", "2026-05-01", "--to", "2026-05-31", "--out", str(out)).exit_code == 0
+    page = (out / "dossier.html").read_text(encoding="utf-8")
+    assert "<script>" not in page
+    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; co" in page
+    assert rows(out, "eventi")[1][0] == name
