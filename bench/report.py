@@ -1,6 +1,6 @@
 """The dossier of a year with 1,000,000 calls on PostgreSQL: `python bench/report.py`.
 
-Writes synthetic calls, tickets and callback entries with COPY into a private database,
+Writes synthetic calls, tickets, callback entries and attempts with COPY into a private database,
 names three emergency events, then runs `contact-center report` for the whole year (and for
 one event) in a child process, and prints its wall time and peak memory (ru_maxrss).
 The private database is dropped at the end.
@@ -16,7 +16,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Final
@@ -98,21 +98,43 @@ def ticket_rows(rng: random.Random, count: int) -> Iterator[tuple[Any, ...]]:
                "Richiesta di informazioni", created, created)
 
 
-def callback_rows(rng: random.Random, count: int) -> Iterator[tuple[Any, ...]]:
-    """Rows of the callback list."""
+def first_attempt_after(rng: random.Random) -> timedelta:
+    """How long a message waits for its first call back: minutes to a couple of days."""
+    return timedelta(seconds=min(rng.expovariate(1 / 14_400), 3 * 86_400) + 300)
+
+
+def attempt_outcomes(rng: random.Random, status: str) -> list[str]:
+    """The outcomes of an entry's attempts, consistent with its status."""
+    misses = ["no_answer", "busy"]
+    if status == "done":
+        return [rng.choice(misses) for _ in range(rng.randrange(3))] + ["reached"]
+    if status == "unreachable":
+        return [rng.choice(misses) for _ in range(3)]
+    if status == "pending":
+        return [rng.choice(misses) for _ in range(rng.randrange(3))]
+    return []
+
+
+def callback_rows(rng: random.Random, count: int) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """Rows of the callback list and of its attempts (entry ids 1..count)."""
     statuses = weighted(rng, CALLBACK_STATUSES, count)
-    for index, (created, status) in enumerate(zip(call_instants(rng, count), statuses, strict=True)):
-        yield (f"CB{index:030d}", f"+39320{index:07d}", "caller_id", "closed", status, "recorded", created, created)
+    entries, attempts = [], []
+    for entry_id, (created, status) in enumerate(zip(call_instants(rng, count), statuses, strict=True), start=1):
+        outcomes = attempt_outcomes(rng, status)
+        entries.append((entry_id, f"+39320{entry_id:07d}", "closed", 3, status, created, len(outcomes), created,
+                        created))
+        attempted = created + first_attempt_after(rng)
+        for outcome in outcomes:
+            attempts.append((entry_id, outcome, "operatore", attempted))
+            attempted += timedelta(hours=1)
+    return entries, attempts
 
 
-COPIES: Final = (
-    ("calls", "call_sid, caller_number, caller_withheld, line_number, started_at, ended_at, final_status, "
-              "duration_seconds, outcome", call_rows, 1.0),
-    ("tickets", "code, channel, topic, status, contact_phone, summary, created_at, status_changed_at",
-     ticket_rows, 0.14),
-    ("callback_requests", "call_sid, callback_number, number_source, reason, status, message_status, created_at, "
-                          "updated_at", callback_rows, 0.15),
-)
+def copy_rows(cursor: Any, table: str, columns: str, rows: Iterable[tuple[Any, ...]]) -> None:
+    """COPY the rows into the table."""
+    with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
 
 
 def load(url: str, calls: int, seed: int) -> dict[str, int]:
@@ -120,16 +142,19 @@ def load(url: str, calls: int, seed: int) -> dict[str, int]:
     rng = random.Random(seed)
     engine = make_engine(url)
     upgrade(engine)
-    counts = {}
+    entries, attempts = callback_rows(rng, round(calls * 0.15))
+    tickets = round(calls * 0.14)
     raw = engine.raw_connection()
     try:
         cursor = raw.cursor()
-        for table, columns, rows, share in COPIES:
-            count = round(calls * share)
-            with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-                for row in rows(rng, count):
-                    copy.write_row(row)
-            counts[table] = count
+        copy_rows(cursor, "calls", "call_sid, caller_number, caller_withheld, line_number, started_at, ended_at, "
+                                   "final_status, duration_seconds, outcome", call_rows(rng, calls))
+        copy_rows(cursor, "tickets", "code, channel, topic, status, contact_phone, summary, created_at, "
+                                     "status_changed_at", ticket_rows(rng, tickets))
+        copy_rows(cursor, "callback_requests", "id, callback_number, reason, priority, status, next_attempt_at, "
+                                               "attempt_count, created_at, updated_at", entries)
+        cursor.execute("SELECT setval(pg_get_serial_sequence('callback_requests', 'id'), %s)", (len(entries),))
+        copy_rows(cursor, "callback_attempts", "entry_id, outcome, operator, attempted_at", attempts)
         raw.commit()
         cursor.execute("ANALYZE")
         raw.commit()
@@ -140,7 +165,7 @@ def load(url: str, calls: int, seed: int) -> dict[str, int]:
             add_event(session, name, Period(first, last, ROME), "bench")
         session.commit()
     engine.dispose()
-    return counts
+    return {"calls": calls, "tickets": tickets, "callback entries": len(entries), "callback attempts": len(attempts)}
 
 
 def run_report(config: Path, out: Path, *selection: str) -> tuple[float, float]:

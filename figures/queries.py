@@ -12,14 +12,14 @@ from datetime import date
 from math import floor
 from typing import Any, Final
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Integer, Select, and_, cast, func, or_, select
 from sqlalchemy.orm import Session
 
 from figures.localtime import local_hour_slot, parse_slot
 from figures.model import AnswerRate, CallbackFigures, CallFigures, Distribution, TicketFigures, with_known
 from figures.opening import Interval, chunks
 from figures.period import Period
-from storage.models import Call, CallbackRequest, Ticket
+from storage.models import Call, CallbackAttempt, CallbackRequest, Ticket
 from tickets.status import Channel, Topic
 
 OPERATOR_OUTCOME: Final = "operator"
@@ -99,8 +99,26 @@ def callback_figures(session: Session, period: Period) -> CallbackFigures:
 
 
 def first_attempt_delay(session: Session, period: Period) -> Distribution:
-    """Seconds from a message to the first attempt to call back, over the entries opened in the period."""
-    return Distribution(0, None, None)
+    """Seconds from an entry's first message to its first call back, over the entries opened in the period.
+
+    Entries not yet called back are left out (CallbackFigures counts them as still open).
+    """
+    firsts = (
+        select(CallbackRequest.created_at.label("left_at"), func.min(CallbackAttempt.attempted_at).label("first_at"))
+        .join(CallbackAttempt, CallbackAttempt.entry_id == CallbackRequest.id)
+        .where(_within(CallbackRequest.created_at, period))
+        .group_by(CallbackRequest.id, CallbackRequest.created_at)
+        .subquery())
+    dialect = _dialect(session)
+    delays = select(_whole_seconds(firsts.c.first_at, dialect) - _whole_seconds(firsts.c.left_at, dialect))
+    return seconds_distribution(session, delays)
+
+
+def _whole_seconds(column: Any, dialect: str) -> Any:
+    """The instant as whole seconds since 1970 (both databases truncate the same way)."""
+    if dialect == "postgresql":
+        return func.extract("epoch", func.date_trunc("second", column))
+    return cast(func.strftime("%s", column), Integer)
 
 
 def seconds_distribution(session: Session, delays: Select[Any]) -> Distribution:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 from zoneinfo import ZoneInfo
 
 import yaml
@@ -22,7 +22,7 @@ from ivr.config import settings_from_mapping
 from ivr.schedule import configured_timetable
 from storage.db import make_engine
 from storage.migrate import upgrade
-from storage.models import Call, CallbackRequest, Ticket
+from storage.models import Call, CallbackAttempt, CallbackMessage, CallbackRequest, Ticket
 
 ROME: Final = ZoneInfo("Europe/Rome")
 EVENT_NAME: Final = "Terremoto Emilia"
@@ -66,16 +66,16 @@ EVENT_TICKETS: Final = (
 )
 ORDINARY_TICKETS: Final = (((2026, 5, 18, 10, 0), "campaigns", "phone"),)
 OUTSIDE_TICKETS: Final = (((2026, 5, 23, 0, 0), "risks", "phone"),)
-# (local time, status)
+# (local time of the first message, status, local times of the attempts with their outcomes)
 EVENT_CALLBACKS: Final = (
-    ((2026, 5, 20, 8, 31), "done"),
-    ((2026, 5, 20, 18, 1), "done"),
-    ((2026, 5, 21, 0, 31), "unreachable"),
-    ((2026, 5, 21, 20, 0), "pending"),
-    ((2026, 5, 22, 7, 0), "claimed"),
+    ((2026, 5, 20, 8, 31), "done", (((2026, 5, 20, 9, 1), "no_answer"), ((2026, 5, 20, 9, 30), "reached"))),
+    ((2026, 5, 20, 18, 1), "done", (((2026, 5, 21, 9, 1), "reached"),)),
+    ((2026, 5, 21, 0, 31), "unreachable", (((2026, 5, 21, 14, 31), "no_answer"), ((2026, 5, 21, 9, 31), "busy"),
+                                            ((2026, 5, 21, 10, 31), "no_answer"))),
+    ((2026, 5, 21, 20, 0), "pending", (((2026, 5, 22, 9, 0), "no_answer"),)),
+    ((2026, 5, 22, 7, 0), "claimed", ()),
 )
-ORDINARY_CALLBACKS: Final = (((2026, 5, 17, 10, 1), "done"),)
-
+ORDINARY_CALLBACKS: Final = (((2026, 5, 17, 10, 1), "done", (((2026, 5, 18, 9, 1, 30), "reached"),)),)
 
 def rome(year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0) -> datetime:
     """A Europe/Rome wall-clock time as an aware UTC instant."""
@@ -113,15 +113,20 @@ def add_tickets(session: Session, tickets: tuple[tuple[tuple[int, ...], str, str
                            created_at=rome(*when), status_changed_at=rome(*when)))
 
 
-def add_callbacks(session: Session, entries: tuple[tuple[tuple[int, ...], str], ...], prefix: str) -> None:
-    """Store callback entries with numbers and recordings."""
-    for index, (when, status) in enumerate(entries):
-        session.add(CallbackRequest(call_sid=f"CB{prefix}{index:04d}", callback_number=SECRET_NUMBERS[index % 3],
-                                    number_source="caller_id", reason="closed", status=status,
-                                    message_status="recorded", recording_sid=SECRET_TEXTS[4],
-                                    recording_url=SECRET_TEXTS[5], recording_duration=20,
-                                    created_at=rome(*when)))
-
+def add_callbacks(session: Session, entries: tuple[tuple[Any, ...], ...], prefix: str) -> None:
+    """Store callback entries with their messages (numbers, recordings, transcripts) and attempts."""
+    for index, (when, status, attempts) in enumerate(entries):
+        number = SECRET_NUMBERS[index % 3]
+        entry = CallbackRequest(callback_number=number, reason="closed", status=status, created_at=rome(*when),
+                                attempt_count=len(attempts))
+        entry.messages.append(CallbackMessage(
+            call_sid=f"CB{prefix}{index:04d}", callback_number=number, number_source="caller_id", reason="closed",
+            message_status="recorded", recording_sid=SECRET_TEXTS[4], recording_url=SECRET_TEXTS[5],
+            recording_duration=20, transcript=f"{SECRET_TEXTS[0]}: {SECRET_TEXTS[2]}", created_at=rome(*when)))
+        for attempted, outcome in attempts:
+            entry.attempts.append(CallbackAttempt(outcome=outcome, operator=SECRET_TEXTS[1],
+                                                  note=f"{SECRET_TEXTS[0]} {number}", attempted_at=rome(*attempted)))
+        session.add(entry)
 
 def load_dataset(engine: Engine) -> None:
     """Store the whole known data set."""

@@ -62,6 +62,17 @@ def test_event_report_files_and_figures(config: Path, tmp_path: Path) -> None:
     assert summary["Richieste registrate"] == ["5", "1", "4.0"]
     assert summary["Richiamate andate a buon fine"] == ["2", "1", "1.0"]
     assert summary["Cittadini non raggiungibili"] == ["1", "0", ""]
+    assert summary["Tempo mediano fino al primo tentativo di richiamata"] == ["39600", "82830", "-0.5219"]
+    assert summary["90° percentile del tempo fino al primo tentativo"] == ["51840", "82830", "-0.3741"]
+    assert rows(out, "richiamate")[1:] == [
+        ["Richieste di richiamata", "5", "1", "4.0"],
+        ["Cittadini richiamati e raggiunti", "2", "1", "1.0"],
+        ["Non raggiungibili", "1", "0", ""],
+        ["Ancora da richiamare", "2", "0", ""],
+        ["Con almeno un tentativo di richiamata", "4", "1", "3.0"],
+        ["Tempo mediano fino al primo tentativo", "39600", "82830", "-0.5219"],
+        ["Tempo entro cui parte il 90 % dei primi tentativi", "51840", "82830", "-0.3741"],
+    ]
     assert rows(out, "chiamate_per_giorno")[1:] == [
         ["2026-05-20", "6", "1", "2", "2", "1", "0"],
         ["2026-05-21", "3", "0", "1", "1", "0", "1"],

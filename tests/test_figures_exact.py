@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from figures.compute import compare, compute_figures
-from figures.model import Figures
+from figures.model import Distribution, Figures
 from figures.opening import timetable_with_stored_ranges
 from figures.period import Period
 from storage.hours_repository import add_extension, cancel_entry
@@ -88,6 +88,14 @@ def test_callbacks_reached_and_unreachable(engine: Engine) -> None:
     assert (callbacks.total, callbacks.reached, callbacks.unreachable, callbacks.still_open) == (5, 2, 1, 2)
 
 
+def test_time_from_message_to_first_callback_attempt(engine: Engine) -> None:
+    delay = _figures(engine).callbacks.delay
+    # first attempts after 30 min, 9 h, 13 h and 15 h; the claimed entry has none yet
+    assert delay.count == 4
+    assert delay.median == (9 * 3600 + 13 * 3600) / 2
+    assert delay.p90 == 13 * 3600 + 0.7 * (15 * 3600 - 13 * 3600)
+
+
 def test_event_against_its_ordinary_period(engine: Engine) -> None:
     with Session(engine) as session:
         comparison = compare(session, EVENT_PERIOD, standard_timetable())
@@ -101,6 +109,7 @@ def test_event_against_its_ordinary_period(engine: Engine) -> None:
     assert ordinary.tickets.by_topic["campaigns"] == ordinary.tickets.total == 1
     assert ordinary.tickets.by_channel["phone"] == 1
     assert (ordinary.callbacks.total, ordinary.callbacks.reached, ordinary.callbacks.unreachable) == (1, 1, 0)
+    assert ordinary.callbacks.delay == Distribution(1, 23 * 3600 + 30, 23 * 3600 + 30)
     assert comparison.events_in_ordinary == ()
 
 

@@ -8,7 +8,6 @@ from zoneinfo import ZoneInfo
 import click
 
 from figures import formatting
-from figures.dossier import build_dossier, write_dossier
 from figures.events import EventError, event_period, find_event
 from figures.opening import timetable_with_stored_ranges
 from figures.period import Period, PeriodError
@@ -36,6 +35,8 @@ def _period(first: str | None, last: str | None, event: EmergencyEvent | None, z
 @pass_state
 def report(state: CliState, first: str | None, last: str | None, event_name: str | None, out_dir: Path) -> None:
     """Write the dossier: figures of the period against the same number of days just before it."""
+    from figures.dossier import build_dossier, write_dossier  # matplotlib loads only for this command
+
     if (first is None) != (last is None):
         raise click.ClickException("give both --from and --to, or neither (with --event)")
     runtime = state.migrated_runtime()
