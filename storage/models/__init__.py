@@ -6,6 +6,7 @@ from storage.models.base import Base
 from storage.models.callbacks import CallbackAttempt, CallbackMessage, CallbackRequest
 from storage.models.calls import Call
 from storage.models.console import AuditEntry, ConsoleAccount
+from storage.models.events import EmergencyEvent
 from storage.models.hours import HoursClosure, HoursExtension, HoursScheduleVersion
 from storage.models.lookup_failures import LookupFailure
 from storage.models.tickets import Ticket, TicketStatusChange
@@ -22,6 +23,7 @@ __all__ = [
     "CallbackMessage",
     "CallbackRequest",
     "ConsoleAccount",
+    "EmergencyEvent",
     "HoursClosure",
     "HoursExtension",
     "HoursScheduleVersion",

@@ -1,0 +1,1 @@
+"""Figures and the dossier: what the line received, per period and per emergency event (no Flask)."""
