@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from flask import Flask
@@ -101,7 +102,7 @@ def test_filters_by_reason_topic_and_day(console_app: Flask, client: FlaskClient
         session.execute(update(Ticket).where(Ticket.call_sid == f"CA{2:032x}").values(topic="risks"))
     assert _ids_on(client.get("/console/callbacks?reason=closed").get_data(as_text=True)) == [closed]
     assert _ids_on(client.get("/console/callbacks?topic=risks").get_data(as_text=True)) == [chosen]
-    today = utcnow().astimezone().date()
+    today = utcnow().astimezone(ZoneInfo("Europe/Rome")).date()
     assert sorted(_ids_on(client.get(f"/console/callbacks?day={today}").get_data(as_text=True))) == [closed, chosen]
     assert _ids_on(client.get(f"/console/callbacks?day={today - timedelta(days=3)}").get_data(as_text=True)) == []
     for bad in ("view=lost", "reason=x", "topic=y", "day=ieri", "after=1.2"):
