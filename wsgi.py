@@ -1,12 +1,15 @@
-"""WSGI entry point: `gunicorn wsgi:app`."""
+"""WSGI entry point: `gunicorn wsgi:app` (`contact-center serve` does the same, migrations first)."""
 
 import sys
 
 from ivr import create_app
-from ivr.config import ConfigError
+from ivr.config import ConfigError, load_settings
+from ivr.logs import configure_logging
 
 try:
-    app = create_app()
+    settings = load_settings()
+    configure_logging(settings.operations.log_format)
+    app = create_app(settings)
 except ConfigError as error:
     print(f"contact-center: configuration error: {error}", file=sys.stderr)
     sys.exit(2)

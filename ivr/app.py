@@ -11,7 +11,7 @@ from sqlalchemy import text
 
 import selfservice
 from console.web import init_app as init_console
-from ivr import hours_page
+from ivr import hours_page, observability
 from ivr.config import Settings, load_settings, settings_from_mapping
 from ivr.runtime import Runtime
 from ivr.webhooks import make_blueprint, make_validator
@@ -42,6 +42,7 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
     if settings.development.skip_signature_check:
         log.warning("!!! DEVELOPMENT MODE: Twilio signature check is OFF; anyone can drive calls. "
                     "Never run this configuration in production. !!!")
+    observability.init_app(app, rt)
     app.register_blueprint(make_blueprint())
     app.register_blueprint(hours_page.make_blueprint())
     selfservice.register(app)
@@ -60,4 +61,5 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
         status = 200 if database == "ok" else 503
         return jsonify(database=database, journal_backlog=backlog), status
 
+    rt.writer.replay_soon()
     return app

@@ -32,6 +32,7 @@ ENV_OVERRIDES: dict[str, tuple[str, ...]] = {
     "TWILIO_ACCOUNT_SID": ("twilio", "account_sid"),
     "SECRET_KEY": ("web", "secret_key"),
     "PUBLIC_BASE_URL": ("web", "public_base_url"),
+    "METRICS_TOKEN": ("operations", "metrics_token"),
 }
 
 _BAND_PATTERN = re.compile(r"^(\d{2}):(\d{2})-(\d{2}):(\d{2})$")
@@ -278,6 +279,12 @@ class ConsoleSettings(Section):
     operator_ring_seconds: int = Field(default=25, ge=5, le=120)
 
 
+class OperationsSettings(Section):
+    metrics_token: str = ""
+    replay_interval_seconds: float = Field(default=2.0, gt=0, le=300)
+    log_format: Literal["json", "text"] = "json"
+
+
 class DevelopmentSettings(Section):
     skip_signature_check: bool = False
 
@@ -295,6 +302,7 @@ class Settings(Section):
     routing: RoutingSettings = RoutingSettings()
     tickets: TicketsSettings = TicketsSettings()
     console: ConsoleSettings = ConsoleSettings()
+    operations: OperationsSettings = OperationsSettings()
     development: DevelopmentSettings = DevelopmentSettings()
 
 

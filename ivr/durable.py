@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 import logging
+import os
+import threading
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy.exc import InterfaceError, OperationalError, TimeoutError as PoolTimeoutError
+from sqlalchemy.exc import DataError, IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage import call_log
-from storage.journal import Journal, JournalEntry
+from storage.journal import REJECTED, Journal, JournalEntry
 from voicemail import callbacks
 
 log = logging.getLogger(__name__)
 
 DATABASE_DOWN = (OperationalError, InterfaceError, PoolTimeoutError)
+NEVER_APPLICABLE = (TypeError, ValueError, KeyError, DataError, IntegrityError)
 
 
 def _open_callback_request(session: Session, **arguments: Any) -> None:
@@ -58,34 +62,112 @@ OPERATIONS: dict[str, Callable[..., None]] = {
 
 
 class DurableWriter:
-    """Apply named idempotent operations, journaling them while the database is down."""
+    """Apply named idempotent operations, journaling them while the database is down.
 
-    def __init__(self, sessions: sessionmaker[Session], journal: Journal) -> None:
+    While earlier writes wait in the journal, new ones queue behind them: the writes of one
+    call reach the database in the order they were made. A background thread of each
+    process replays the journal, at most every `retry_seconds` while the database refuses.
+    """
+
+    def __init__(self, sessions: sessionmaker[Session], journal: Journal, retry_seconds: float = 2.0) -> None:
         self.sessions = sessions
         self.journal = journal
+        self.replayer = BackgroundReplayer(self._replay_if_free, journal.has_backlog, retry_seconds)
 
     def apply(self, operation: str, **arguments: Any) -> bool:
         """Write now if possible; return False when the write went to the journal."""
         handler = OPERATIONS[operation]
-        try:
-            self.replay_backlog()
-            with self.sessions.begin() as session:
-                handler(session, **arguments)
-            return True
-        except DATABASE_DOWN as exc:
-            log.warning("database unavailable, journaling %s: %s", operation, exc.__class__.__name__)
-            self.journal.append(operation, arguments)
-            return False
+        if not self.journal.has_backlog():
+            try:
+                with self.sessions.begin() as session:
+                    handler(session, **arguments)
+                return True
+            except DATABASE_DOWN as exc:
+                log.warning("database unavailable, journaling %s: %s", operation, exc.__class__.__name__)
+        self.journal.append(operation, arguments)
+        self.replayer.wake()
+        return False
 
     def replay_backlog(self) -> int:
-        """Replay the journal if it holds anything; database errors propagate."""
-        if not self.journal.has_backlog():
-            return 0
-        replayed = self.journal.replay(self._apply_entry)
-        if replayed:
-            log.info("replayed %d journaled writes", replayed)
-        return replayed
+        """Replay the journal now, waiting for any other replayer; database errors propagate."""
+        return self.journal.replay(self._apply_entry) or 0
+
+    def replay_soon(self) -> None:
+        """Have this process's background thread replay the journal if it holds anything."""
+        if self.journal.has_backlog():
+            self.replayer.wake()
+
+    def _replay_if_free(self) -> int | None:
+        return self.journal.replay(self._apply_entry, wait=False)
 
     def _apply_entry(self, entry: JournalEntry) -> None:
-        with self.sessions.begin() as session:
-            OPERATIONS[entry.operation](session, **entry.arguments)
+        """Apply one journaled write; one that can never be applied is set aside, not retried forever."""
+        handler = OPERATIONS.get(entry.operation)
+        if handler is None:
+            self._reject(entry, f"unknown operation {entry.operation!r}")
+            return
+        try:
+            with self.sessions.begin() as session:
+                handler(session, **entry.arguments)
+        except NEVER_APPLICABLE as exc:
+            self._reject(entry, f"{exc.__class__.__name__}: {exc}")
+
+    def _reject(self, entry: JournalEntry, reason: str) -> None:
+        log.error("journaled %s cannot be applied, set aside in %s: %s",
+                  entry.operation, self.journal.directory / REJECTED, reason)
+        self.journal.reject(entry, reason)
+
+
+class BackgroundReplayer:
+    """A daemon thread that replays the journal while it holds entries, then ends."""
+
+    def __init__(self, replay: Callable[[], int | None], has_backlog: Callable[[], bool],
+                 retry_seconds: float) -> None:
+        self.retry_seconds = retry_seconds
+        self._replay = replay
+        self._has_backlog = has_backlog
+        self._lock = threading.Lock()
+        self._wanted = threading.Event()
+        self._stopped = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._pid = os.getpid()
+
+    def wake(self) -> None:
+        """Make sure the thread runs (started in this process, after a fork too)."""
+        with self._lock:
+            self._wanted.set()
+            alive = self._thread is not None and self._thread.is_alive() and self._pid == os.getpid()
+            if not alive and not self._stopped.is_set():
+                self._pid = os.getpid()
+                self._thread = threading.Thread(target=self._run, name="journal-replayer", daemon=True)
+                self._thread.start()
+
+    def stop(self) -> None:
+        """End the thread (for a process that is shutting down)."""
+        self._stopped.set()
+        thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout=10)
+
+    def _run(self) -> None:
+        while not self._stopped.is_set():
+            self._wanted.clear()
+            self._attempt()
+            if not self._has_backlog():
+                with self._lock:
+                    if not self._wanted.is_set():
+                        self._thread = None
+                        return
+                continue
+            self._stopped.wait(self.retry_seconds)
+
+    def _attempt(self) -> None:
+        try:
+            replayed = self._replay()
+        except DATABASE_DOWN as exc:
+            log.info("journal replay postponed, database still unavailable: %s", exc.__class__.__name__)
+        except Exception:  # keep the thread alive: the entries stay in the journal
+            log.exception("journal replay failed; retrying in %s s", self.retry_seconds)
+        else:
+            if replayed:
+                log.info("replayed %d journaled writes", replayed)

@@ -52,7 +52,7 @@ class Runtime:
             engine=engine,
             sessions=sessions,
             journal=journal,
-            writer=DurableWriter(sessions, journal),
+            writer=DurableWriter(sessions, journal, settings.operations.replay_interval_seconds),
             auth_token=settings.twilio.auth_token or development_auth_token(settings),
             schedule=LiveSchedule(configured_timetable(settings), engine),
         )

@@ -17,8 +17,10 @@ from twilio.request_validator import RequestValidator
 from twilio.twiml.voice_response import VoiceResponse
 
 import ivr.flows
+from ivr.durable import DATABASE_DOWN
 from ivr.flows import fallback
 from ivr.flows.context import CallContext
+from ivr.observability import note_apology
 from ivr.runtime import Runtime
 from ivr.signature import is_signed_by_twilio
 from ivr.twiml import Speaker, render
@@ -63,12 +65,16 @@ def _answer(step: Step) -> Response:
     ctx = CallContext(runtime=rt, params=request.form, args=request.args, speaker=speaker)
     try:
         return render(step(ctx))
+    except DATABASE_DOWN as exc:
+        log.warning("voice webhook %s: database unavailable (%s); taking a message instead",
+                    request.path, exc.__class__.__name__)
     except Exception:
         log.exception("voice webhook %s failed for call %s; taking a message instead",
                       request.path, ctx.call_sid)
-        return render(fallback.apology(speaker))
     finally:
         ctx.close()
+    note_apology()
+    return render(fallback.apology(speaker))
 
 
 def make_blueprint() -> Blueprint:

@@ -4,6 +4,10 @@ When the database is unreachable, what a call must not lose (a callback entry, a
 how a call ended) is appended here as one JSON line, fsynced, under an exclusive file lock
 shared by every worker process. `replay` hands the entries back, in order, to an idempotent
 apply function once the database is back; an entry is dropped only after it was applied.
+
+Two locks keep appends fast while a replay runs: the append lock is held only to add a line
+or to move the pending file aside as a numbered batch; the replay lock makes one process at a
+time the replayer, and it drains batches oldest first until nothing is left.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -21,6 +26,11 @@ from storage.types import utcnow
 
 PENDING = "journal.jsonl"
 REPLAYING_PREFIX = "replaying-"
+APPEND_LOCK = "journal.lock"
+REPLAY_LOCK = "replay.lock"
+UNREADABLE = "journal.unreadable"
+REJECTED = "journal.rejected"
+_BATCH_NUMBER = re.compile(rf"^{REPLAYING_PREFIX}(\d+)\.jsonl$")
 
 
 @dataclass(frozen=True)
@@ -39,12 +49,17 @@ class Journal:
         self.directory = Path(directory)
 
     @contextmanager
-    def _locked(self) -> Iterator[None]:
+    def _locked(self, name: str = APPEND_LOCK, wait: bool = True) -> Iterator[bool]:
+        """Hold the named lock file; with wait=False yield False at once if another holds it."""
         self.directory.mkdir(parents=True, exist_ok=True)
-        with open(self.directory / "journal.lock", "a+b") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
+        with open(self.directory / name, "a+b") as lock:
             try:
-                yield
+                fcntl.flock(lock, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+            except BlockingIOError:
+                yield False
+                return
+            try:
+                yield True
             finally:
                 fcntl.flock(lock, fcntl.LOCK_UN)
 
@@ -53,15 +68,12 @@ class Journal:
         line = json.dumps({"operation": operation, "arguments": arguments,
                            "written_at": utcnow().isoformat()}, ensure_ascii=False)
         with self._locked():
-            fd = os.open(self.directory / PENDING, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-            try:
-                os.write(fd, (line + "\n").encode("utf-8"))
-                os.fsync(fd)
-            finally:
-                os.close(fd)
+            _append_line(self.directory / PENDING, line)
 
     def _batches(self) -> list[Path]:
-        return sorted(self.directory.glob(f"{REPLAYING_PREFIX}*.jsonl"))
+        """Batches moved aside for replay, oldest first."""
+        batches = [path for path in self.directory.glob(f"{REPLAYING_PREFIX}*.jsonl") if _batch_number(path)]
+        return sorted(batches, key=_batch_number)
 
     def backlog(self) -> int:
         """How many entries wait for replay."""
@@ -70,46 +82,120 @@ class Journal:
         files = [*self._batches(), self.directory / PENDING]
         return sum(len(_read_lines(path)) for path in files if path.exists())
 
-    def has_backlog(self) -> bool:
-        """Cheap check used on the hot path: is there anything to replay?"""
-        pending = self.directory / PENDING
-        return (pending.exists() and pending.stat().st_size > 0) or bool(
-            self.directory.exists() and self._batches())
+    def rejected(self) -> int:
+        """How many entries were set aside because they can never be applied."""
+        return len(_read_lines(self.directory / REJECTED))
 
-    def replay(self, apply: Callable[[JournalEntry], None]) -> int:
-        """Apply every waiting entry in order; stop at the first failure and keep the rest."""
+    def has_backlog(self) -> bool:
+        """Cheap check used on the hot path: is there anything to replay?
+
+        The pending file is looked at before the batches: a rename between the two checks
+        turns pending entries into a batch, which the second check then sees.
+        """
+        pending = self.directory / PENDING
+        try:
+            if pending.stat().st_size > 0:
+                return True
+        except FileNotFoundError:
+            pass
+        return self.directory.exists() and bool(self._batches())
+
+    def replay(self, apply: Callable[[JournalEntry], None], wait: bool = True) -> int | None:
+        """Apply every waiting entry in order; stop at the first failure and keep the rest.
+
+        Entries appended while the replay runs are replayed too. With wait=False, return None
+        at once when another process is replaying.
+        """
         if not self.directory.exists():
             return 0
         applied = 0
-        with self._locked():
-            pending = self.directory / PENDING
-            if pending.exists() and pending.stat().st_size > 0:
-                sequence = len(self._batches())
-                pending.rename(self.directory / f"{REPLAYING_PREFIX}{utcnow():%Y%m%d%H%M%S%f}-{sequence:06d}.jsonl")
-            for batch in self._batches():
-                lines = _read_lines(batch)
-                for index, line in enumerate(lines):
-                    try:
-                        entry = _parse(line)
-                    except (ValueError, KeyError, TypeError):
-                        self._set_aside(line)
-                        continue
-                    try:
-                        apply(entry)
-                    except Exception:
-                        batch.write_text("".join(f"{rest}\n" for rest in lines[index:]), "utf-8")
-                        raise
-                    applied += 1
-                batch.unlink()
+        with self._locked(REPLAY_LOCK, wait=wait) as replayer:
+            if not replayer:
+                return None
+            while batch := self._next_batch():
+                applied += self._replay_batch(batch, apply)
         return applied
 
-    def _set_aside(self, line: str) -> None:
-        with open(self.directory / "journal.unreadable", "a", encoding="utf-8") as rejected:
-            rejected.write(line + "\n")
+    def _next_batch(self) -> Path | None:
+        """The oldest batch, after moving the pending entries aside as the newest one."""
+        with self._locked():
+            batches = self._batches()
+            pending = self.directory / PENDING
+            if pending.exists() and pending.stat().st_size > 0:
+                number = _batch_number(batches[-1]) + 1 if batches else 1
+                batch = self.directory / f"{REPLAYING_PREFIX}{number:012d}.jsonl"
+                pending.rename(batch)
+                _fsync_directory(self.directory)
+                batches.append(batch)
+        return batches[0] if batches else None
+
+    def _replay_batch(self, batch: Path, apply: Callable[[JournalEntry], None]) -> int:
+        applied = 0
+        lines = _read_lines(batch)
+        for index, line in enumerate(lines):
+            try:
+                entry = _parse(line)
+            except (ValueError, KeyError, TypeError):
+                self._set_aside(UNREADABLE, line)
+                continue
+            try:
+                apply(entry)
+            except Exception:
+                _replace_lines(batch, lines[index:])
+                raise
+            applied += 1
+        batch.unlink()
+        return applied
+
+    def reject(self, entry: JournalEntry, reason: str) -> None:
+        """Keep an entry that can never be applied out of the way, with the reason, for a person."""
+        self._set_aside(REJECTED, json.dumps({"operation": entry.operation, "arguments": entry.arguments,
+                                              "written_at": entry.written_at, "reason": reason},
+                                             ensure_ascii=False))
+
+    def _set_aside(self, name: str, line: str) -> None:
+        with self._locked():
+            _append_line(self.directory / name, line)
+
+
+def _batch_number(path: Path) -> int:
+    """The sequence number in a batch's name (0 for a file that is not a batch)."""
+    match = _BATCH_NUMBER.match(path.name)
+    return int(match[1]) if match else 0
+
+
+def _append_line(path: Path, line: str) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    try:
+        os.write(fd, (line + "\n").encode("utf-8"))
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _replace_lines(path: Path, lines: list[str]) -> None:
+    """Rewrite a batch atomically: a crash leaves either the old or the new file."""
+    temporary = path.with_suffix(".tmp")
+    temporary.write_text("".join(f"{line}\n" for line in lines), "utf-8")
+    with open(temporary, "rb") as file:
+        os.fsync(file.fileno())
+    os.replace(temporary, path)
+
+
+def _fsync_directory(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _read_lines(path: Path) -> list[str]:
-    return [line for line in path.read_text("utf-8").splitlines() if line.strip()]
+    try:
+        text = path.read_text("utf-8", errors="replace")
+    except FileNotFoundError:
+        return []
+    return [line for line in text.splitlines() if line.strip()]
 
 
 def _parse(line: str) -> JournalEntry:

@@ -1,23 +1,29 @@
-"""`contact-center serve`: migrate, then serve the app with gunicorn."""
+"""`contact-center serve`: migrate, then serve the app with gunicorn as production should."""
 
 from __future__ import annotations
 
-import logging
+import os
+from pathlib import Path
 from typing import Any
 
 import click
 from gunicorn.app.base import BaseApplication
 
-from ivr.app import create_app
 from ivr.cli.common import CliState, pass_state
+from ivr.config import Settings
+from ivr.logs import configure_logging, logging_config
 from storage.migrate import upgrade
+
+METRICS_DIRECTORY_ENV = "PROMETHEUS_MULTIPROC_DIR"
+DEFAULT_WORKERS = 3
+DEFAULT_THREADS = 4
 
 
 class _Gunicorn(BaseApplication):  # type: ignore[misc]
     """Gunicorn serving an app built by our factory in each worker."""
 
-    def __init__(self, state: CliState, options: dict[str, Any]) -> None:
-        self.state = state
+    def __init__(self, settings: Settings, options: dict[str, Any]) -> None:
+        self.settings = settings
         self.options = options
         super().__init__()
 
@@ -26,25 +32,60 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
             self.cfg.set(key, value)
 
     def load(self) -> Any:
-        return create_app(self.state.settings)
+        # Imported in the worker, after PROMETHEUS_MULTIPROC_DIR was set (see ivr.metrics).
+        from ivr.app import create_app
+
+        return create_app(self.settings)
+
+
+def gunicorn_options(bind: str, workers: int, threads: int, log_format: str) -> dict[str, Any]:
+    """Gunicorn settings for the webhooks: threaded workers, Twilio's timeout, our JSON logs.
+
+    The app logs one line per webhook with its CallSid, so gunicorn's access log is off.
+    """
+    return {
+        "bind": bind,
+        "workers": workers,
+        "threads": threads,
+        "worker_class": "gthread",
+        "timeout": 30,
+        "graceful_timeout": 20,
+        "keepalive": 5,
+        "accesslog": None,
+        "logconfig_dict": logging_config(log_format),
+    }
+
+
+def prepare_metrics_directory(instance_dir: str) -> Path:
+    """An empty PROMETHEUS_MULTIPROC_DIR (the given one, or one in the instance folder)."""
+    directory = Path(os.environ.get(METRICS_DIRECTORY_ENV) or Path(instance_dir) / "prometheus")
+    directory.mkdir(parents=True, exist_ok=True)
+    for stale in directory.glob("*.db"):
+        stale.unlink()
+    os.environ[METRICS_DIRECTORY_ENV] = str(directory)
+    return directory
 
 
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
-@click.option("--workers", type=click.IntRange(1, 64), default=2, show_default=True)
-@click.option("--threads", type=click.IntRange(1, 64), default=4, show_default=True)
+@click.option("--workers", type=click.IntRange(1, 64), default=DEFAULT_WORKERS, show_default=True,
+              help="Worker processes.")
+@click.option("--threads", type=click.IntRange(1, 64), default=DEFAULT_THREADS, show_default=True,
+              help="Threads per worker.")
 @pass_state
 def serve(state: CliState, host: str, port: int, workers: int, threads: int) -> None:
     """Apply migrations and serve the webhooks (gunicorn)."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    settings = state.settings
+    configure_logging(settings.operations.log_format)
     runtime = state.runtime
     upgrade(runtime.engine)
     runtime.engine.dispose()
-    click.echo(f"Contact Center {runtime.settings.line.number} listening on http://{host}:{port} "
+    prepare_metrics_directory(settings.database.instance_dir)
+    click.echo(f"Contact Center {settings.line.number} listening on http://{host}:{port} "
                f"(Voice URL /voice/incoming, Fallback /voice/fallback, Status /voice/status)")
-    _Gunicorn(state, {"bind": f"{host}:{port}", "workers": workers, "threads": threads,
-                      "worker_class": "gthread", "timeout": 30, "accesslog": "-"}).run()
+    _Gunicorn(settings, gunicorn_options(f"{host}:{port}", workers, threads,
+                                         settings.operations.log_format)).run()
 
 
 def register(cli: click.Group) -> None:

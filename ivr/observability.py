@@ -1,0 +1,75 @@
+"""What operations see of the running app: per-webhook log lines and metrics, /metrics."""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from flask import Flask, Response, abort, current_app, g, request
+
+from ivr.logs import current_call_sid
+from ivr.metrics import CONTENT_TYPE_LATEST, Metrics, bearer_token_matches
+from ivr.runtime import Runtime
+
+log = logging.getLogger("ivr.access")
+
+WEBHOOK_PREFIX = "/voice/"
+EXTENSION = "contact_center_metrics"
+
+
+def init_app(app: Flask, runtime: Runtime) -> None:
+    """Time and log every webhook under its CallSid, and serve /metrics behind the bearer token."""
+    metrics = Metrics(runtime)
+    app.extensions[EXTENSION] = metrics
+    app.before_request(_start)
+    app.after_request(_finish)
+    app.teardown_request(_forget_call)
+
+    @app.get("/metrics")
+    def prometheus_metrics() -> Any:
+        """Prometheus scrape endpoint; 404 when no token is configured, 401 without it."""
+        token = runtime.settings.operations.metrics_token
+        if not token:
+            abort(404)
+        if not bearer_token_matches(request.headers.get("Authorization"), token):
+            return Response("a bearer token is required\n", 401, {"WWW-Authenticate": 'Bearer realm="metrics"'},
+                            mimetype="text/plain")
+        return Response(metrics.exposition(), content_type=CONTENT_TYPE_LATEST)
+
+
+def _is_webhook() -> bool:
+    return request.path.startswith(WEBHOOK_PREFIX)
+
+
+def _start() -> None:
+    """Note when the request began and, for a webhook, which call it serves.
+
+    Reading the form here refuses an oversized body (413) before any other work: werkzeug
+    checks Content-Length first and stops a chunked body once it passes the limit.
+    """
+    g.started_at = time.perf_counter()
+    if _is_webhook() and request.method == "POST":
+        g.call_sid_token = current_call_sid.set(request.form.get("CallSid", "")[:64])
+
+
+def _finish(response: Response) -> Response:
+    rule = request.url_rule
+    if rule is not None and _is_webhook():
+        seconds = time.perf_counter() - g.get("started_at", time.perf_counter())
+        current_app.extensions[EXTENSION].observe(rule.rule, response.status_code, seconds)
+        log.info("%s %s %d", request.method, request.path, response.status_code,
+                 extra={"route": rule.rule, "status": response.status_code, "duration_ms": round(seconds * 1000, 2)})
+    return response
+
+
+def _forget_call(_error: BaseException | None) -> None:
+    token = g.pop("call_sid_token", None)
+    if token is not None:
+        current_call_sid.reset(token)
+
+
+def note_apology() -> None:
+    """Count a webhook whose step failed and that answered with the apology."""
+    rule = request.url_rule
+    current_app.extensions[EXTENSION].apologies.labels(rule.rule if rule else request.path).inc()
