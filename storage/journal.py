@@ -79,8 +79,9 @@ class Journal:
         """How many entries wait for replay."""
         if not self.directory.exists():
             return 0
-        files = [*self._batches(), self.directory / PENDING]
-        return sum(len(_read_lines(path)) for path in files if path.exists())
+        with self._locked():
+            files = [*self._batches(), self.directory / PENDING]
+            return sum(len(_read_lines(path)) for path in files)
 
     def rejected(self) -> int:
         """How many entries were set aside because they can never be applied."""
