@@ -1,0 +1,183 @@
+"""A database outage in the middle of calls: every caller is served, nothing is lost.
+
+PostgreSQL is reached through a TCP proxy that the test cuts (connections dropped, new ones
+refused, as when the server stops); the machine's shared server is never touched. Two apps
+sharing one instance folder play two gunicorn workers sharing the journal.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import threading
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from xml.etree import ElementTree
+
+import pytest
+from flask import Flask
+from sqlalchemy import create_engine, select, text
+from sqlalchemy.engine import make_url
+
+from bench.tcp_proxy import TcpProxy
+from callsim import Call, HttpResponse, Simulator, WSGITransport
+from ivr.durable import DurableWriter
+from ivr.webhooks import flow_steps
+from storage.db import make_engine, make_session_factory
+from storage.journal import Journal
+from storage.migrate import upgrade
+from storage.models import Call as LoggedCall
+from storage.models import CallbackRequest
+from tests.conftest import AUTH_TOKEN, make_app, make_settings, post_signed
+
+pytestmark = pytest.mark.postgres
+
+CALLS = 30
+CALL_SPACING_SECONDS = 0.15
+CUT_AFTER_SECONDS = 1.0
+OUTAGE_SECONDS = 3.0
+REPLAY_DEADLINE_SECONDS = 60.0
+
+
+@pytest.fixture
+def postgres_url(postgres_server_url: str) -> str:
+    """The session's private PostgreSQL database, emptied and migrated."""
+    engine = create_engine(postgres_server_url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+    engine = make_engine(postgres_server_url)
+    upgrade(engine)
+    engine.dispose()
+    return postgres_server_url
+
+
+@pytest.fixture
+def proxy(postgres_url: str) -> Iterator[TcpProxy]:
+    """A cuttable TCP proxy in front of PostgreSQL."""
+    url = make_url(postgres_url)
+    proxy = TcpProxy(url.host or "127.0.0.1", url.port or 5432).start()
+    yield proxy
+    proxy.stop()
+
+
+@pytest.fixture
+def workers(postgres_url: str, proxy: TcpProxy, tmp_path: Path) -> Iterator[list[Flask]]:
+    """Two apps reaching the database through the proxy and sharing one journal."""
+    url = make_url(postgres_url).set(port=proxy.port).render_as_string(hide_password=False)
+    settings = make_settings(url, tmp_path / "instance", operations={"replay_interval_seconds": 0.2})
+    apps = [make_app(settings), make_app(settings)]
+    yield apps
+    for app in apps:
+        runtime = app.extensions["contact_center"]
+        runtime.writer.replayer.stop()
+        runtime.engine.dispose()
+
+
+class RoundRobin:
+    """A transport that hands each request to the next worker, as gunicorn's workers share a socket."""
+
+    def __init__(self, apps: list[Flask]) -> None:
+        self.base_url = "http://localhost"
+        self._transports = [WSGITransport(app, self.base_url) for app in apps]
+        self._turn = itertools.count()
+        self._lock = threading.Lock()
+
+    def send(self, method: str, url: str, form_params: dict[str, str], headers: dict[str, str]) -> HttpResponse:
+        with self._lock:
+            transport = self._transports[next(self._turn) % len(self._transports)]
+        return transport.send(method, url, form_params, headers)
+
+
+def leave_a_message(simulator: Simulator, caller: str) -> Call:
+    """Greeting, 3 for a message, 1 to confirm the caller ID, then a 9-second message."""
+    call = simulator.dial(from_=caller)
+    call.press("3")
+    call.press("1")
+    call.record(seconds=9, finish_key="#")
+    return call
+
+
+def wait_until_replayed(journal: Journal) -> None:
+    deadline = time.monotonic() + REPLAY_DEADLINE_SECONDS
+    while journal.has_backlog():
+        assert time.monotonic() < deadline, f"{journal.backlog()} journaled writes never replayed"
+        time.sleep(0.1)
+
+
+def test_calls_through_an_outage_are_all_served_and_nothing_is_lost(
+        workers: list[Flask], proxy: TcpProxy, caplog: pytest.LogCaptureFixture) -> None:
+    simulator = Simulator(RoundRobin(workers), auth_token=AUTH_TOKEN, public_base_url="http://localhost")
+    callers = [f"+3934712{index:05d}" for index in range(CALLS)]
+    caplog.set_level(logging.WARNING, logger="ivr.durable")
+    outage = [threading.Timer(CUT_AFTER_SECONDS, proxy.cut),
+              threading.Timer(CUT_AFTER_SECONDS + OUTAGE_SECONDS, proxy.restore)]
+    for timer in outage:
+        timer.start()
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        futures = []
+        for caller in callers:
+            futures.append(pool.submit(leave_a_message, simulator, caller))
+            time.sleep(CALL_SPACING_SECONDS)
+        calls = [future.result() for future in futures]
+    for timer in outage:
+        timer.join()
+    assert not proxy.is_cut
+
+    for call in calls:
+        assert call.errors == [], call.errors
+        assert "messaggio è stato registrato" in call.said()
+    assert sum("journaling" in record.getMessage() for record in caplog.records) > 0
+
+    journal = workers[0].extensions["contact_center"].journal
+    wait_until_replayed(journal)
+    assert journal.rejected() == 0
+    with workers[0].extensions["contact_center"].sessions() as session:
+        entries = {entry.call_sid: entry for entry in session.scalars(select(CallbackRequest))}
+        logged = {row.call_sid: row for row in session.scalars(select(LoggedCall))}
+    assert len(entries) == len(logged) == CALLS
+    for call in calls:
+        entry, row = entries[call.sid], logged[call.sid]
+        assert (entry.callback_number, entry.number_source) == (call.from_, "caller_id")
+        assert (entry.recording_sid, entry.recording_duration, entry.message_status) == (
+            call.recordings[0].sid, 9, "recorded")
+        assert (row.caller_number, row.outcome, row.final_status) == (call.from_, "message", "completed")
+
+
+def test_every_step_answers_valid_twiml_while_the_database_is_cut(workers: list[Flask], proxy: TcpProxy) -> None:
+    client = workers[0].test_client()
+    call = {"CallSid": "CA" + "8" * 32, "From": "+393471234567", "To": "+39800840840", "Digits": "1",
+            "RecordingSid": "RE" + "8" * 32, "RecordingUrl": "https://api.twilio.com/r", "RecordingDuration": "5",
+            "CallStatus": "completed", "CallDuration": "30"}
+    assert post_signed(client, "/voice/incoming", call).status_code == 200
+    proxy.cut()
+    for path in sorted(flow_steps()):
+        response = post_signed(client, path, call)
+        assert response.status_code == 200, path
+        root = ElementTree.fromstring(response.data)
+        assert root.tag == "Response", path
+    proxy.restore()
+    wait_until_replayed(workers[0].extensions["contact_center"].journal)
+
+
+def test_a_journaled_entry_and_its_recording_replay_in_order(postgres_url: str, proxy: TcpProxy,
+                                                              tmp_path: Path) -> None:
+    url = make_url(postgres_url).set(port=proxy.port).render_as_string(hide_password=False)
+    journal = Journal(tmp_path / "journal")
+    writer = DurableWriter(make_session_factory(make_engine(url)), journal)
+    writer.replayer.stop()  # this test replays by hand, at the moment it chooses
+    sid = "CA" + "9" * 32
+    proxy.cut()
+    assert writer.apply("open_callback_request", call_sid=sid, callback_number="+393471234567",
+                        number_source="caller_id", reason="closed") is False
+    proxy.restore()
+    # The database is back but the entry still waits in the journal: the recording queues behind it.
+    assert writer.apply("attach_recording", call_sid=sid, reason="closed", sid="RE" + "9" * 32,
+                        url="https://api.twilio.com/r", duration_seconds=11) is False
+    assert writer.replay_backlog() == 2
+    with make_session_factory(make_engine(postgres_url))() as session:
+        entry = session.scalars(select(CallbackRequest)).one()
+    assert (entry.callback_number, entry.recording_duration, entry.message_status) == ("+393471234567", 11, "recorded")
