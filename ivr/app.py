@@ -12,6 +12,7 @@ from sqlalchemy import text
 import selfservice
 from console.web import init_app as init_console
 from ivr import hours_page, observability
+from ivr.body_limit import BodyLimit
 from ivr.config import Settings, load_settings, settings_from_mapping
 from ivr.runtime import Runtime
 from ivr.webhooks import make_blueprint, make_validator
@@ -42,6 +43,7 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
     if settings.development.skip_signature_check:
         log.warning("!!! DEVELOPMENT MODE: Twilio signature check is OFF; anyone can drive calls. "
                     "Never run this configuration in production. !!!")
+    app.wsgi_app = BodyLimit(app.wsgi_app, settings.web.max_body_bytes)  # type: ignore[method-assign]
     observability.init_app(app, rt)
     app.register_blueprint(make_blueprint())
     app.register_blueprint(hours_page.make_blueprint())
