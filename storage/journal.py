@@ -47,6 +47,7 @@ class Journal:
 
     def __init__(self, directory: str | os.PathLike[str]) -> None:
         self.directory = Path(directory)
+        self._pending_path = str(self.directory / PENDING)
 
     @contextmanager
     def _locked(self, name: str = APPEND_LOCK, wait: bool = True) -> Iterator[bool]:
@@ -93,13 +94,16 @@ class Journal:
         The pending file is looked at before the batches: a rename between the two checks
         turns pending entries into a batch, which the second check then sees.
         """
-        pending = self.directory / PENDING
         try:
-            if pending.stat().st_size > 0:
+            if os.stat(self._pending_path).st_size > 0:
                 return True
         except FileNotFoundError:
             pass
-        return self.directory.exists() and bool(self._batches())
+        try:
+            names = os.listdir(self.directory)
+        except FileNotFoundError:
+            return False
+        return any(_BATCH_NUMBER.match(name) for name in names)
 
     def replay(self, apply: Callable[[JournalEntry], None], wait: bool = True) -> int | None:
         """Apply every waiting entry in order; stop at the first failure and keep the rest.

@@ -17,8 +17,10 @@ def insert_or_get(session: Session, model: type[ModelT], key: str, values: dict[
     """The row whose unique column `key` equals values[key], inserting `values` if there is none."""
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(model).values(**values).on_conflict_do_nothing(index_elements=[key])
-    session.execute(statement)
+    # A Core insert on the session's connection: the ORM's bulk-insert machinery is not needed
+    # (the row is read back below) and costs about as much as the database round trip.
+    statement = insert(model.__table__).on_conflict_do_nothing(index_elements=[key])
+    session.connection().execute(statement, values)
     column = getattr(model, key)
     return session.scalars(
         select(model).where(column == values[key]).execution_options(populate_existing=True)

@@ -181,3 +181,13 @@ def test_a_journaled_entry_and_its_recording_replay_in_order(postgres_url: str, 
     with make_session_factory(make_engine(postgres_url))() as session:
         entry = session.scalars(select(CallbackRequest)).one()
     assert (entry.callback_number, entry.recording_duration, entry.message_status) == ("+393471234567", 11, "recorded")
+
+
+def test_entries_being_replayed_still_count_as_backlog(tmp_path: Path) -> None:
+    """While a replay holds the entries (moved aside as a batch), new writes must still queue behind them."""
+    journal = Journal(tmp_path / "journal")
+    journal.append("record_call_start", {"call_sid": "CA1"})
+    seen: list[bool] = []
+    journal.replay(lambda entry: seen.append(journal.has_backlog()))
+    assert seen == [True]
+    assert not journal.has_backlog()

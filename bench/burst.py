@@ -1,0 +1,336 @@
+"""Crisis burst: whole calls arriving at a steady rate, optionally through a database outage.
+
+    python bench/burst.py [--rate 50] [--seconds 120] [--workers 3] [--threads 4] [--outage-seconds 10]
+    python bench/burst.py --rates 30,40,50 --seconds 120      # the highest rate that passes
+
+A private PostgreSQL cluster is created (initdb on a port of its own), the service is served by
+`contact-center serve` as the README recommends, and the call simulator plays every call the
+way Twilio would: greeting, 3 for a message, 1 to confirm the caller ID, a 12-second message,
+the recording status callback, the call's status callback. New calls start at `--rate` per
+second whatever the earlier ones are doing; each call runs in a greenlet over one aiohttp
+connection pool, so the driver needs no thread per call. A run passes with zero errors (every
+caller heard their message saved, every answer was playable TwiML), zero lost entries (one
+callback entry with the caller's number and the recording per call, after the journal was
+replayed) and a webhook p99 under 100 ms. With --outage-seconds the cluster is stopped for that
+long in the middle of the run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import resource
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import aiohttp
+import requests
+from prometheus_client.parser import text_string_to_metric_families
+from sqlalchemy import select
+
+if __package__ in (None, ""):
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.greenlet_transport import AsyncHttpTransport, run_in_greenlet  # noqa: E402
+from bench.pgcluster import PrivateCluster  # noqa: E402
+from bench.stack import PUBLIC_BASE_URL, Server, cpu_seconds, free_port, running, serve_command, write_config  # noqa: E402
+from callsim import Call, Simulator  # noqa: E402
+from ivr.cli.serve import DEFAULT_THREADS, DEFAULT_WORKERS  # noqa: E402
+from storage.db import make_engine, make_session_factory  # noqa: E402
+from storage.models import CallbackRequest  # noqa: E402
+
+MESSAGE_SECONDS = 12
+SAVED = "messaggio è stato registrato"
+P99_TARGET_MS = 100.0
+METRICS_TOKEN = "burst-metrics-token"
+
+
+@dataclass
+class CallResult:
+    """What one simulated call went through."""
+
+    index: int
+    caller: str
+    started_s: float
+    late_ms: float
+    sid: str = ""
+    latencies_ms: list[float] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+
+@dataclass
+class BurstReport:
+    """The figures of one run at one arrival rate."""
+
+    rate: float
+    seconds: float
+    calls: list[CallResult]
+    achieved_rate: float
+    lost: int
+    server_p99_bound_ms: float
+    server_under_100ms: float
+    outage: str = ""
+    cpu: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def errors(self) -> int:
+        """Calls with any problem."""
+        return sum(1 for call in self.calls if call.problems)
+
+    @property
+    def latencies(self) -> list[float]:
+        """Every webhook's latency as the driver saw it, in ms."""
+        return sorted(latency for call in self.calls for latency in call.latencies_ms)
+
+    def percentile(self, fraction: float) -> float:
+        """A percentile of the driver-side webhook latencies, in ms."""
+        values = self.latencies
+        return values[min(int(fraction * len(values)), len(values) - 1)] if values else 0.0
+
+    @property
+    def passed(self) -> bool:
+        """Zero errors, zero lost, webhook p99 under 100 ms (server side)."""
+        return self.errors == 0 and self.lost == 0 and self.server_p99_bound_ms <= P99_TARGET_MS
+
+
+def caller_number(index: int) -> str:
+    """A distinct Italian mobile number per call."""
+    return f"+39347{index % 10_000_000:07d}"
+
+
+def leave_a_message(simulator: Simulator, caller: str) -> Call:
+    """Greeting, 3 (message), 1 (keep my number), a message, hang up with '#'."""
+    call = simulator.dial(from_=caller)
+    call.press("3")
+    call.press("1")
+    call.record(seconds=MESSAGE_SECONDS, finish_key="#")
+    return call
+
+
+def problems_of(call: Call) -> list[str]:
+    """Why this call did not go as a caller needs it to, if it did not."""
+    problems = [f"{error.code} {urlsplit(error.url).path}: {error.detail[:120]}" for error in call.errors]
+    if SAVED not in call.said():
+        problems.append("the caller never heard that the message was saved")
+    if not call.ended:
+        problems.append(f"the call did not end ({call.status})")
+    return problems
+
+
+async def drive(base_url: str, auth_token: str, rate: float, seconds: float, first_index: int = 0,
+                events: tuple[tuple[float, Callable[[], None]], ...] = ()) -> list[CallResult]:
+    """Start `rate` calls per second for `seconds`; run each event (a blocking action) at its offset."""
+    loop = asyncio.get_running_loop()
+    connector = aiohttp.TCPConnector(limit=500, limit_per_host=500, keepalive_timeout=30)
+    async with aiohttp.ClientSession(connector=connector) as session:
+        simulator = Simulator(AsyncHttpTransport(session, base_url), auth_token=auth_token,
+                              public_base_url=PUBLIC_BASE_URL)
+        started = loop.time()
+        timers = [loop.call_at(started + offset, lambda action=action: loop.run_in_executor(None, action))
+                  for offset, action in events]
+        tasks = []
+        for number in range(round(rate * seconds)):
+            due = started + number / rate
+            await asyncio.sleep(max(due - loop.time(), 0))
+            now = loop.time()
+            result = CallResult(first_index + number, caller_number(first_index + number),
+                                started_s=now - started, late_ms=(now - due) * 1000)
+            tasks.append(asyncio.create_task(_play(simulator, result)))
+        results = list(await asyncio.gather(*tasks))
+        for timer in timers:
+            timer.cancel()
+    return results
+
+
+async def _play(simulator: Simulator, result: CallResult) -> CallResult:
+    try:
+        call = await run_in_greenlet(leave_a_message, simulator, result.caller)
+    except Exception as error:  # a failed call is a finding of the benchmark, not a crash of it
+        result.problems.append(f"{error.__class__.__name__}: {error}")
+        return result
+    result.sid = call.sid
+    result.latencies_ms = [request.elapsed_ms for request in call.requests]
+    result.problems = problems_of(call)
+    return result
+
+
+def lost_entries(database_url: str, calls: list[CallResult]) -> int:
+    """Calls that left a number and a message but have no complete callback entry."""
+    engine = make_engine(database_url)
+    sids = [call.sid for call in calls if call.sid]
+    stored: dict[str, CallbackRequest] = {}
+    with make_session_factory(engine)() as session:
+        for start in range(0, len(sids), 1000):
+            chunk = sids[start:start + 1000]
+            stored.update((entry.call_sid or "", entry) for entry in session.scalars(
+                select(CallbackRequest).where(CallbackRequest.call_sid.in_(chunk))))
+    engine.dispose()
+    complete = sum(1 for call in calls if call.sid in stored
+                   and stored[call.sid].callback_number == call.caller
+                   and stored[call.sid].message_status == "recorded")
+    return len(calls) - complete
+
+
+def webhook_histogram(base_url: str) -> dict[float, float]:
+    """The server's webhook latency histogram, summed over routes: upper bound (s) -> count."""
+    text = requests.get(base_url + "/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"},
+                        timeout=30).text
+    buckets: dict[float, float] = {}
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            if sample.name == "contact_center_webhook_duration_seconds_bucket":
+                bound = float(sample.labels["le"])
+                buckets[bound] = buckets.get(bound, 0.0) + sample.value
+    return buckets
+
+
+def server_latency(before: dict[float, float], after: dict[float, float]) -> tuple[float, float]:
+    """From two scrapes: the bucket bound (ms) under which 99 % of webhooks were answered, and the share under 100 ms."""
+    counts = {bound: after.get(bound, 0.0) - before.get(bound, 0.0) for bound in after}
+    total = counts.get(float("inf"), 0.0)
+    if not total:
+        return 0.0, 1.0
+    p99_bound = next(bound for bound in sorted(counts) if counts[bound] >= 0.99 * total)
+    return p99_bound * 1000, counts.get(0.1, 0.0) / total
+
+
+def wait_for_journal(base_url: str, deadline_seconds: float = 600) -> float:
+    """Wait until the journal is empty (GET /healthz); returns how long it took."""
+    started = time.monotonic()
+    while time.monotonic() - started < deadline_seconds:
+        try:
+            health = requests.get(base_url + "/healthz", timeout=10).json()
+            if health["journal_backlog"] == 0 and health["database"] == "ok":
+                return time.monotonic() - started
+        except (requests.RequestException, ValueError):
+            pass
+        time.sleep(0.5)
+    raise RuntimeError(f"the journal was not replayed within {deadline_seconds:g} s")
+
+
+class Outage:
+    """Stops the cluster at one moment and starts it again `seconds` later, noting when."""
+
+    def __init__(self, cluster: PrivateCluster, seconds: float) -> None:
+        self.cluster = cluster
+        self.seconds = seconds
+        self.stopped_at = self.restarted_at = 0.0
+        self._done = threading.Event()
+
+    def __call__(self) -> None:
+        self.cluster.stop()
+        self.stopped_at = time.monotonic()
+        time.sleep(self.seconds)
+        self.cluster.start()
+        self.restarted_at = time.monotonic()
+        self._done.set()
+
+    def wait(self) -> None:
+        """Until the cluster is up again."""
+        self._done.wait(timeout=self.seconds + 120)
+
+    def describe(self) -> str:
+        return f"PostgreSQL down for {self.restarted_at - self.stopped_at:.1f} s"
+
+
+def run_rate(server: Server, database_url: str, token: str, rate: float, seconds: float, first_index: int,
+             outage: Outage | None) -> BurstReport:
+    """One run at one arrival rate, checked end to end."""
+    before = webhook_histogram(server.url)
+    cpu_before = {"service": cpu_seconds(server.pid), "driver": _own_cpu()}
+    events = ((seconds / 2 - outage.seconds / 2, outage),) if outage else ()
+    wall = time.monotonic()
+    calls = asyncio.run(drive(server.url, token, rate, seconds, first_index, events))
+    wall = time.monotonic() - wall
+    cpu = {"service": cpu_seconds(server.pid) - cpu_before["service"], "driver": _own_cpu() - cpu_before["driver"]}
+    description = ""
+    if outage:
+        outage.wait()
+        replay_seconds = wait_for_journal(server.url)
+        description = f"{outage.describe()}; journal replayed {replay_seconds:.1f} s after the run"
+    else:
+        wait_for_journal(server.url)
+    p99_bound, under_100 = server_latency(before, webhook_histogram(server.url))
+    span = calls[-1].started_s - calls[0].started_s if len(calls) > 1 else 0.0
+    achieved = (len(calls) - 1) / span if span else 0.0
+    return BurstReport(rate, seconds, calls, achieved, lost_entries(database_url, calls), p99_bound, under_100,
+                       description, {name: value / wall for name, value in cpu.items()})
+
+
+def _own_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def print_report(report: BurstReport, database_cpu: float | None = None) -> None:
+    """The figures of a run, one per line."""
+    late = [call.late_ms for call in report.calls]
+    print(f"\n== {report.rate:g} new calls/s for {report.seconds:g} s: {len(report.calls)} calls, "
+          f"{'PASS' if report.passed else 'FAIL'}")
+    if report.outage:
+        print(f"   outage: {report.outage}")
+    print(f"   errors: {report.errors} calls; lost entries: {report.lost}")
+    print(f"   webhooks: {len(report.latencies)}; driver-side latency p50 {report.percentile(0.5):.1f} ms, "
+          f"p99 {report.percentile(0.99):.1f} ms, max {report.percentile(1.0):.1f} ms")
+    print(f"   server-side: 99 % answered within {report.server_p99_bound_ms:g} ms (histogram bucket), "
+          f"{report.server_under_100ms:.2%} under 100 ms")
+    print(f"   arrival rate achieved {report.achieved_rate:.1f} calls/s; call starts late by "
+          f"p50 {statistics.median(late):.1f} ms, max {max(late):.1f} ms")
+    cores = ", ".join(f"{name} {value:.2f}" for name, value in report.cpu.items())
+    database = f", PostgreSQL {database_cpu:.2f}" if database_cpu is not None else ""
+    print(f"   CPU cores busy on average: {cores}{database} (of {os.cpu_count()})")
+    for call in [call for call in report.calls if call.problems][:5]:
+        print(f"   call {call.index} {call.sid}: {'; '.join(call.problems)}")
+
+
+def main() -> None:
+    """Serve the service on a private cluster and run the burst at each rate asked."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rate", type=float, default=50, help="new calls per second")
+    parser.add_argument("--rates", help="comma-separated rates to try in turn (overrides --rate)")
+    parser.add_argument("--seconds", type=float, default=120, help="how long calls keep arriving")
+    parser.add_argument("--workers", type=int, default=DEFAULT_WORKERS)
+    parser.add_argument("--threads", type=int, default=DEFAULT_THREADS)
+    parser.add_argument("--outage-seconds", type=float, default=0, help="stop PostgreSQL this long mid-run")
+    args = parser.parse_args()
+    rates = [float(rate) for rate in args.rates.split(",")] if args.rates else [args.rate]
+    print(f"gunicorn {args.workers} workers x {args.threads} threads, private PostgreSQL cluster, "
+          f"load average before: {' '.join(f'{value:.2f}' for value in os.getloadavg())}")
+    with tempfile.TemporaryDirectory(prefix="cc-burst-") as temporary:
+        folder = Path(temporary)
+        cluster = PrivateCluster()
+        cluster.create()
+        try:
+            config, token = write_config(folder, cluster.url, metrics_token=METRICS_TOKEN)
+            port = free_port()
+            with running(serve_command(config, port, args.workers, args.threads), port,
+                         folder / "serve.log") as server:
+                asyncio.run(drive(server.url, token, 10, 2, first_index=9_000_000))  # warm-up
+                highest = 0.0
+                for number, rate in enumerate(rates):
+                    outage = Outage(cluster, args.outage_seconds) if args.outage_seconds else None
+                    database_before = cpu_seconds(cluster.postmaster_pid())
+                    started = time.monotonic()
+                    report = run_rate(server, cluster.url, token, rate, args.seconds, number * 1_000_000, outage)
+                    database_cpu = None if outage else (
+                        (cpu_seconds(cluster.postmaster_pid()) - database_before) / (time.monotonic() - started))
+                    print_report(report, database_cpu)
+                    if report.passed:
+                        highest = max(highest, rate)
+                print(f"\nhighest arrival rate sustained with zero errors, zero lost and p99 < 100 ms: "
+                      f"{highest:g} calls/s (target 50)")
+                print(f"load average after: {' '.join(f'{value:.2f}' for value in os.getloadavg())}")
+        finally:
+            cluster.destroy()
+
+
+if __name__ == "__main__":
+    main()
