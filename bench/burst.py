@@ -42,7 +42,7 @@ if __package__ in (None, ""):
 from bench.greenlet_transport import AsyncHttpTransport, run_in_greenlet  # noqa: E402
 from bench.pgcluster import PrivateCluster  # noqa: E402
 from bench.stack import PUBLIC_BASE_URL, Server, cpu_seconds, free_port, running, serve_command, write_config  # noqa: E402
-from callsim import Call, Simulator  # noqa: E402
+from callsim import Call, Simulator, SimulatorError  # noqa: E402
 from ivr.cli.serve import DEFAULT_THREADS, DEFAULT_WORKERS  # noqa: E402
 from storage.db import make_engine, make_session_factory  # noqa: E402
 from storage.models import CallbackRequest  # noqa: E402
@@ -50,6 +50,8 @@ from storage.models import CallbackRequest  # noqa: E402
 MESSAGE_SECONDS = 12
 SAVED = "messaggio è stato registrato"
 P99_TARGET_MS = 100.0
+CONFIRM_PATH = "/voice/message/number/confirm"
+RECORDED_PATH = "/voice/message/recorded"
 METRICS_TOKEN = "burst-metrics-token"
 
 
@@ -63,6 +65,7 @@ class CallResult:
     late_ms: float
     sid: str = ""
     latencies_ms: list[float] = field(default_factory=list)
+    accepted: set[str] = field(default_factory=set)
     problems: list[str] = field(default_factory=list)
 
 
@@ -106,13 +109,16 @@ def caller_number(index: int) -> str:
     return f"+39347{index % 10_000_000:07d}"
 
 
-def leave_a_message(simulator: Simulator, caller: str) -> Call:
-    """Greeting, 3 (message), 1 (keep my number), a message, hang up with '#'."""
+def leave_a_message(simulator: Simulator, caller: str) -> tuple[Call, str]:
+    """Greeting, 3 (message), 1 (keep my number), a message, '#'; and why the caller could not, if so."""
     call = simulator.dial(from_=caller)
-    call.press("3")
-    call.press("1")
-    call.record(seconds=MESSAGE_SECONDS, finish_key="#")
-    return call
+    try:
+        call.press("3")
+        call.press("1")
+        call.record(seconds=MESSAGE_SECONDS, finish_key="#")
+    except SimulatorError as error:  # the service ended or broke the call before the caller was done
+        return call, f"{error.__class__.__name__}: {error}"
+    return call, ""
 
 
 def problems_of(call: Call) -> list[str]:
@@ -152,18 +158,30 @@ async def drive(base_url: str, auth_token: str, rate: float, seconds: float, fir
 
 async def _play(simulator: Simulator, result: CallResult) -> CallResult:
     try:
-        call = await run_in_greenlet(leave_a_message, simulator, result.caller)
+        call, interrupted = await run_in_greenlet(leave_a_message, simulator, result.caller)
     except Exception as error:  # a failed call is a finding of the benchmark, not a crash of it
         result.problems.append(f"{error.__class__.__name__}: {error}")
         return result
     result.sid = call.sid
     result.latencies_ms = [request.elapsed_ms for request in call.requests]
-    result.problems = problems_of(call)
+    result.accepted = {urlsplit(request.url).path for request in call.requests
+                       if request.status is not None and 200 <= request.status < 300}
+    result.problems = problems_of(call) + ([interrupted] if interrupted else [])
     return result
 
 
+def left_a_number(call: CallResult) -> bool:
+    """Whether the service accepted the caller's number (the callback entry must exist from then on)."""
+    return CONFIRM_PATH in call.accepted
+
+
+def left_a_message(call: CallResult) -> bool:
+    """Whether the service accepted the recording."""
+    return RECORDED_PATH in call.accepted
+
+
 def lost_entries(database_url: str, calls: list[CallResult]) -> int:
-    """Calls that left a number and a message but have no complete callback entry."""
+    """Calls whose accepted number or message is missing from the callback list."""
     engine = make_engine(database_url)
     sids = [call.sid for call in calls if call.sid]
     stored: dict[str, CallbackRequest] = {}
@@ -173,10 +191,14 @@ def lost_entries(database_url: str, calls: list[CallResult]) -> int:
             stored.update((entry.call_sid or "", entry) for entry in session.scalars(
                 select(CallbackRequest).where(CallbackRequest.call_sid.in_(chunk))))
     engine.dispose()
-    complete = sum(1 for call in calls if call.sid in stored
-                   and stored[call.sid].callback_number == call.caller
-                   and stored[call.sid].message_status == "recorded")
-    return len(calls) - complete
+    lost = 0
+    for call in calls:
+        entry = stored.get(call.sid)
+        if left_a_number(call) and (entry is None or entry.callback_number != call.caller):
+            lost += 1
+        elif left_a_message(call) and (entry is None or entry.message_status != "recorded"):
+            lost += 1
+    return lost
 
 
 def webhook_histogram(base_url: str) -> dict[float, float]:
