@@ -45,7 +45,7 @@ from bench.stack import PUBLIC_BASE_URL, Server, cpu_seconds, free_port, running
 from callsim import Call, Simulator, SimulatorError  # noqa: E402
 from ivr.cli.serve import DEFAULT_THREADS, DEFAULT_WORKERS  # noqa: E402
 from storage.db import make_engine, make_session_factory  # noqa: E402
-from storage.models import CallbackRequest  # noqa: E402
+from storage.models import CallbackMessage, CallbackRequest  # noqa: E402
 
 MESSAGE_SECONDS = 12
 SAVED = "messaggio è stato registrato"
@@ -181,22 +181,29 @@ def left_a_message(call: CallResult) -> bool:
 
 
 def lost_entries(database_url: str, calls: list[CallResult]) -> int:
-    """Calls whose accepted number or message is missing from the callback list."""
+    """Calls whose accepted number or message is missing from the callback list.
+
+    A call that left its number must have its message filed on a callback entry for that
+    number; one that left a recording must have it attached.
+    """
     engine = make_engine(database_url)
     sids = [call.sid for call in calls if call.sid]
-    stored: dict[str, CallbackRequest] = {}
+    stored: dict[str, tuple[str | None, str | None, str]] = {}
     with make_session_factory(engine)() as session:
         for start in range(0, len(sids), 1000):
-            chunk = sids[start:start + 1000]
-            stored.update((entry.call_sid or "", entry) for entry in session.scalars(
-                select(CallbackRequest).where(CallbackRequest.call_sid.in_(chunk))))
+            rows = session.execute(
+                select(CallbackMessage.call_sid, CallbackMessage.callback_number, CallbackRequest.callback_number,
+                       CallbackMessage.message_status)
+                .outerjoin(CallbackRequest, CallbackMessage.entry_id == CallbackRequest.id)
+                .where(CallbackMessage.call_sid.in_(sids[start:start + 1000])))
+            stored.update((sid, (number, listed, status)) for sid, number, listed, status in rows)
     engine.dispose()
     lost = 0
     for call in calls:
-        entry = stored.get(call.sid)
-        if left_a_number(call) and (entry is None or entry.callback_number != call.caller):
+        number, listed, status = stored.get(call.sid, (None, None, ""))
+        if left_a_number(call) and not (number == listed == call.caller):
             lost += 1
-        elif left_a_message(call) and (entry is None or entry.message_status != "recorded"):
+        elif left_a_message(call) and status != "recorded":
             lost += 1
     return lost
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import insert
+from sqlalchemy.orm import Session
 
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -30,10 +31,11 @@ from ivr.cli.serve import DEFAULT_THREADS, DEFAULT_WORKERS  # noqa: E402
 from ivr.webhooks import flow_steps  # noqa: E402
 from storage.db import make_engine, make_session_factory  # noqa: E402
 from storage.migrate import upgrade  # noqa: E402
-from storage.models import Call, CallbackRequest  # noqa: E402
+from storage.models import Call, CallbackMessage, CallbackRequest  # noqa: E402
 from storage.types import utcnow  # noqa: E402
 from tickets.repository import create_ticket  # noqa: E402
 from tickets.status import Channel  # noqa: E402
+from voicemail.callbacks import REASON_PRIORITY  # noqa: E402
 
 TRACKING_PATH = "/voice/tracking/code"
 LINE = "+39800840840"
@@ -96,6 +98,20 @@ def forms(endpoint_number: int, endpoint: Endpoint, count: int) -> list[dict[str
     return result
 
 
+def seed_messages(session: Session, endpoint_number: int, count: int) -> None:
+    """Each call's message filed on its own callback entry, awaiting the recording (as after step 5)."""
+    now = utcnow()
+    entries = session.execute(insert(CallbackRequest).returning(CallbackRequest.id, CallbackRequest.callback_number), [
+        {"callback_number": caller(index), "reason": "chosen", "priority": REASON_PRIORITY["chosen"],
+         "status": "pending", "message_count": 1, "next_attempt_at": now, "created_at": now, "updated_at": now}
+        for index in range(count)]).all()
+    entry_of = {number: entry_id for entry_id, number in entries}
+    session.execute(insert(CallbackMessage), [
+        {"call_sid": call_sid(endpoint_number, index), "entry_id": entry_of[caller(index)],
+         "callback_number": caller(index), "number_source": "caller_id", "reason": "chosen", "created_at": now}
+        for index in range(count)])
+
+
 def seed(database_url: str, plan: list[Endpoint], count: int) -> str | None:
     """Migrate, store what each endpoint's calls have before it (call rows, callback entries), make a ticket."""
     engine = make_engine(database_url)
@@ -108,9 +124,7 @@ def seed(database_url: str, plan: list[Endpoint], count: int) -> str | None:
                     {"call_sid": call_sid(number, index), "caller_number": caller(index), "caller_withheld": False,
                      "line_number": LINE, "started_at": utcnow()} for index in range(count)])
             if endpoint.seed == "entries":
-                session.execute(insert(CallbackRequest), [
-                    {"call_sid": call_sid(number, index), "callback_number": caller(index),
-                     "number_source": "caller_id", "reason": "chosen"} for index in range(count)])
+                seed_messages(session, number, count)
         ticket = create_ticket(session, channel=Channel.PHONE, summary="bench", phone=caller(0))
         code = ticket.code
     engine.dispose()

@@ -28,10 +28,11 @@ from werkzeug.test import EnvironBuilder
 
 from callsim.twiml import Context, TwimlError, parse_document
 from ivr.webhooks import flow_steps
-from storage.models import Call, CallbackRequest
+from storage.models import Call, CallbackMessage, CallbackRequest
 from tests.conftest import AUTH_TOKEN, PUBLIC_ORIGIN, make_app, make_settings, sign
 
 ROUTES = sorted(flow_steps())
+NO_TWILIO_API = {"api_base_url": "http://127.0.0.1:9"}  # recording copies fail at once, never leave the machine
 SCALE = float(os.environ.get("FUZZ_SCALE", "1"))  # e.g. 10 for a deeper run by hand
 MAX_BODY_BYTES = 65536
 FUZZ = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
@@ -62,7 +63,7 @@ hostile_text = st.one_of(
     st.text(alphabet=string.digits + "+*#- ()", max_size=16),
     st.integers().map(str),
 )
-huge_text = st.builds(lambda char, count: char * count, st.characters(), st.integers(500, 40000))
+huge_text = st.builds(lambda char, count: char * count, st.characters(codec="utf-8"), st.integers(500, 40000))
 form_keys = st.one_of(st.sampled_from(TWILIO_KEYS), st.text(max_size=10))
 TYPICAL_FORM = {"CallSid": "CA" + "1" * 32, "AccountSid": "AC" + "0" * 32, "From": "+393471234567",
                 "To": "+39800840840", "CallStatus": "in-progress", "Direction": "inbound", "Digits": "1"}
@@ -98,7 +99,7 @@ query_strategy = st.one_of(
 def sqlite_fuzz_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     """One app for a whole module of cases (SQLite)."""
     folder = tmp_path_factory.mktemp("fuzz-sqlite")
-    app = make_app(make_settings(f"sqlite:///{folder / 'fuzz.db'}", folder / "instance"))
+    app = make_app(make_settings(f"sqlite:///{folder / 'fuzz.db'}", folder / "instance", twilio=NO_TWILIO_API))
     yield app
     app.extensions["contact_center"].engine.dispose()
 
@@ -111,7 +112,8 @@ def postgres_fuzz_app(postgres_server_url: str, tmp_path_factory: pytest.TempPat
         connection.execute(text("DROP SCHEMA public CASCADE"))
         connection.execute(text("CREATE SCHEMA public"))
     engine.dispose()
-    app = make_app(make_settings(postgres_server_url, tmp_path_factory.mktemp("fuzz-pg") / "instance"))
+    app = make_app(make_settings(postgres_server_url, tmp_path_factory.mktemp("fuzz-pg") / "instance",
+                                 twilio=NO_TWILIO_API))
     yield app
     app.extensions["contact_center"].engine.dispose()
 
@@ -261,8 +263,8 @@ CALL_STEPS: list[tuple[str, dict[str, str]]] = [
     ("/voice/status", {"CallStatus": "ringing"}),
     ("/voice/status", {"CallStatus": "completed", "CallDuration": "bogus"}),
 ]
-CONFIRMS_A_NUMBER = {4, 6, 13}
 RECORDS_A_MESSAGE = {8, 9, 10, 13, 14}
+ABSENT_RECORDING = 11
 
 
 def test_duplicated_and_out_of_order_callbacks_lose_nothing(sqlite_fuzz_app: Flask,
@@ -280,15 +282,17 @@ def test_duplicated_and_out_of_order_callbacks_lose_nothing(sqlite_fuzz_app: Fla
                     "CallStatus": "in-progress", **extra}
             assert_playable(post(client, path, query, form), path)
         with sessions() as session:
-            entries = session.scalars(select(CallbackRequest).where(CallbackRequest.call_sid == call_sid)).all()
+            messages = session.scalars(select(CallbackMessage).where(CallbackMessage.call_sid == call_sid)).all()
             calls = session.scalars(select(Call).where(Call.call_sid == call_sid)).all()
-        assert len(entries) <= 1 and len(calls) <= 1
+            listed = session.get(CallbackRequest, messages[0].entry_id) if messages and messages[0].entry_id else None
+        assert len(messages) <= 1 and len(calls) <= 1
         steps = set(order)
         confirmed = {4, 13} if caller == CALLER else set()
         if steps & (confirmed | {6}):
-            assert entries and entries[0].callback_number is not None, order
-        if steps & RECORDS_A_MESSAGE:
-            assert entries and entries[0].message_status == "recorded" and entries[0].recording_sid, order
+            assert messages and messages[0].callback_number is not None, order
+            assert listed is not None and listed.callback_number == messages[0].callback_number, order
+        if steps & RECORDS_A_MESSAGE and ABSENT_RECORDING not in steps:  # Twilio's "absent" wins
+            assert messages and messages[0].message_status == "recorded" and messages[0].recording_sid, order
         if 15 in steps:
             assert calls and calls[0].final_status == "completed", order
 

@@ -23,7 +23,8 @@ CALL = {"CallSid": "CA" + "4" * 32, "AccountSid": "AC" + "0" * 32, "From": "+393
 
 
 def metrics_app(database_url: str, tmp_path: Path) -> Flask:
-    return make_app(make_settings(database_url, tmp_path / "instance", operations={"metrics_token": TOKEN}))
+    return make_app(make_settings(database_url, tmp_path / "instance", operations={"metrics_token": TOKEN},
+                                  twilio={"api_base_url": "http://127.0.0.1:9"}))
 
 
 def scrape(app: Flask) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:

@@ -24,12 +24,14 @@ from sqlalchemy.engine import make_url
 from bench.tcp_proxy import TcpProxy
 from callsim import Call, HttpResponse, Simulator, WSGITransport
 from ivr.durable import DurableWriter
+from ivr.flows.context import CallContext
+from ivr.twiml import Speaker
 from ivr.webhooks import flow_steps
 from storage.db import make_engine, make_session_factory
 from storage.journal import Journal
 from storage.migrate import upgrade
 from storage.models import Call as LoggedCall
-from storage.models import CallbackRequest
+from storage.models import CallbackMessage, CallbackRequest
 from tests.conftest import AUTH_TOKEN, make_app, make_settings, post_signed
 
 pytestmark = pytest.mark.postgres
@@ -68,7 +70,8 @@ def proxy(postgres_url: str) -> Iterator[TcpProxy]:
 def workers(postgres_url: str, proxy: TcpProxy, tmp_path: Path) -> Iterator[list[Flask]]:
     """Two apps reaching the database through the proxy and sharing one journal."""
     url = make_url(postgres_url).set(port=proxy.port).render_as_string(hide_password=False)
-    settings = make_settings(url, tmp_path / "instance", operations={"replay_interval_seconds": 0.2})
+    settings = make_settings(url, tmp_path / "instance", operations={"replay_interval_seconds": 0.2},
+                             twilio={"api_base_url": "http://127.0.0.1:9"})  # recording copies fail at once
     apps = [make_app(settings), make_app(settings)]
     yield apps
     for app in apps:
@@ -136,13 +139,15 @@ def test_calls_through_an_outage_are_all_served_and_nothing_is_lost(
     wait_until_replayed(journal)
     assert journal.rejected() == 0
     with workers[0].extensions["contact_center"].sessions() as session:
-        entries = {entry.call_sid: entry for entry in session.scalars(select(CallbackRequest))}
+        messages = {message.call_sid: message for message in session.scalars(select(CallbackMessage))}
+        listed = {entry.id: entry.callback_number for entry in session.scalars(select(CallbackRequest))}
         logged = {row.call_sid: row for row in session.scalars(select(LoggedCall))}
-    assert len(entries) == len(logged) == CALLS
+    assert len(messages) == len(listed) == len(logged) == CALLS
     for call in calls:
-        entry, row = entries[call.sid], logged[call.sid]
-        assert (entry.callback_number, entry.number_source) == (call.from_, "caller_id")
-        assert (entry.recording_sid, entry.recording_duration, entry.message_status) == (
+        message, row = messages[call.sid], logged[call.sid]
+        assert (message.callback_number, message.number_source) == (call.from_, "caller_id")
+        assert message.entry_id is not None and listed[message.entry_id] == call.from_
+        assert (message.recording_sid, message.recording_duration, message.message_status) == (
             call.recordings[0].sid, 9, "recorded")
         assert (row.caller_number, row.outcome, row.final_status) == (call.from_, "message", "completed")
 
@@ -179,8 +184,11 @@ def test_a_journaled_entry_and_its_recording_replay_in_order(postgres_url: str, 
                         url="https://api.twilio.com/r", duration_seconds=11) is False
     assert writer.replay_backlog() == 2
     with make_session_factory(make_engine(postgres_url))() as session:
+        message = session.scalars(select(CallbackMessage)).one()
         entry = session.scalars(select(CallbackRequest)).one()
-    assert (entry.callback_number, entry.recording_duration, entry.message_status) == ("+393471234567", 11, "recorded")
+    assert (message.callback_number, message.recording_duration, message.message_status) == (
+        "+393471234567", 11, "recorded")
+    assert (entry.callback_number, entry.message_count) == ("+393471234567", 1)
 
 
 def test_entries_being_replayed_still_count_as_backlog(tmp_path: Path) -> None:
@@ -191,3 +199,14 @@ def test_entries_being_replayed_still_count_as_backlog(tmp_path: Path) -> None:
     journal.replay(lambda entry: seen.append(journal.has_backlog()))
     assert seen == [True]
     assert not journal.has_backlog()
+
+
+def test_a_connection_dying_in_the_middle_of_a_step_is_released_quietly(workers: list[Flask], proxy: TcpProxy) -> None:
+    """The session's rollback fails on the dead connection: closing must not turn that into a 500."""
+    runtime = workers[0].extensions["contact_center"]
+    context = CallContext(runtime=runtime, params={"CallSid": "CA1"}, args={},
+                          speaker=Speaker(runtime.settings, runtime.prompts))
+    context.session.execute(text("SELECT 1"))
+    proxy.cut()
+    context.close()
+    context.close()

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from ivr.durable import DATABASE_DOWN
 from ivr.runtime import Runtime
 from ivr.twiml import Speaker
 from voicemail.callbacks import REASONS
@@ -48,10 +49,13 @@ class CallContext:
         return self._session
 
     def close(self) -> None:
-        """Release the request's session, if one was opened."""
-        if self._session is not None:
-            self._session.close()
-            self._session = None
+        """Release the request's session, if one was opened, even if its connection died."""
+        session, self._session = self._session, None
+        if session is not None:
+            try:
+                session.close()
+            except DATABASE_DOWN:  # the rollback on a dead connection failed: the pool drops it
+                pass
 
     def write(self, operation: str, **arguments: Any) -> bool:
         """A write the call must not lose: database now, or the journal while it is down."""
