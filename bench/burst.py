@@ -313,9 +313,14 @@ def print_report(report: BurstReport, database_cpu: float | None = None) -> None
           f"{report.server_under_100ms:.2%} under 100 ms")
     print(f"   arrival rate achieved {report.achieved_rate:.1f} calls/s; call starts late by "
           f"p50 {statistics.median(late):.1f} ms, max {max(late):.1f} ms")
-    cores = ", ".join(f"{name} {value:.2f}" for name, value in report.cpu.items())
-    database = f", PostgreSQL {database_cpu:.2f}" if database_cpu is not None else ""
-    print(f"   CPU cores busy on average: {cores}{database} (of {os.cpu_count()})")
+    shares = {**report.cpu, **({"PostgreSQL": database_cpu} if database_cpu is not None else {})}
+    cores = ", ".join(f"{name} {value:.2f}" for name, value in shares.items())
+    print(f"   CPU cores busy on average: {cores} (of {os.cpu_count()})")
+    per_call = {name: value / report.achieved_rate * 1000 for name, value in shares.items() if report.achieved_rate}
+    if per_call:
+        ceiling = (os.cpu_count() or 1) * 1000 / sum(per_call.values())
+        print(f"   CPU per call: {', '.join(f'{name} {value:.1f} ms' for name, value in per_call.items())}; "
+              f"all cores busy would carry at most {ceiling:.0f} calls/s")
     for call in [call for call in report.calls if call.problems][:5]:
         print(f"   call {call.index} {call.sid}: {'; '.join(call.problems)}")
 
