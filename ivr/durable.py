@@ -20,6 +20,7 @@ log = logging.getLogger(__name__)
 
 DATABASE_DOWN = (OperationalError, InterfaceError, PoolTimeoutError)
 NEVER_APPLICABLE = (TypeError, ValueError, KeyError, DataError, IntegrityError)
+REPLAY_GROUP_SIZE = 100
 
 
 def _open_callback_request(session: Session, **arguments: Any) -> None:
@@ -90,7 +91,7 @@ class DurableWriter:
 
     def replay_backlog(self) -> int:
         """Replay the journal now, waiting for any other replayer; database errors propagate."""
-        return self.journal.replay(self._apply_entry) or 0
+        return self.journal.replay_groups(self._apply_group, REPLAY_GROUP_SIZE) or 0
 
     def replay_soon(self) -> None:
         """Have this process's background thread replay the journal if it holds anything."""
@@ -98,7 +99,21 @@ class DurableWriter:
             self.replayer.wake()
 
     def _replay_if_free(self) -> int | None:
-        return self.journal.replay(self._apply_entry, wait=False)
+        return self.journal.replay_groups(self._apply_group, REPLAY_GROUP_SIZE, wait=False)
+
+    def _apply_group(self, entries: list[JournalEntry]) -> None:
+        """Consecutive journaled writes in one transaction (a backlog drains many times faster).
+
+        If one of them can never be applied, the group is applied again entry by entry, so
+        that only that one is set aside.
+        """
+        try:
+            with self.sessions.begin() as session:
+                for entry in entries:
+                    OPERATIONS[entry.operation](session, **entry.arguments)
+        except NEVER_APPLICABLE:
+            for entry in entries:
+                self._apply_entry(entry)
 
     def _apply_entry(self, entry: JournalEntry) -> None:
         """Apply one journaled write; one that can never be applied is set aside, not retried forever."""

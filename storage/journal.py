@@ -111,6 +111,15 @@ class Journal:
         Entries appended while the replay runs are replayed too. With wait=False, return None
         at once when another process is replaying.
         """
+        return self.replay_groups(lambda group: [apply(entry) for entry in group], group_size=1, wait=wait)
+
+    def replay_groups(self, apply_group: Callable[[list[JournalEntry]], None], group_size: int = 100,
+                      wait: bool = True) -> int | None:
+        """Like `replay`, handing over up to `group_size` consecutive entries at a time.
+
+        A group that fails is kept whole (from its first entry on), so `apply_group` must be
+        idempotent for every entry, as the journal's operations are.
+        """
         if not self.directory.exists():
             return 0
         applied = 0
@@ -118,7 +127,7 @@ class Journal:
             if not replayer:
                 return None
             while batch := self._next_batch():
-                applied += self._replay_batch(batch, apply)
+                applied += self._replay_batch(batch, apply_group, group_size)
         return applied
 
     def _next_batch(self) -> Path | None:
@@ -134,23 +143,38 @@ class Journal:
                 batches.append(batch)
         return batches[0] if batches else None
 
-    def _replay_batch(self, batch: Path, apply: Callable[[JournalEntry], None]) -> int:
+    def _replay_batch(self, batch: Path, apply_group: Callable[[list[JournalEntry]], None], group_size: int) -> int:
         applied = 0
         lines = _read_lines(batch)
+        group: list[JournalEntry] = []
+        group_start = 0
         for index, line in enumerate(lines):
             try:
                 entry = _parse(line)
             except (ValueError, KeyError, TypeError):
                 self._set_aside(UNREADABLE, line)
                 continue
-            try:
-                apply(entry)
-            except Exception:
-                _replace_lines(batch, lines[index:])
-                raise
-            applied += 1
+            if not group:
+                group_start = index
+            group.append(entry)
+            if len(group) == group_size or index == len(lines) - 1:
+                self._apply_group(batch, lines, group_start, group, apply_group)
+                applied += len(group)
+                group = []
+        if group:
+            self._apply_group(batch, lines, group_start, group, apply_group)
+            applied += len(group)
         batch.unlink()
         return applied
+
+    @staticmethod
+    def _apply_group(batch: Path, lines: list[str], group_start: int, group: list[JournalEntry],
+                     apply_group: Callable[[list[JournalEntry]], None]) -> None:
+        try:
+            apply_group(group)
+        except Exception:
+            _replace_lines(batch, lines[group_start:])
+            raise
 
     def reject(self, entry: JournalEntry, reason: str) -> None:
         """Keep an entry that can never be applied out of the way, with the reason, for a person."""

@@ -210,3 +210,21 @@ def test_a_connection_dying_in_the_middle_of_a_step_is_released_quietly(workers:
     proxy.cut()
     context.close()
     context.close()
+
+
+def test_a_write_that_can_never_apply_is_set_aside_and_the_rest_replays(postgres_url: str, tmp_path: Path) -> None:
+    journal = Journal(tmp_path / "journal")
+    for index, reason in enumerate(["closed", "no-such-reason", "chosen"]):
+        journal.append("open_callback_request", {"call_sid": f"CA{index}", "callback_number": f"+39347123456{index}",
+                                                 "number_source": "caller_id", "reason": reason})
+    journal.append("operation_of_a_newer_version", {"call_sid": "CA9"})
+    engine = make_engine(postgres_url)
+    writer = DurableWriter(make_session_factory(engine), journal)
+    writer.replayer.stop()
+    assert writer.replay_backlog() == 4
+    assert (journal.backlog(), journal.rejected()) == (0, 2)
+    rejected = (tmp_path / "journal" / "journal.rejected").read_text("utf-8")
+    assert "no-such-reason" in rejected and "unknown operation 'operation_of_a_newer_version'" in rejected
+    with make_session_factory(engine)() as session:
+        assert sorted(session.scalars(select(CallbackMessage.call_sid))) == ["CA0", "CA2"]
+    engine.dispose()
