@@ -140,8 +140,7 @@ async def drive(base_url: str, auth_token: str, rate: float, seconds: float, fir
         simulator = Simulator(AsyncHttpTransport(session, base_url), auth_token=auth_token,
                               public_base_url=PUBLIC_BASE_URL)
         started = loop.time()
-        timers = [loop.call_at(started + offset, lambda action=action: loop.run_in_executor(None, action))
-                  for offset, action in events]
+        timers = [loop.call_at(started + offset, _in_a_thread, loop, action) for offset, action in events]
         tasks = []
         for number in range(round(rate * seconds)):
             due = started + number / rate
@@ -154,6 +153,11 @@ async def drive(base_url: str, auth_token: str, rate: float, seconds: float, fir
         for timer in timers:
             timer.cancel()
     return results
+
+
+def _in_a_thread(loop: asyncio.AbstractEventLoop, action: Callable[[], None]) -> None:
+    """Run a blocking action (stopping the database) beside the calls."""
+    loop.run_in_executor(None, action)
 
 
 async def _play(simulator: Simulator, result: CallResult) -> CallResult:
@@ -222,7 +226,7 @@ def webhook_histogram(base_url: str) -> dict[float, float]:
 
 
 def server_latency(before: dict[float, float], after: dict[float, float]) -> tuple[float, float]:
-    """From two scrapes: the bucket bound (ms) under which 99 % of webhooks were answered, and the share under 100 ms."""
+    """From two scrapes: the bound (ms) of the bucket holding the 99th percentile, and the share under 100 ms."""
     counts = {bound: after.get(bound, 0.0) - before.get(bound, 0.0) for bound in after}
     total = counts.get(float("inf"), 0.0)
     if not total:

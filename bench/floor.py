@@ -29,7 +29,7 @@ def fixed_document() -> bytes:
     gather = response.gather(num_digits=1, action="/voice/menu/choice?attempt=1", timeout=6)
     gather.say("Per lasciare un messaggio ed essere richiamato, premi 3.", voice="Polly.Bianca", language="it-IT")
     response.redirect("/voice/menu?attempt=2")
-    return response.to_xml().encode("utf-8")
+    return str(response.to_xml()).encode("utf-8")
 
 
 def create_floor_app() -> Flask:

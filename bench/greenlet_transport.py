@@ -8,7 +8,6 @@ thread and one connection pool, so the load driver stays light.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -72,7 +71,7 @@ class AsyncHttpTransport:
                 body = await response.read()
                 content_type = response.headers.get("Content-Type", "")
                 return HttpResponse(response.status, content_type, decode_body(body, content_type))
-        except asyncio.TimeoutError as error:
+        except TimeoutError as error:
             raise TransportError(f"no response within {self.timeout.total:g} s") from error
         except aiohttp.ClientError as error:
             raise TransportError(f"cannot reach {self.base_url}: {error}") from error

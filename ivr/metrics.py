@@ -14,7 +14,7 @@ import hmac
 import os
 from collections.abc import Iterator
 
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest, values
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest, values
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
@@ -70,7 +70,7 @@ class Metrics:
         self.registry = CollectorRegistry()
         own = None if multiprocess else self.registry
         if multiprocess:
-            MultiProcessCollector(self.registry)
+            MultiProcessCollector(self.registry)  # type: ignore[no-untyped-call]
         self.latency = Histogram("contact_center_webhook_duration_seconds", "Time to answer a webhook",
                                  ["route"], buckets=LATENCY_BUCKETS, registry=own)
         self.responses = Counter("contact_center_webhook_responses", "Webhook answers by HTTP status",

@@ -7,9 +7,10 @@ import time
 from typing import Any
 
 from flask import Flask, Response, abort, current_app, g, request
+from prometheus_client import CONTENT_TYPE_LATEST
 
 from ivr.logs import current_call_sid
-from ivr.metrics import CONTENT_TYPE_LATEST, Metrics, bearer_token_matches
+from ivr.metrics import Metrics, bearer_token_matches
 from ivr.runtime import Runtime
 
 log = logging.getLogger("ivr.access")

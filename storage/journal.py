@@ -111,7 +111,11 @@ class Journal:
         Entries appended while the replay runs are replayed too. With wait=False, return None
         at once when another process is replaying.
         """
-        return self.replay_groups(lambda group: [apply(entry) for entry in group], group_size=1, wait=wait)
+        def apply_each(group: list[JournalEntry]) -> None:
+            for entry in group:
+                apply(entry)
+
+        return self.replay_groups(apply_each, group_size=1, wait=wait)
 
     def replay_groups(self, apply_group: Callable[[list[JournalEntry]], None], group_size: int = 100,
                       wait: bool = True) -> int | None:

@@ -86,8 +86,9 @@ form_strategy = st.builds(
 )
 query_strategy = st.one_of(
     st.just(""),
-    st.sampled_from(["reason=chosen&attempt=1", "attempt=2&mode=keypad", "reason=closed&attempt=1&number=%2B390612345678",
-                     "attempt=-5", "attempt=99999999999999999999", "reason=%00", "number=112", "mode=x&mode=keypad",
+    st.sampled_from(["reason=chosen&attempt=1", "attempt=2&mode=keypad",
+                     "reason=closed&attempt=1&number=%2B390612345678", "attempt=-5",
+                     "attempt=99999999999999999999", "reason=%00", "number=112", "mode=x&mode=keypad",
                      "reason=error", "attempt=&reason=", "%ZZ=%", "a=1&a=2&a=3"]),
     st.dictionaries(st.one_of(st.sampled_from(QUERY_KEYS), st.text(max_size=6)), hostile_text,
                     max_size=3).map(lambda query: urlencode(query)),

@@ -107,8 +107,9 @@ WORKER = textwrap.dedent("""
     from tests.conftest import make_app, make_settings, post_signed
     app = make_app(make_settings(sys.argv[1], sys.argv[2], operations={"metrics_token": "t"}))
     client = app.test_client()
+    call = {"CallSid": "CA1", "From": "+393471234567"}
     for _ in range(int(sys.argv[3])):
-        assert post_signed(client, "/voice/menu?attempt=1", {"CallSid": "CA1", "From": "+393471234567"}).status_code == 200
+        assert post_signed(client, "/voice/menu?attempt=1", call).status_code == 200
     if sys.argv[4] == "scrape":
         print(client.get("/metrics", headers={"Authorization": "Bearer t"}).get_data(as_text=True))
 """)
