@@ -21,6 +21,7 @@ import argparse
 import asyncio
 import os
 import resource
+import shutil
 import statistics
 import sys
 import tempfile
@@ -53,6 +54,7 @@ P99_TARGET_MS = 100.0
 CONFIRM_PATH = "/voice/message/number/confirm"
 RECORDED_PATH = "/voice/message/recorded"
 METRICS_TOKEN = "burst-metrics-token"
+OUTPUT = Path(__file__).with_name("out")
 
 
 @dataclass
@@ -368,6 +370,10 @@ def main() -> None:
                 print(f"load average after: {' '.join(f'{value:.2f}' for value in os.getloadavg())}")
         finally:
             cluster.destroy()
+            kept = OUTPUT / "burst-serve.log"
+            OUTPUT.mkdir(exist_ok=True)
+            shutil.copyfile(folder / "serve.log", kept)
+            print(f"the service's log: {kept}")
 
 
 if __name__ == "__main__":

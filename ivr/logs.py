@@ -61,6 +61,8 @@ def logging_config(log_format: str = "json", level: str = "INFO") -> dict[str, A
     """A `logging.config.dictConfig` mapping: root and gunicorn's loggers on stderr in `log_format`.
 
     Loggers created before it is applied stay enabled (the app's modules are imported first).
+    gunicorn's access log stays quiet (it would log every request a second time, without the
+    CallSid): the app logs one line per webhook itself.
     """
     formatter: dict[str, Any] = ({"()": JsonFormatter} if log_format == "json"
                                  else {"format": TEXT_FORMAT})
@@ -74,7 +76,7 @@ def logging_config(log_format: str = "json", level: str = "INFO") -> dict[str, A
         "root": {"level": level, "handlers": ["stderr"]},
         "loggers": {
             "gunicorn.error": {"level": level, "handlers": [], "propagate": True},
-            "gunicorn.access": {"level": level, "handlers": [], "propagate": True},
+            "gunicorn.access": {"level": "WARNING", "handlers": [], "propagate": True},
         },
     }
 

@@ -9,10 +9,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import requests
 
+from bench.stack import PUBLIC_BASE_URL, free_port, running, serve_command, write_config
 from ivr.app import create_app
 from ivr.logs import CallSidFilter, JsonFormatter, call_sid_context, configure_logging
-from tests.conftest import make_settings, post_signed
+from tests.conftest import make_settings, post_signed, sign
 
 SID = "CA" + "6" * 32
 CALL = {"CallSid": SID, "AccountSid": "AC" + "0" * 32, "From": "+393471234567", "To": "+39800840840"}
@@ -87,3 +89,19 @@ def test_the_text_format_is_for_a_terminal(root_logging: logging.Logger, capsys:
     with call_sid_context("CA777"):
         logging.getLogger("ivr.webhooks").warning("refused")
     assert capsys.readouterr().err.strip().endswith("WARNING ivr.webhooks [CA777]: refused")
+
+
+def test_under_gunicorn_each_webhook_is_logged_once(sqlite_url: str, tmp_path: Path) -> None:
+    """gunicorn would log every request again in its access log; only the app's line, with the CallSid, remains."""
+    config, token = write_config(tmp_path, sqlite_url)
+    port = free_port()
+    log = tmp_path / "serve.log"
+    form = {"CallSid": SID, "From": "+393471234567"}
+    with running(serve_command(config, port, workers=1, threads=2), port, log) as server:
+        signature = sign(PUBLIC_BASE_URL + "/voice/menu?attempt=1", form, token)
+        answer = requests.post(server.url + "/voice/menu?attempt=1", data=form, timeout=30,
+                               headers={"X-Twilio-Signature": signature})
+        assert answer.status_code == 200
+    lines = [json.loads(line) for line in log.read_text("utf-8").splitlines() if line.startswith("{")]
+    mentions = [line for line in lines if "/voice/menu" in line["message"]]
+    assert [(line["logger"], line["call_sid"]) for line in mentions] == [("ivr.access", SID)]
