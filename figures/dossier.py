@@ -49,6 +49,7 @@ class Selector:
     events: tuple[str, ...]
     selected_event: str | None = None
     error: str | None = None
+    home: str | None = None
 
 
 @dataclass(frozen=True)

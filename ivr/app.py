@@ -11,7 +11,7 @@ from sqlalchemy import text
 
 import selfservice
 from console.web import init_app as init_console
-from ivr import hours_page, observability
+from ivr import dossier_page, hours_page, observability
 from ivr.body_limit import BodyLimit
 from ivr.config import Settings, load_settings, settings_from_mapping
 from ivr.runtime import Runtime
@@ -49,6 +49,7 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(hours_page.make_blueprint())
     selfservice.register(app)
     init_console(app)
+    app.register_blueprint(dossier_page.make_blueprint())
 
     @app.get("/healthz")
     def healthz() -> Any:

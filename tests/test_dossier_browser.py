@@ -1,16 +1,23 @@
-"""The dossier page in a real browser (Debian's chromium): its charts are drawn and nothing is fetched."""
+"""The dossier in a real browser (Debian's chromium): in the console and as the report's file, charts drawn."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+from sqlalchemy.orm import Session
+from werkzeug.serving import make_server
 
+from console.accounts import Role
+from figures.events import add_event
 from ivr.cli import cli
-from tests.figures_dataset import load_dataset, migrated_engine, write_config
+from tests.conftest import make_app, make_settings
+from tests.figures_dataset import EVENT_PERIOD, load_dataset, migrated_engine, rome, write_config
+from tests.test_console_support import PASSWORD, create_account
 
 CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
@@ -44,6 +51,57 @@ def report_file(tmp_path: Path, sqlite_url: str) -> Path:
     return tmp_path / "dossier" / "dossier.html"
 
 
+@pytest.fixture
+def console_url(sqlite_url: str, tmp_path: Path) -> Iterator[str]:
+    """The app served on a free local port: the known data set, its event and a supervisor's account."""
+    app = make_app(make_settings(sqlite_url, tmp_path / "instance"))
+    runtime = app.extensions["contact_center"]
+    load_dataset(runtime.engine)
+    with Session(runtime.engine) as session:
+        add_event(session, "Terremoto Emilia", EVENT_PERIOD, "Silvia Supervisora")
+        session.commit()
+    runtime.clock = lambda: rome(2026, 5, 31, 12)
+    create_account(app, "Silvia Supervisora", Role.SUPERVISOR)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join()
+    runtime.engine.dispose()
+
+
+def assert_charts_drawn(page: Page) -> None:
+    """Each of the five charts is an SVG of real size with drawn paths."""
+    for chart_id in CHART_IDS:
+        chart = page.locator(f"#grafico-{chart_id} svg")
+        assert chart.count() == 1
+        box = chart.bounding_box()
+        assert box is not None and box["width"] > 300 and box["height"] > 100, chart_id
+        assert chart.locator("path").count() > 10
+
+
+@pytest.mark.browser
+def test_a_supervisor_opens_the_dossier_in_the_console_and_picks_the_event(browser: Browser, console_url: str) -> None:
+    page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="it-IT")
+    page.goto(f"{console_url}/console/dossier?from=2026-05-01&to=2026-05-31")
+    page.get_by_label("Nome utente").fill("Silvia Supervisora")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Entra").click()
+    expect(page).to_have_url(f"{console_url}/console/dossier?from=2026-05-01&to=2026-05-31")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Dossier del Contact Center 800 840 840")
+    assert_charts_drawn(page)
+    assert page.locator("table#tabella-sintesi tbody tr").first.locator("td").all_inner_texts() == [
+        "Chiamate ricevute", "17", "0", "n.d."]
+    page.get_by_label("Evento").select_option("Terremoto Emilia")
+    page.get_by_role("button", name="Mostra l'evento").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Contact Center 800 840 840: Terremoto Emilia")
+    assert_charts_drawn(page)
+    assert page.locator("table#tabella-sintesi tbody tr").first.locator("td").all_inner_texts() == [
+        "Chiamate ricevute", "10", "5", "+100,0 %"]
+    page.close()
+
+
 @pytest.mark.browser
 def test_report_file_shows_its_charts_and_fetches_nothing(browser: Browser, report_file: Path) -> None:
     page = browser.new_page(viewport={"width": 1280, "height": 900})
@@ -51,12 +109,7 @@ def test_report_file_shows_its_charts_and_fetches_nothing(browser: Browser, repo
     page.on("request", lambda request: fetched.append(request.url))
     page.goto(report_file.as_uri())
     assert page.title() == "Dossier del Contact Center 800 840 840 · dal 01/05/2026 al 31/05/2026"
-    for chart_id in CHART_IDS:
-        chart = page.locator(f"#grafico-{chart_id} svg")
-        assert chart.count() == 1
-        box = chart.bounding_box()
-        assert box is not None and box["width"] > 300 and box["height"] > 100, chart_id
-        assert chart.locator("path").count() > 10
+    assert_charts_drawn(page)
     assert page.locator("#grafico-chiamate_per_giorno figcaption").inner_text() == "Chiamate per giorno, per esito"
     first_row = page.locator("table#tabella-sintesi tbody tr").first
     assert first_row.locator("td").all_inner_texts() == ["Chiamate ricevute", "17", "0", "n.d."]
