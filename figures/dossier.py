@@ -50,6 +50,7 @@ class Selector:
     selected_event: str | None = None
     error: str | None = None
     home: str | None = None
+    manage_events: str | None = None
 
 
 @dataclass(frozen=True)

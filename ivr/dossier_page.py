@@ -63,7 +63,8 @@ def dossier() -> Response:
             period, event = _default_period(zone), None
             error = BAD_PERIOD if isinstance(problem, PeriodError) else UNKNOWN_EVENT
         selector = Selector(url_for("dossier.dossier"), tuple(item.name for item in list_events(session)),
-                            event.name if event is not None else None, error, url_for("console.today"))
+                            event.name if event is not None else None, error, url_for("console.today"),
+                            url_for("console.events"))
         timetable = timetable_with_stored_ranges(configured_timetable(settings), session)
         html = render_dossier_html(session, period, event, timetable=timetable, selector=selector)
     response = make_response(html, 400 if error else 200)

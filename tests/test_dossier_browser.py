@@ -116,3 +116,31 @@ def test_report_file_shows_its_charts_and_fetches_nothing(browser: Browser, repo
     assert page.locator("table#tabella-eventi tbody tr td").first.inner_text() == "Terremoto Emilia"
     assert fetched == [report_file.as_uri()]
     page.close()
+
+
+@pytest.mark.browser
+def test_a_supervisor_names_an_event_in_the_console_and_opens_its_dossier(browser: Browser, console_url: str) -> None:
+    page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="it-IT")
+    page.goto(f"{console_url}/console/login")
+    page.get_by_label("Nome utente").fill("Silvia Supervisora")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Entra").click()
+    page.get_by_role("link", name="Eventi").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Eventi ed emergenze")
+    page.get_by_label("Nome").fill("Allerta meteo Lazio")
+    page.get_by_label("Primo giorno").fill("2026-05-24")
+    page.get_by_label("Ultimo giorno (compreso)").fill("2026-05-26")
+    page.get_by_role("button", name="Salva l'evento").click()
+    expect(page.locator(".flash-success")).to_contain_text("Evento «Allerta meteo Lazio» salvato")
+    rows = page.locator("table tbody tr")
+    expect(rows).to_have_count(2)
+    assert rows.first.locator("td").all_inner_texts()[:4] == ["Allerta meteo Lazio", "24/05/2026", "26/05/2026", "3"]
+    page.get_by_role("link", name="Allerta meteo Lazio").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Contact Center 800 840 840: Allerta meteo Lazio")
+    assert_charts_drawn(page)
+    page.get_by_role("link", name="Gestisci gli eventi").click()
+    expect(page).to_have_url(f"{console_url}/console/events")
+    page.get_by_role("button", name="Elimina l'evento Allerta meteo Lazio").click()
+    expect(page.locator(".flash-success")).to_contain_text("Evento «Allerta meteo Lazio» eliminato")
+    expect(rows).to_have_count(1)
+    page.close()
