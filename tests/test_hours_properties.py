@@ -11,6 +11,7 @@ import holidays
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from hours.clock import dates_between
 from hours.model import Band, Closure, Extension, WeeklySchedule
 from hours.timetable import Timetable
 
@@ -167,3 +168,13 @@ def test_the_zone_of_the_question_does_not_matter(scenario: Scenario) -> None:
     expected = timetable.state_at(moment)
     for zone in (ROME, ZoneInfo("America/New_York"), ZoneInfo("Asia/Kolkata")):
         assert timetable.state_at(moment.astimezone(zone)) == expected
+
+
+@PROPERTY_SETTINGS
+@given(st.dates(date(2025, 1, 1), date(2032, 12, 31)), st.integers(-3, 800))
+def test_dates_between_lists_each_calendar_day_once_in_order(first: date, span: int) -> None:
+    last = first + timedelta(days=span)
+    days = dates_between(first, last)
+    assert len(days) == max(span + 1, 0)
+    assert all(later - earlier == timedelta(days=1) for earlier, later in zip(days, days[1:], strict=False))
+    assert not days or (days[0], days[-1]) == (first, last)
