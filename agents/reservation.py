@@ -6,6 +6,11 @@ inner SELECT takes the row with `FOR UPDATE SKIP LOCKED`, so concurrent callers 
 different operator instead of queueing on the same row. SQLite runs one writer at a time over the
 whole database (the statement holds its write lock from start to end), and the guard
 `state='available'` makes a claim on a row another process has just taken change nothing.
+
+A reservation runs on every routing decision, in a burst by dozens at once, so it makes few
+round trips: one SELECT finds both the reservation a retried webhook already holds and the
+operators to heal; on PostgreSQL the claim and its history row are one statement (a
+data-modifying CTE), on SQLite the history row follows the claim.
 """
 
 from __future__ import annotations
@@ -17,11 +22,30 @@ from datetime import datetime
 from functools import cache
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, FromClause, Table, Update, bindparam, case, exists, not_, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    FromClause,
+    Integer,
+    Select,
+    Table,
+    Update,
+    and_,
+    bindparam,
+    case,
+    exists,
+    extract,
+    func,
+    insert,
+    literal,
+    not_,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from agents.presence import Presence, PresencePolicy
-from agents.transitions import AGENTS, heal_expired, record_change
+from agents.transitions import AGENTS, CHANGES, OVERDUE, heal, overdue_cutoffs, record_change
 from storage.models.agents import AgentTopic
 from storage.types import UTCDateTime
 
@@ -47,9 +71,14 @@ def reservation_token(call_sid: str, attempt: int) -> str:
     return f"{call_sid}:{attempt}"
 
 
-_FIND_RESERVATION = select(AGENTS.c.id, AGENTS.c.name, AGENTS.c.phone, AGENTS.c.client_identity).where(
-    AGENTS.c.reservation == bindparam("token"),
-    AGENTS.c.state.in_([Presence.RINGING.value, Presence.ON_CALL.value]))
+_HOLDS_TOKEN = and_(AGENTS.c.reservation == bindparam("token"),
+                    AGENTS.c.state.in_([Presence.RINGING.value, Presence.ON_CALL.value]))
+_FIND_RESERVATION = select(AGENTS.c.id, AGENTS.c.name, AGENTS.c.phone, AGENTS.c.client_identity).where(_HOLDS_TOKEN)
+# The operator already holding this reservation (a retried webhook) and those to heal, in one SELECT.
+_HELD_OR_OVERDUE = (select(AGENTS.c.id, AGENTS.c.name, AGENTS.c.phone, AGENTS.c.client_identity, AGENTS.c.state,
+                           AGENTS.c.state_since, AGENTS.c.available_since, AGENTS.c.reservation,
+                           AGENTS.c.reserved_call_sid, AGENTS.c.missed_in_a_row, _HOLDS_TOKEN.label("held"))
+                    .where(or_(_HOLDS_TOKEN, OVERDUE)).order_by(AGENTS.c.id))  # one lock order for healers
 
 
 def find_reservation(session: Session, token: str) -> Reservation | None:
@@ -61,13 +90,17 @@ def find_reservation(session: Session, token: str) -> Reservation | None:
 def reserve(session: Session, token: str, call_sid: str, topic: str, policy: PresencePolicy, now: datetime,
             exclude: Collection[int] = ()) -> Reservation | None:
     """Reserve the longest-idle free operator for `topic` (else any free one), or None if nobody is free."""
-    existing = find_reservation(session, token)
-    if existing is not None:
-        return existing
-    heal_expired(session, policy, now)
-    row_locks = session.get_bind().dialect.name == "postgresql"
+    seen = session.execute(_HELD_OR_OVERDUE, {"token": token, **overdue_cutoffs(policy, now)}).all()
+    held = next((row for row in seen if row.held), None)
+    if held is not None:
+        return Reservation(token, held.id, held.name, held.phone, held.client_identity)
+    for overdue in seen:
+        heal(session, overdue, policy, now)
     parameters = {"token": token, "call_sid": call_sid, "now": now, "exclude": list(exclude), "topic": topic}
-    row = session.execute(_claim_statement(row_locks, topic != ANY_TOPIC), parameters).first()
+    if session.get_bind().dialect.name == "postgresql":
+        row = session.execute(_claim_and_record_statement(topic != ANY_TOPIC), parameters).first()
+        return None if row is None else Reservation(token, row.id, row.name, row.phone, row.client_identity)
+    row = session.execute(_claim_statement(False, topic != ANY_TOPIC), parameters).first()
     if row is None:
         return None
     idle = (now - row.available_since).total_seconds() if row.available_since else 0.0
@@ -101,3 +134,19 @@ def _claim_statement(row_locks: bool, by_topic: bool) -> Update:
                     reservation=bindparam("token"), reserved_call_sid=bindparam("call_sid"))
             .returning(AGENTS.c.id, AGENTS.c.name, AGENTS.c.phone, AGENTS.c.client_identity,
                        AGENTS.c.available_since))
+
+
+@cache
+def _claim_and_record_statement(by_topic: bool) -> Select[Any]:
+    """PostgreSQL: the claim and its history row in one statement (a data-modifying CTE)."""
+    claimed = _claim_statement(True, by_topic).cte("claimed")
+    now = bindparam("now", type_=UTCDateTime())
+    idle_seconds = func.coalesce(func.floor(extract("epoch", now - claimed.c.available_since)), 0)
+    history = (insert(CHANGES)
+               .from_select(["agent_id", "changed_at", "from_state", "to_state", "reason", "previous_state_seconds",
+                             "call_sid"],
+                            select(claimed.c.id, now, literal(Presence.AVAILABLE.value), literal(Presence.RINGING.value),
+                                   literal("reserved"), func.greatest(idle_seconds, 0).cast(Integer),
+                                   bindparam("call_sid")))
+               .cte("recorded"))
+    return select(claimed.c.id, claimed.c.name, claimed.c.phone, claimed.c.client_identity).add_cte(history)

@@ -26,9 +26,10 @@ _SNAPSHOT = select(AGENTS.c.id, AGENTS.c.state, AGENTS.c.state_since, AGENTS.c.a
                    AGENTS.c.reservation, AGENTS.c.reserved_call_sid, AGENTS.c.missed_in_a_row)
 SNAPSHOT_BY_ID = _SNAPSHOT.where(AGENTS.c.id == bindparam("agent_id"))
 _SNAPSHOT_BY_TOKEN = _SNAPSHOT.where(AGENTS.c.reservation == bindparam("token"))
-_OVERDUE = _SNAPSHOT.where(or_(*(
+OVERDUE = or_(*(
     and_(AGENTS.c.state == state.value, AGENTS.c.state_since <= bindparam(f"{state.value}_cutoff", type_=UTCDateTime()))
-    for state in EXPIRING_STATES))).order_by(AGENTS.c.id)  # one lock order for concurrent healers
+    for state in EXPIRING_STATES))
+_OVERDUE = _SNAPSHOT.where(OVERDUE).order_by(AGENTS.c.id)  # one lock order for concurrent healers
 _GUARDED_MOVE = (update(AGENTS)
                  .where(AGENTS.c.id == bindparam("seen_id"), AGENTS.c.state == bindparam("seen_state"),
                         AGENTS.c.state_since == bindparam("seen_since", type_=UTCDateTime()),
@@ -71,16 +72,23 @@ def record_change(session: Session, agent_id: int, from_state: Presence, to: Pre
                                      "previous_state_seconds": max(int(seconds), 0), "call_sid": call_sid})
 
 
+def overdue_cutoffs(policy: PresencePolicy, now: datetime) -> dict[str, datetime]:
+    """The parameters of OVERDUE: for each expiring state, the latest start that has not outlived its limit."""
+    return {f"{state.value}_cutoff": now - limit for state, limit in policy.limits().items()}
+
+
+def heal(session: Session, seen: Row[Any], policy: PresencePolicy, now: datetime) -> bool:
+    """Release one operator read as overdue (ringing, on call or in wrap-up past its limit)."""
+    state = Presence(seen.state)
+    deadline = policy.deadline(state, seen.state_since) or now
+    reason = "wrap_up_over" if state is Presence.WRAP_UP else f"{state.value}_expired"
+    return move(session, seen, Presence.AVAILABLE, reason, min(deadline, now))
+
+
 def heal_expired(session: Session, policy: PresencePolicy, now: datetime) -> int:
     """Release every ringing, on-call or wrap-up state that outlived its limit; how many."""
-    cutoffs = {f"{state.value}_cutoff": now - limit for state, limit in policy.limits().items()}
-    released = 0
-    for seen in session.execute(_OVERDUE, cutoffs).all():
-        state = Presence(seen.state)
-        deadline = policy.deadline(state, seen.state_since) or now
-        reason = "wrap_up_over" if state is Presence.WRAP_UP else f"{state.value}_expired"
-        released += move(session, seen, Presence.AVAILABLE, reason, min(deadline, now))
-    return released
+    overdue = session.execute(_OVERDUE, overdue_cutoffs(policy, now)).all()
+    return sum(heal(session, seen, policy, now) for seen in overdue)
 
 
 def mark_answered(session: Session, token: str, at: datetime) -> bool:
