@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import select
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
 
@@ -36,12 +38,34 @@ def make_engine(url: str, **options: Any) -> Engine:
         engine = create_engine(url, connect_args={"timeout": 10}, **options)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    options.setdefault("pool_pre_ping", True)
     options.setdefault("pool_size", 5)
     options.setdefault("max_overflow", 10)
     options.setdefault("pool_timeout", 5)
     options.setdefault("connect_args", {"connect_timeout": 3})
-    return create_engine(url, **options)
+    engine = create_engine(url, **options)
+    if not options.get("pool_pre_ping"):
+        event.listen(engine, "checkout", _refuse_closed_connection)
+    return engine
+
+
+def _refuse_closed_connection(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+    """Hand out no pooled PostgreSQL connection that the server has closed, without a round trip.
+
+    An idle connection has nothing to read: when its socket is readable, the server has closed
+    it (a restart, a fast shutdown, a terminated backend) or sent an asynchronous notice. Either
+    way the pool drops it and checks out, or opens, another one (DisconnectionError). It costs a
+    poll() of the socket where `pool_pre_ping` costs a SELECT 1 round trip per transaction, and a
+    request would make several; a connection that dies while it is in use is still detected by
+    SQLAlchemy's disconnect handling, which invalidates the whole pool.
+    """
+    pgconn = getattr(dbapi_connection, "pgconn", None)
+    if pgconn is None:
+        return
+    if pgconn.status != 0 or dbapi_connection.broken:  # 0 is libpq's CONNECTION_OK
+        raise DisconnectionError("the connection is not open")
+    readable, _, _ = select.select([pgconn.socket], [], [], 0)
+    if readable:
+        raise DisconnectionError("the server closed the connection or sent an unsolicited message")
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

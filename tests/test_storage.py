@@ -206,3 +206,27 @@ def test_an_unreadable_journal_line_is_set_aside(tmp_path: Path) -> None:
     assert journal.replay(lambda entry: seen.append(entry.arguments["index"])) == 1
     assert seen == [0]
     assert "argu" in (tmp_path / "j" / "journal.unreadable").read_text()
+
+
+def test_a_pooled_postgresql_connection_the_server_closed_is_replaced_without_an_error(
+        postgres_server_url: str) -> None:
+    engine = make_engine(postgres_server_url, pool_size=1, max_overflow=0)
+    killer = make_engine(postgres_server_url)
+    try:
+        with engine.connect() as connection:
+            first = connection.execute(text("SELECT pg_backend_pid()")).scalar_one()
+        with killer.connect() as connection:
+            assert connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": first}).scalar_one()
+        for _ in range(50):  # the server closes the socket just after it answers
+            with killer.connect() as connection:
+                gone = connection.execute(text("SELECT count(*) FROM pg_stat_activity WHERE pid = :pid"),
+                                          {"pid": first}).scalar_one() == 0
+            if gone:
+                break
+            threading.Event().wait(0.02)
+        with engine.connect() as connection:  # no OperationalError: the dead connection was not handed out
+            second = connection.execute(text("SELECT pg_backend_pid()")).scalar_one()
+        assert second != first
+    finally:
+        engine.dispose()
+        killer.dispose()
