@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from storage.models import Call
 from storage.types import utcnow
-from storage.upsert import insert_or_get
+from storage.upsert import get_or_insert, insert_or_get
 
 FINAL_STATUSES = frozenset({"completed", "busy", "failed", "no-answer", "canceled"})
 
@@ -27,13 +27,13 @@ def record_call_start(session: Session, call_sid: str, caller_number: str | None
 
 def record_call_outcome(session: Session, call_sid: str, outcome: str) -> None:
     """Note what the call achieved (message, operator, self_service)."""
-    call = insert_or_get(session, Call, "call_sid", {"call_sid": call_sid, "started_at": utcnow()})
+    call = get_or_insert(session, Call, "call_sid", {"call_sid": call_sid, "started_at": utcnow()})
     call.outcome = outcome
 
 
 def record_call_end(session: Session, call_sid: str, status: str, duration_seconds: int | None) -> Call:
     """Store how the call ended; a repeated or late status callback changes nothing twice."""
-    call = insert_or_get(session, Call, "call_sid", {"call_sid": call_sid, "started_at": utcnow()})
+    call = get_or_insert(session, Call, "call_sid", {"call_sid": call_sid, "started_at": utcnow()})
     if status not in FINAL_STATUSES or call.final_status in FINAL_STATUSES:
         return call
     call.final_status = status

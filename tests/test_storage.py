@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from sqlalchemy import inspect, select, text
+from sqlalchemy import func, inspect, select, text
 from sqlalchemy.orm import Session
 
 from ivr.durable import DurableWriter
@@ -15,6 +15,7 @@ from storage import call_log
 from storage.db import make_engine, make_session_factory
 from storage.journal import Journal
 from storage.migrate import head_revisions, is_up_to_date, upgrade
+from storage.upsert import get_or_insert, insert_or_get
 from storage.models import Call, CallbackMessage, CallbackRequest
 from voicemail.callbacks import Recording, attach_recording, mark_no_message, open_callback_request
 
@@ -91,6 +92,21 @@ def test_a_status_callback_before_the_call_is_known_still_stores_it(sessions) ->
         call_log.record_call_end(session, SID, "completed", 3)
     with sessions() as session:
         assert session.scalars(select(Call.final_status)).one() == "completed"
+
+
+@pytest.mark.parametrize("upsert", [insert_or_get, get_or_insert], ids=["insert_or_get", "get_or_insert"])
+def test_upserts_insert_once_and_never_overwrite(sessions, upsert) -> None:
+    started = datetime(2026, 11, 25, 9, tzinfo=timezone.utc)
+    with sessions.begin() as session:
+        made = upsert(session, Call, "call_sid", {"call_sid": SID, "caller_number": "+393471234567",
+                                                   "caller_withheld": False, "started_at": started})
+        assert (made.call_sid, made.caller_number) == (SID, "+393471234567")
+    with sessions.begin() as session:
+        again = upsert(session, Call, "call_sid", {"call_sid": SID, "caller_number": None, "caller_withheld": True,
+                                                    "started_at": started + timedelta(hours=1)})
+        assert (again.caller_number, again.caller_withheld, again.started_at) == ("+393471234567", False, started)
+    with sessions() as session:
+        assert session.scalar(select(func.count()).select_from(Call)) == 1
 
 
 def test_one_callback_entry_per_call(sessions) -> None:

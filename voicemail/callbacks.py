@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from storage.models import CallbackMessage, CallbackRequest, Ticket
 from storage.types import utcnow
-from storage.upsert import insert_or_get
+from storage.upsert import get_or_insert, insert_or_get
 from tickets.repository import create_ticket
 from tickets.status import Channel
 
@@ -48,9 +48,13 @@ def _check(reason: str, number_source: str) -> None:
 
 
 def _message(session: Session, call_sid: str, callback_number: str | None, number_source: str,
-             reason: str) -> CallbackMessage:
-    """The call's message row, inserted once (the first write of the transaction: it takes the lock)."""
-    return insert_or_get(session, CallbackMessage, "call_sid", {
+             reason: str, *, usually_there: bool = False) -> CallbackMessage:
+    """The call's message row, inserted once (the first write of the transaction: it takes the lock).
+
+    `usually_there` reads before inserting: a recording callback nearly always finds the message.
+    """
+    upsert = get_or_insert if usually_there else insert_or_get
+    return upsert(session, CallbackMessage, "call_sid", {
         "call_sid": call_sid, "callback_number": callback_number, "number_source": number_source,
         "reason": reason, "created_at": utcnow(),
     })
@@ -140,7 +144,7 @@ def attach_recording(session: Session, call_sid: str, recording: Recording,
     recording for a call with no message yet (its callback came before the caller's number
     was stored) opens one with no callback number, so the recording is never lost.
     """
-    message = _message(session, call_sid, None, "none", reason if reason in REASONS else "error")
+    message = _message(session, call_sid, None, "none", reason if reason in REASONS else "error", usually_there=True)
     if message.entry_id is None:
         _file(session, message)
     failed_status = FAILED_RECORDING_STATUSES.get(recording.status)
