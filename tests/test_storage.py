@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, inspect, select, text
+from sqlalchemy import func, inspect, select, text, update
 from sqlalchemy.orm import Session
 
 from ivr.durable import DurableWriter
@@ -57,7 +57,8 @@ def test_sqlite_runs_in_wal_mode(tmp_path: Path) -> None:
 def test_datetimes_are_aware_and_utc(sessions) -> None:
     rome = timezone(timedelta(hours=1))
     with sessions.begin() as session:
-        call = call_log.record_call_start(session, SID, "+393471234567", "+39800840840")
+        call_log.record_call_start(session, SID, "+393471234567", "+39800840840")
+        call = session.scalars(select(Call)).one()
         call.started_at = datetime(2026, 11, 27, 10, 0, tzinfo=rome)
     with sessions() as session:
         stored = session.scalars(select(Call)).one()
@@ -68,7 +69,8 @@ def test_datetimes_are_aware_and_utc(sessions) -> None:
 def test_naive_datetimes_are_refused(sessions) -> None:
     with pytest.raises(Exception, match="naive datetime"):
         with sessions.begin() as session:
-            call = call_log.record_call_start(session, SID, None, None)
+            call_log.record_call_start(session, SID, None, None)
+            call = session.scalars(select(Call)).one()
             call.started_at = datetime(2026, 1, 1, 9, 0)
 
 
@@ -85,6 +87,33 @@ def test_call_log_is_idempotent(sessions) -> None:
         call = session.scalars(select(Call)).one()
         assert (call.final_status, call.duration_seconds, call.outcome) == ("completed", 42, "abandoned")
         assert call.caller_withheld is False
+
+
+def test_call_end_keeps_the_outcome_moves_the_start_back_and_happens_once(sessions) -> None:
+    with sessions.begin() as session:
+        call_log.record_call_start(session, SID, "+393471234567", "+39800840840")
+        call_log.record_call_outcome(session, SID, "message")
+        session.execute(update(Call).values(started_at=datetime(2026, 11, 25, 9, 0, 10, tzinfo=timezone.utc)))
+    with sessions.begin() as session:
+        call_log.record_call_end(session, SID, "in-progress", 99)
+    with sessions() as session:
+        assert session.scalars(select(Call.final_status)).one() is None
+    with sessions.begin() as session:
+        call_log.record_call_end(session, SID, "completed", None)
+        call_log.record_call_end(session, SID, "busy", 10**6)
+    with sessions() as session:
+        call = session.scalars(select(Call)).one()
+        assert (call.final_status, call.outcome, call.duration_seconds) == ("completed", "message", None)
+        assert call.started_at == datetime(2026, 11, 25, 9, 0, 10, tzinfo=timezone.utc)
+        assert call.ended_at is not None and call.ended_at > call.started_at
+    other = "CA" + "b" * 32
+    with sessions.begin() as session:
+        call_log.record_call_start(session, other, None, None)
+        call_log.record_call_end(session, other, "completed", 3600)
+    with sessions() as session:
+        call = session.scalars(select(Call).where(Call.call_sid == other)).one()
+        assert (call.outcome, call.caller_withheld, call.duration_seconds) == ("abandoned", True, 3600)
+        assert call.ended_at - call.started_at == timedelta(seconds=3600)
 
 
 def test_a_status_callback_before_the_call_is_known_still_stores_it(sessions) -> None:
