@@ -1,69 +1,70 @@
 """The call log's repository functions: every one is idempotent, and each is one statement.
 
 They run on nearly every webhook of every call, so each is a single INSERT ... ON CONFLICT
-(an upsert, on SQLite and PostgreSQL alike) rather than a read followed by a write: a status
-callback that arrives before the call was logged still creates the row, a repeated one changes
-nothing twice, and concurrent webhooks of one call never race.
+(an upsert) rather than a read followed by a write: a status callback that arrives before the
+call was logged still creates the row, a repeated one changes nothing twice, and concurrent
+webhooks of one call never race. The statements are SQL text that SQLite and PostgreSQL both
+run as written, compiled once (see storage.upsert for why not SQLAlchemy's on_conflict_*).
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any, Final, cast
+from typing import Final, cast
 
-from sqlalchemy import Table, case, func, or_
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Table, bindparam, text
 from sqlalchemy.orm import Session
 
 from storage.models import Call
 from storage.types import utcnow
+from storage.upsert import insert_unless_present_statement
 
 FINAL_STATUSES: Final = frozenset({"completed", "busy", "failed", "no-answer", "canceled"})
 CALLS: Final = cast(Table, Call.__table__)
 
-
-def _insert(session: Session, values: dict[str, Any]) -> Any:
-    """The dialect's INSERT of a call-log row, ready for its ON CONFLICT clause."""
-    dialect = session.get_bind().dialect.name
-    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(CALLS).values(values)
+_START: Final = insert_unless_present_statement(
+    CALLS, "call_sid", ("call_sid", "caller_number", "caller_withheld", "line_number", "started_at"))
+_TOUCH: Final = insert_unless_present_statement(CALLS, "call_sid", ("call_sid", "caller_withheld", "started_at"))
+_OUTCOME: Final = text(
+    "INSERT INTO calls (call_sid, caller_withheld, started_at, outcome) "
+    "VALUES (:call_sid, FALSE, :started_at, :outcome) "
+    "ON CONFLICT (call_sid) DO UPDATE SET outcome = excluded.outcome"
+).bindparams(bindparam("started_at", type_=CALLS.c.started_at.type))
+_FINAL_LIST: Final = ", ".join(f"'{status}'" for status in sorted(FINAL_STATUSES))
+# The first final status wins; the start moves back when Twilio's duration says the call began
+# before its first webhook (:moves_start); a call with no outcome was abandoned.
+_END: Final = text(
+    "INSERT INTO calls (call_sid, caller_withheld, started_at, ended_at, final_status, duration_seconds, outcome) "
+    "VALUES (:call_sid, FALSE, :started_at, :ended_at, :final_status, :duration_seconds, 'abandoned') "
+    "ON CONFLICT (call_sid) DO UPDATE SET final_status = excluded.final_status, "
+    "duration_seconds = excluded.duration_seconds, ended_at = excluded.ended_at, "
+    "outcome = COALESCE(calls.outcome, excluded.outcome), "
+    "started_at = CASE WHEN :moves_start AND excluded.started_at < calls.started_at "
+    "THEN excluded.started_at ELSE calls.started_at END "
+    f"WHERE calls.final_status IS NULL OR calls.final_status NOT IN ({_FINAL_LIST})"
+).bindparams(bindparam("started_at", type_=CALLS.c.started_at.type),
+             bindparam("ended_at", type_=CALLS.c.ended_at.type))
 
 
 def record_call_start(session: Session, call_sid: str, caller_number: str | None,
                       line_number: str | None) -> None:
     """The call's log row, created on its first webhook (a repeated greeting changes nothing)."""
-    session.execute(_insert(session, {
-        "call_sid": call_sid,
-        "caller_number": caller_number,
-        "caller_withheld": caller_number is None,
-        "line_number": line_number,
-        "started_at": utcnow(),
-    }).on_conflict_do_nothing(index_elements=["call_sid"]))
+    session.execute(_START, {"call_sid": call_sid, "caller_number": caller_number,
+                             "caller_withheld": caller_number is None, "line_number": line_number,
+                             "started_at": utcnow()})
 
 
 def record_call_outcome(session: Session, call_sid: str, outcome: str) -> None:
     """Note what the call achieved (message, operator, self_service)."""
-    statement = _insert(session, {"call_sid": call_sid, "started_at": utcnow(), "outcome": outcome})
-    session.execute(statement.on_conflict_do_update(index_elements=["call_sid"], set_={"outcome": outcome}))
+    session.execute(_OUTCOME, {"call_sid": call_sid, "started_at": utcnow(), "outcome": outcome})
 
 
 def record_call_end(session: Session, call_sid: str, status: str, duration_seconds: int | None) -> None:
-    """Store how the call ended; a repeated or late status callback changes nothing twice.
-
-    The first final status wins; the start moves back to match Twilio's duration when that says
-    the call began earlier than its first webhook; a call with no outcome was abandoned.
-    """
+    """Store how the call ended; a repeated or late status callback changes nothing twice."""
     now = utcnow()
     if status not in FINAL_STATUSES:
-        session.execute(_insert(session, {"call_sid": call_sid, "started_at": now})
-                        .on_conflict_do_nothing(index_elements=["call_sid"]))
+        session.execute(_TOUCH, {"call_sid": call_sid, "caller_withheld": False, "started_at": now})
         return
     began = now - timedelta(seconds=duration_seconds) if duration_seconds is not None else now
-    statement = _insert(session, {"call_sid": call_sid, "started_at": began, "ended_at": now, "final_status": status,
-                                  "duration_seconds": duration_seconds, "outcome": "abandoned"})
-    changes: dict[str, Any] = {"final_status": status, "duration_seconds": duration_seconds, "ended_at": now,
-                               "outcome": func.coalesce(CALLS.c.outcome, "abandoned")}
-    if duration_seconds is not None:
-        changes["started_at"] = case((statement.excluded.started_at < CALLS.c.started_at,
-                                      statement.excluded.started_at), else_=CALLS.c.started_at)
-    not_yet_ended = or_(CALLS.c.final_status.is_(None), CALLS.c.final_status.not_in(FINAL_STATUSES))
-    session.execute(statement.on_conflict_do_update(index_elements=["call_sid"], set_=changes, where=not_yet_ended))
+    session.execute(_END, {"call_sid": call_sid, "started_at": began, "ended_at": now, "final_status": status,
+                           "duration_seconds": duration_seconds, "moves_start": duration_seconds is not None})
