@@ -81,13 +81,19 @@ def assert_charts_drawn(page: Page) -> None:
         assert chart.locator("path").count() > 10
 
 
-@pytest.mark.browser
-def test_a_supervisor_opens_the_dossier_in_the_console_and_picks_the_event(browser: Browser, console_url: str) -> None:
+def signed_in_page(browser: Browser, url: str) -> Page:
+    """A page that opened `url` and signed in there as the supervisor (the sign-in form comes first)."""
     page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="it-IT")
-    page.goto(f"{console_url}/console/dossier?from=2026-05-01&to=2026-05-31")
+    page.goto(url)
     page.get_by_label("Nome utente").fill("Silvia Supervisora")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Entra").click()
+    return page
+
+
+@pytest.mark.browser
+def test_a_supervisor_opens_the_dossier_in_the_console_and_picks_the_event(browser: Browser, console_url: str) -> None:
+    page = signed_in_page(browser, f"{console_url}/console/dossier?from=2026-05-01&to=2026-05-31")
     expect(page).to_have_url(f"{console_url}/console/dossier?from=2026-05-01&to=2026-05-31")
     expect(page.get_by_role("heading", level=1)).to_have_text("Dossier del Contact Center 800 840 840")
     assert_charts_drawn(page)
@@ -120,11 +126,7 @@ def test_report_file_shows_its_charts_and_fetches_nothing(browser: Browser, repo
 
 @pytest.mark.browser
 def test_a_supervisor_names_an_event_in_the_console_and_opens_its_dossier(browser: Browser, console_url: str) -> None:
-    page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="it-IT")
-    page.goto(f"{console_url}/console/login")
-    page.get_by_label("Nome utente").fill("Silvia Supervisora")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Entra").click()
+    page = signed_in_page(browser, f"{console_url}/console/login")
     page.get_by_role("link", name="Eventi").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Eventi ed emergenze")
     page.get_by_label("Nome").fill("Allerta meteo Lazio")
