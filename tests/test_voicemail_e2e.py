@@ -16,7 +16,7 @@ from callsim.transport import WSGITransport
 from ivr.voicemail_services import recordings_dir
 from storage.models import Call, CallbackMessage, CallbackRequest, Ticket
 from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, make_app, make_settings
-from tickets.codes import format_code_for_speech
+from tickets.codes import format_code_for_speech, is_valid_code
 
 MOBILE = "+393471234567"
 LANDLINE = "+390612345678"
@@ -256,3 +256,21 @@ def test_an_unreachable_sms_api_does_not_disturb_the_call(
     assert call.errors == [] and fake_api.messages == []
     assert spoken_code(app, call.sid) in heard and "SMS" not in heard
     app.extensions["contact_center"].engine.dispose()
+
+
+def test_the_configured_code_length_is_what_the_caller_hears_and_what_is_stored(
+        database_url: str, tmp_path: Path, fake_api: FakeTwilioApi) -> None:
+    settings = make_settings(database_url, tmp_path / "instance", twilio={"api_base_url": fake_api.base_url},
+                             tickets={"code_length": 10})
+    app = make_app(settings)
+    try:
+        call = simulator_for(app, fake_api).dial(from_=MOBILE)
+        call.press("3")
+        call.press("1")
+        call.record(seconds=5, finish_key="#")
+        heard = call.heard_since_last_input()
+        [ticket] = rows(app, Ticket)
+        assert len(ticket.code) == 10 and is_valid_code(ticket.code, 10)
+        assert heard.count(format_code_for_speech(ticket.code)) == 2 and call.errors == []
+    finally:
+        app.extensions["contact_center"].engine.dispose()

@@ -121,9 +121,10 @@ def confirm_typed(ctx: CallContext) -> VoiceResponse:
 
 def _confirmed(ctx: CallContext, response: VoiceResponse, number: str | None, source: str) -> VoiceResponse:
     """Store the ticket and the callback entry now, then go on to the recording."""
-    code = call_tracking_code(ctx.call_sid, ctx.runtime.auth_token)
+    code_length = ctx.runtime.settings.tickets.code_length
+    code = call_tracking_code(ctx.call_sid, ctx.runtime.auth_token, code_length)
     ctx.write("open_callback_request", call_sid=ctx.call_sid, callback_number=number,
-              number_source=source, reason=ctx.message_reason, tracking_code=code)
+              number_source=source, reason=ctx.message_reason, tracking_code=code, code_length=code_length)
     response.redirect(url(record_message.START_PATH, reason=ctx.message_reason, code=code, number=number))
     return response
 

@@ -44,7 +44,8 @@ def recorded(ctx: CallContext) -> VoiceResponse:
     caller = ctx.caller
     ctx.write("open_callback_request", call_sid=ctx.call_sid,
               callback_number=caller.e164 if caller else None,
-              number_source="caller_id" if caller else "none", reason="error")
+              number_source="caller_id" if caller else "none", reason="error",
+              code_length=ctx.runtime.settings.tickets.code_length)
     return record_message.recorded(ctx)
 
 
