@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 from click.testing import CliRunner
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from callsim.fake_api import FakeTwilioApi
@@ -18,7 +18,8 @@ from ivr.cli import cli
 from ivr.twilio_rest import TwilioRest
 from storage.db import make_engine, make_session_factory
 from storage.migrate import upgrade
-from storage.models import CallbackAttempt, CallbackMessage, CallbackRequest, Ticket
+from storage import call_log
+from storage.models import Call, CallbackAttempt, CallbackMessage, CallbackRequest, Ticket
 from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, make_settings
 from voicemail.callbacks import Recording, attach_recording, open_callback_request
 from voicemail.queue import CallbackPolicy, record_outcome
@@ -150,3 +151,19 @@ def test_the_purge_command_reports_and_refuses_a_bad_age_in_one_line(tmp_path: P
     refused = runner.invoke(cli, ["--config", str(config), "voicemail", "purge", "--older-than", "tre mesi"])
     assert refused.exit_code != 0
     assert refused.output.strip().splitlines() == ["Error: --older-than 'tre mesi': indica un'età come 90d, 12w o 36h"]
+
+
+def test_the_call_log_forgets_callers_numbers_past_the_retention(sessions: sessionmaker[Session],
+                                                                 tmp_path: Path) -> None:
+    with sessions.begin() as session:
+        for index, started_at in enumerate((OLD, NOW - timedelta(days=91), NOW - timedelta(days=89))):
+            call_log.record_call_start(session, f"CA{index:032d}", f"+39347000{index:04d}", "+39800840840")
+            call_log.record_call_outcome(session, f"CA{index:032d}", "message")
+            session.execute(update(Call).where(Call.call_sid == f"CA{index:032d}").values(started_at=started_at))
+    report = purge(sessions, timedelta(days=90), tmp_path, None, now=NOW)
+    assert report.calls == 2
+    with sessions() as session:
+        rows = session.execute(select(Call.call_sid, Call.caller_number, Call.outcome).order_by(Call.id)).all()
+    assert [tuple(row) for row in rows] == [(f"CA{0:032d}", None, "message"), (f"CA{1:032d}", None, "message"),
+                                            (f"CA{2:032d}", "+393470000002", "message")]
+    assert purge(sessions, timedelta(days=90), tmp_path, None, now=NOW).calls == 0

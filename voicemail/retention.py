@@ -3,7 +3,8 @@
 A purged entry keeps its row (reason, status, dates, message count, attempts with their
 outcomes, message statuses and durations) with `purged_at` set and NULL where a number, a
 recording, a transcript or an operator's note was. Entries still open (pending or claimed)
-are never purged: they are counted so that someone closes them.
+are never purged: they are counted so that someone closes them. The call log forgets the
+caller's number of every call older than the retention (its outcome, times and status stay).
 """
 
 from __future__ import annotations
@@ -13,12 +14,12 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Final
+from typing import Any, Final, cast
 
-from sqlalchemy import func, select, update
+from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from storage.models import CallbackAttempt, CallbackMessage, CallbackRequest, Ticket
+from storage.models import Call, CallbackAttempt, CallbackMessage, CallbackRequest, Ticket
 from storage.types import utcnow
 from voicemail.queue import OPEN_STATUSES
 from voicemail.recordings import RecordingSource, RecordingUnavailable
@@ -48,6 +49,7 @@ class PurgeReport:
     twilio_deleted: int = 0
     kept_for_twilio: list[int] = field(default_factory=list)
     open_past_retention: int = 0
+    calls: int = 0
 
 
 def _purgeable_ids(session: Session, cutoff: datetime, after_id: int) -> list[int]:
@@ -105,6 +107,10 @@ def purge(sessions: sessionmaker[Session], older_than: timedelta, recordings_dir
         last_id = ids[-1]
         for entry_id in ids:
             _purge_entry(sessions, entry_id, recordings_dir, source, now, report)
+    with sessions.begin() as session:
+        forgotten = session.execute(update(Call).where(Call.started_at < cutoff, Call.caller_number.is_not(None))
+                                    .values(caller_number=None).execution_options(synchronize_session=False))
+        report.calls = cast(CursorResult[Any], forgotten).rowcount
     with sessions() as session:
         report.open_past_retention = session.scalar(
             select(func.count()).select_from(CallbackRequest)

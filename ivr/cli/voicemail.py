@@ -54,6 +54,7 @@ def purge_command(state: CliState, age: str | None) -> None:
     report = purge(runtime.sessions, older_than, recordings_dir(settings), rest if rest.configured else None)
     click.echo(f"richiamate anonimizzate: {report.entries} ({report.messages} messaggi, {report.files} file, "
                f"{report.twilio_deleted} registrazioni cancellate da Twilio)")
+    click.echo(f"chiamate del registro senza più il numero del chiamante: {report.calls}")
     if report.kept_for_twilio:
         click.echo(f"rimandate (registrazione ancora su Twilio): {len(report.kept_for_twilio)}")
     if report.open_past_retention:
