@@ -62,7 +62,8 @@ def _answer(step: Step) -> Response:
     rt = runtime()
     _check_signature(rt)
     speaker = Speaker(rt.settings, rt.prompts)
-    ctx = CallContext(runtime=rt, params=request.form, args=request.args, speaker=speaker)
+    ctx = CallContext(runtime=rt, params=request.form, args=request.args, speaker=speaker,
+                      origin=rt.settings.web.public_base_url or request.host_url.rstrip("/"))
     try:
         return render(step(ctx))
     except DATABASE_DOWN as exc:

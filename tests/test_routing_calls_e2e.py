@@ -137,6 +137,7 @@ def test_the_dial_rings_from_the_line_number_with_timeout_and_answer_on_bridge(m
     assert (target.kind, target.address) == ("Number", ANNA)
     assert target.attrs["statusCallbackEvent"] == "initiated ringing answered completed"
     assert target.attrs["url"].startswith("/voice/operator/whisper?")
+    assert target.attrs["statusCallback"].startswith("http://localhost/voice/")  # callbacks are absolute
 
 
 def test_the_topic_chosen_reaches_an_operator_who_handles_it(make_line) -> None:

@@ -24,7 +24,16 @@ class CallContext:
     params: Mapping[str, str]
     args: Mapping[str, str]
     speaker: Speaker
+    origin: str = ""
     _session: Session | None = field(default=None, repr=False)
+
+    def absolute(self, relative: str) -> str:
+        """`relative` (a path and query from twiml.url) on the public origin Twilio reaches us at.
+
+        Actions may stay relative (Twilio resolves them against the document's URL); status
+        callbacks of a dialled leg are given absolute, as Twilio's REST API requires of callbacks.
+        """
+        return f"{self.origin}{relative}" if self.origin else relative
 
     @property
     def call_sid(self) -> str:

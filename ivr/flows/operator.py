@@ -132,7 +132,7 @@ def _dial(ctx: CallContext, response: VoiceResponse, reservation: Reservation, t
         "url": url(whisper.PATH, token=reservation.token, topic=topic.value,
                    caller=ctx.caller.last_digits(whisper.SHOWN_DIGITS) if ctx.caller else None),
         "method": "POST",
-        "status_callback": url(agent_leg_status.PATH, token=reservation.token),
+        "status_callback": ctx.absolute(url(agent_leg_status.PATH, token=reservation.token)),
         "status_callback_event": agent_leg_status.EVENTS,
         "status_callback_method": "POST",
     }
