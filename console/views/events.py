@@ -27,24 +27,17 @@ def _zone() -> ZoneInfo:
     return ZoneInfo(runtime().settings.line.timezone)
 
 
-def _period_error(error: PeriodError) -> str:
-    """The supervisor's correction, in Italian, for a period the form cannot use."""
-    text = str(error)
-    if "invalid date" in text:
-        return "scrivi le due date come 20/05/2026 o 2026-05-20"
-    if "before it starts" in text:
-        return "l'ultimo giorno non può venire prima del primo"
-    return "il periodo può durare al massimo tre anni"
+# What the supervisor must correct, in Italian, after the domain's (English) reason; the last is the default.
+_PERIOD_CORRECTIONS = (("invalid date", "scrivi le due date come 20/05/2026 o 2026-05-20"),
+                       ("before it starts", "l'ultimo giorno non può venire prima del primo"),
+                       ("", "il periodo può durare al massimo tre anni"))
+_NAME_CORRECTIONS = (("already exists", "esiste già un evento con questo nome"),
+                     ("needs a name", "dai un nome all'evento"),
+                     ("", "il nome è troppo lungo (al massimo 120 caratteri)"))
 
 
-def _event_error(error: EventError) -> str:
-    """The supervisor's correction, in Italian, for a name the form cannot use."""
-    text = str(error)
-    if "already exists" in text:
-        return "esiste già un evento con questo nome"
-    if "needs a name" in text:
-        return "dai un nome all'evento"
-    return "il nome è troppo lungo (al massimo 120 caratteri)"
+def _correction(error: ValueError, corrections: tuple[tuple[str, str], ...]) -> str:
+    return next(italian for marker, italian in corrections if marker in str(error))
 
 
 @blueprint.get("/events")
@@ -70,9 +63,9 @@ def events_add() -> Any:
             log_action(db, "event_add", event.name, f"{period.first_day.isoformat()} → {period.last_day.isoformat()}")
             saved = event.name
     except PeriodError as error:
-        flash(f"Evento non salvato: {_period_error(error)}.", "error")
+        flash(f"Evento non salvato: {_correction(error, _PERIOD_CORRECTIONS)}.", "error")
     except EventError as error:
-        flash(f"Evento non salvato: {_event_error(error)}.", "error")
+        flash(f"Evento non salvato: {_correction(error, _NAME_CORRECTIONS)}.", "error")
     else:
         flash(f"Evento «{saved}» salvato: il dossier lo confronta con il periodo ordinario precedente.", "success")
         return redirect(url_for("console.events"))
