@@ -65,6 +65,16 @@ def test_behind_a_tls_proxy_the_public_base_url_is_checked(tmp_path: Path, sqlit
     assert post_signed(client, "/voice/incoming", CALL, origin="http://localhost").status_code == 403
 
 
+def test_a_signature_over_the_url_with_its_default_port_is_accepted_too(tmp_path: Path, sqlite_url: str) -> None:
+    proxied = make_app(make_settings(sqlite_url, tmp_path / "i", web={"public_base_url": "https://cc.example.org"}))
+    client = proxied.test_client()
+    # Twilio has signed some requests over https://host:443/...: validate() checks both forms.
+    with_port = sign("https://cc.example.org:443/voice/incoming", CALL)
+    assert client.post("/voice/incoming", data=CALL, headers={"X-Twilio-Signature": with_port}).status_code == 200
+    other_port = sign("https://cc.example.org:8443/voice/incoming", CALL)
+    assert client.post("/voice/incoming", data=CALL, headers={"X-Twilio-Signature": other_port}).status_code == 403
+
+
 def test_without_public_base_url_a_proxied_request_fails(sqlite_app: Flask) -> None:
     client = sqlite_app.test_client()
     assert post_signed(client, "/voice/incoming", CALL, origin="https://cc.example.org").status_code == 403
