@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import cache
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import Select, Table, TextClause, bindparam, select, text
+from sqlalchemy import CursorResult, Select, Table, TextClause, bindparam, select, text
 from sqlalchemy.orm import Session
 
 from storage.models.base import Base
@@ -44,10 +44,12 @@ def with_defaults(table: Table, values: dict[str, Any]) -> dict[str, Any]:
     return complete
 
 
-def _insert_unless_present(session: Session, model: type[ModelT], key: str, values: dict[str, Any]) -> None:
+def _insert_unless_present(session: Session, model: type[ModelT], key: str, values: dict[str, Any]) -> bool:
+    """Insert `values` unless a row has the same `key`; whether this call inserted it."""
     table = cast(Table, model.__table__)
     complete = with_defaults(table, values)
-    session.execute(insert_unless_present_statement(table, key, tuple(complete)), complete)
+    result = session.execute(insert_unless_present_statement(table, key, tuple(complete)), complete)
+    return cast(CursorResult[Any], result).rowcount == 1
 
 
 def insert_or_get(session: Session, model: type[ModelT], key: str, values: dict[str, Any]) -> ModelT:
@@ -55,8 +57,14 @@ def insert_or_get(session: Session, model: type[ModelT], key: str, values: dict[
 
     Inserts first (two statements): for the first write of a row, such as a call's greeting.
     """
-    _insert_unless_present(session, model, key, values)
-    return session.scalars(_read(model, key, values[key])).one()
+    return inserted_or_got(session, model, key, values)[0]
+
+
+def inserted_or_got(session: Session, model: type[ModelT], key: str,
+                    values: dict[str, Any]) -> tuple[ModelT, bool]:
+    """insert_or_get, and whether the row was inserted now (True) or was already there."""
+    inserted = _insert_unless_present(session, model, key, values)
+    return session.scalars(_read(model, key, values[key])).one(), inserted
 
 
 def get_or_insert(session: Session, model: type[ModelT], key: str, values: dict[str, Any]) -> ModelT:

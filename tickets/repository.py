@@ -21,12 +21,14 @@ class CodeSpaceExhausted(RuntimeError):
 
 def create_ticket(session: Session, *, channel: Channel, topic: Topic = Topic.OTHER, summary: str = "",
                   phone: str | None = None, email: str | None = None, call_sid: str | None = None,
-                  created_by: str = SYSTEM, code_length: int = 8, code: str | None = None) -> Ticket:
+                  created_by: str = SYSTEM, code_length: int = 8, code: str | None = None,
+                  call_has_none: bool = False) -> Ticket:
     """A new ticket with a random unique code; for a call, the call's one ticket.
 
     `code`, when given and free, is used first: a code already told to the caller.
+    `call_has_none` skips looking for the call's ticket, when the caller knows there is none.
     """
-    if call_sid:
+    if call_sid and not call_has_none:
         existing = session.scalars(select(Ticket).where(Ticket.call_sid == call_sid)).first()
         if existing is not None:
             return existing

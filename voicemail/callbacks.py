@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Final
+from typing import Any, Final
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from storage.models import CallbackMessage, CallbackRequest, Ticket
 from storage.types import utcnow
-from storage.upsert import get_or_insert, insert_or_get
+from storage.upsert import get_or_insert, inserted_or_got
 from tickets.repository import create_ticket
 from tickets.status import Channel
 
@@ -47,17 +47,16 @@ def _check(reason: str, number_source: str) -> None:
         raise ValueError(f"unknown reason {reason!r}")
 
 
-def _message(session: Session, call_sid: str, callback_number: str | None, number_source: str,
-             reason: str, *, usually_there: bool = False) -> CallbackMessage:
-    """The call's message row, inserted once (the first write of the transaction: it takes the lock).
+def _message_values(call_sid: str, callback_number: str | None, number_source: str, reason: str) -> dict[str, Any]:
+    return {"call_sid": call_sid, "callback_number": callback_number, "number_source": number_source,
+            "reason": reason, "created_at": utcnow()}
 
-    `usually_there` reads before inserting: a recording callback nearly always finds the message.
-    """
-    upsert = get_or_insert if usually_there else insert_or_get
-    return upsert(session, CallbackMessage, "call_sid", {
-        "call_sid": call_sid, "callback_number": callback_number, "number_source": number_source,
-        "reason": reason, "created_at": utcnow(),
-    })
+
+def _message(session: Session, call_sid: str, callback_number: str | None, number_source: str,
+             reason: str) -> CallbackMessage:
+    """The call's message row, read first: a recording callback nearly always finds it."""
+    return get_or_insert(session, CallbackMessage, "call_sid",
+                         _message_values(call_sid, callback_number, number_source, reason))
 
 
 def _lock_number(session: Session, number: str) -> None:
@@ -85,20 +84,26 @@ def _join(entry: CallbackRequest, message: CallbackMessage, now: datetime) -> No
         entry.reason = message.reason
 
 
-def _file(session: Session, message: CallbackMessage) -> CallbackRequest:
-    """Put a message on the list: join the number's pending entry, or open a new entry."""
+def _file(session: Session, message: CallbackMessage, ticket_id: int | None = None) -> CallbackRequest:
+    """Put a message on the list: join the number's pending entry, or open a new entry.
+
+    `ticket_id`, the message's new ticket, is set on the message with its entry: one UPDATE.
+    """
     now = utcnow()
-    entry = _pending_entry_for(session, message.callback_number) if message.callback_number else None
+    with session.no_autoflush:  # the message's changes go in one UPDATE at the end
+        entry = _pending_entry_for(session, message.callback_number) if message.callback_number else None
     if entry is not None:
         _join(entry, message, now)
     else:
         entry = CallbackRequest(callback_number=message.callback_number, reason=message.reason,
                                 priority=REASON_PRIORITY[message.reason], status="pending", message_count=1,
-                                ticket_id=message.ticket_id, next_attempt_at=now, attempt_count=0,
-                                created_at=now, updated_at=now)
+                                ticket_id=ticket_id if ticket_id is not None else message.ticket_id,
+                                next_attempt_at=now, attempt_count=0, created_at=now, updated_at=now)
         session.add(entry)
     session.flush()
     message.entry_id = entry.id
+    if ticket_id is not None:
+        message.ticket_id = ticket_id
     return entry
 
 
@@ -111,17 +116,21 @@ def open_callback_request(session: Session, call_sid: str, callback_number: str 
     unless the call only had an early recording callback and no number yet.
     """
     _check(reason, number_source)
-    message = _message(session, call_sid, callback_number, number_source, reason)
+    message, fresh = inserted_or_got(session, CallbackMessage, "call_sid",
+                                     _message_values(call_sid, callback_number, number_source, reason))
     if message.number_source == "none" and callback_number is not None:
         message.callback_number, message.number_source = callback_number, number_source
+    new_ticket_id = None
     if message.ticket_id is None:
-        ticket = create_ticket(session, channel=Channel.VOICEMAIL, summary=TICKET_SUMMARY,
-                               phone=message.callback_number, call_sid=call_sid, code=tracking_code,
-                               code_length=code_length)
-        message.ticket_id = ticket.id
+        # Only this function makes a call's ticket, with its message: a message new now has none.
+        new_ticket_id = create_ticket(session, channel=Channel.VOICEMAIL, summary=TICKET_SUMMARY,
+                                      phone=message.callback_number, call_sid=call_sid, code=tracking_code,
+                                      code_length=code_length, call_has_none=fresh).id
     if message.entry_id is None:
-        _file(session, message)
+        _file(session, message, new_ticket_id)
     else:
+        if new_ticket_id is not None:
+            message.ticket_id = new_ticket_id
         _complete_entry(session, message)
     return message
 
@@ -144,7 +153,7 @@ def attach_recording(session: Session, call_sid: str, recording: Recording,
     recording for a call with no message yet (its callback came before the caller's number
     was stored) opens one with no callback number, so the recording is never lost.
     """
-    message = _message(session, call_sid, None, "none", reason if reason in REASONS else "error", usually_there=True)
+    message = _message(session, call_sid, None, "none", reason if reason in REASONS else "error")
     if message.entry_id is None:
         _file(session, message)
     failed_status = FAILED_RECORDING_STATUSES.get(recording.status)
