@@ -12,9 +12,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, current_app, g, jsonify, request
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy.orm import Session
 
+from access.json_api import ApiError, api_error, json_body
 from access.tokens import bearer, verify_token
 from agents.presence import parse_manual_state
 from agents.roster import RosterError, list_agents, set_presence
@@ -36,14 +37,7 @@ TOPICS = tuple(topic.value for topic in Topic)
 
 blueprint = Blueprint("console_api", __name__, url_prefix="/api/console")
 document = Blueprint("openapi", __name__)
-
-
-class ApiError(Exception):
-    """A request the API answers with a JSON error."""
-
-    def __init__(self, status: int, error: str, message: str) -> None:
-        super().__init__(message)
-        self.status, self.error, self.message = status, error, message
+blueprint.register_error_handler(ApiError, api_error)
 
 
 def _text(value: str) -> str:
@@ -92,18 +86,6 @@ def _zone() -> ZoneInfo:
     return ZoneInfo(_runtime().settings.line.timezone)
 
 
-def _body(model: type[Body]) -> Any:
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        raise ApiError(400, "bad_request", "the body must be a JSON object (Content-Type: application/json)")
-    try:
-        return model.model_validate(data)
-    except ValidationError as error:
-        first = error.errors()[0]
-        field = ".".join(str(part) for part in first["loc"]) or "body"
-        raise ApiError(400, "bad_request", f"{field}: {first['msg']}") from None
-
-
 def _operator(db: Session, name: str) -> str:
     """The name of the active console account the action is done for; 400 otherwise."""
     account = find_account(db, name)
@@ -133,13 +115,6 @@ def _authenticate() -> Response | None:
         return response
     g.api_actor = f"api:{token.name}"
     return None
-
-
-@blueprint.errorhandler(ApiError)
-def _api_error(error: ApiError) -> Response:
-    response = jsonify(error=error.error, message=error.message)
-    response.status_code = error.status
-    return response
 
 
 @blueprint.get("/today")
@@ -195,7 +170,7 @@ def callback(entry_id: int) -> Response:
 @blueprint.post("/callbacks/claim")
 def claim() -> Response:
     """Claim the next due entry for an operator; 204 when there is none."""
-    body: ClaimIn = _body(ClaimIn)
+    body: ClaimIn = json_body(ClaimIn)
     with _runtime().sessions.begin() as db:
         operator = _operator(db, body.operator)
         entry = claim_next(db, operator, callback_policy(_runtime().settings))
@@ -210,7 +185,7 @@ def claim() -> Response:
 @blueprint.post("/callbacks/<int:entry_id>/outcome")
 def outcome(entry_id: int) -> Response:
     """Record one call back; for "reached" the ticket may get a new status."""
-    body: OutcomeIn = _body(OutcomeIn)
+    body: OutcomeIn = json_body(OutcomeIn)
     if body.outcome not in OUTCOMES:
         raise ApiError(400, "bad_request", f"outcome: one of {', '.join(OUTCOMES)}")
     try:
@@ -247,7 +222,7 @@ def presence() -> Response:
 @blueprint.put("/presence/<name>")
 def presence_set(name: str) -> Response:
     """Set an operator's presence by hand (available, away, offline)."""
-    body: PresenceIn = _body(PresenceIn)
+    body: PresenceIn = json_body(PresenceIn)
     try:
         state = parse_manual_state(body.state)
     except ValueError as error:

@@ -10,12 +10,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, g, jsonify, request, url_for
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import HTTPException
 
+from access.json_api import ApiError, api_error, json_body, json_error
 from access.tokens import bearer, verify_token
-from selfservice.web import json_error, runtime
+from selfservice.web import runtime
 from storage.models import Ticket
 from tickets.codes import is_valid_code, normalize_code
 from tickets.intake import new_ticket, open_ticket
@@ -24,14 +25,6 @@ from tickets.repository import change_status, find_by_code
 from tickets.status import InvalidTransition, TicketStatus, parse_status
 
 API_PREFIX = "/api/"
-
-
-class ApiError(Exception):
-    """A request the API answers with a JSON error."""
-
-    def __init__(self, status: int, error: str, message: str) -> None:
-        super().__init__(message)
-        self.status, self.error, self.message = status, error, message
 
 
 class TicketIn(BaseModel):
@@ -52,19 +45,6 @@ class StatusChangeIn(BaseModel):
     status: str
     forwarded_to: str | None = None
     note: str = ""
-
-
-def _body(model: type[BaseModel]) -> Any:
-    """The JSON body validated by `model`, or a 400 naming the first problem."""
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        raise ApiError(400, "bad_request", "the body must be a JSON object (Content-Type: application/json)")
-    try:
-        return model.model_validate(data)
-    except ValidationError as error:
-        first = error.errors()[0]
-        field = ".".join(str(part) for part in first["loc"]) or "body"
-        raise ApiError(400, "bad_request", f"{field}: {first['msg']}") from None
 
 
 def _ticket(session: Session, raw_code: str, for_update: bool = False) -> Ticket:
@@ -98,7 +78,7 @@ def authenticate() -> Response | None:
 
 def create() -> Response:
     """POST /api/tickets: record a request; 201 with the ticket and its new code."""
-    body: TicketIn = _body(TicketIn)
+    body: TicketIn = json_body(TicketIn)
     try:
         ticket = new_ticket(body.channel, body.topic, body.summary, phone=body.phone, email=body.email)
     except ValueError as error:
@@ -121,7 +101,7 @@ def show(code: str) -> Response:
 
 def update_status(code: str) -> Response:
     """POST /api/tickets/<code>/status: change the status; 200 with the ticket."""
-    body: StatusChangeIn = _body(StatusChangeIn)
+    body: StatusChangeIn = json_body(StatusChangeIn)
     try:
         status = parse_status(body.status)
     except ValueError as error:
@@ -136,11 +116,6 @@ def update_status(code: str) -> Response:
         except InvalidTransition as error:
             raise ApiError(409, "invalid_transition", str(error)) from None
         return jsonify(_record(ticket))
-
-
-def api_error(error: ApiError) -> Response:
-    """An ApiError as JSON."""
-    return json_error(error.status, error.error, error.message)
 
 
 def json_http_error(error: HTTPException) -> Response | HTTPException:

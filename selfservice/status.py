@@ -7,7 +7,8 @@ from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, jsonify, make_response, render_template, request
 
-from selfservice.web import client_address, json_error, runtime
+from access.json_api import json_error
+from selfservice.web import client_address, runtime
 from tickets.codes import format_code_for_display, normalize_code
 from tickets.lookups import LookupResult, Requester, look_up, lookup_session
 from tickets.records import status_record

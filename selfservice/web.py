@@ -1,8 +1,8 @@
-"""What the blueprints share: the running service's parts, JSON errors, the client's address."""
+"""What the blueprints share: the running service's parts and the client's address."""
 
 from __future__ import annotations
 
-from flask import Response, current_app, jsonify, request
+from flask import current_app, request
 
 from ivr.runtime import Runtime
 
@@ -10,13 +10,6 @@ from ivr.runtime import Runtime
 def runtime() -> Runtime:
     """The running service's parts."""
     return current_app.extensions["contact_center"]
-
-
-def json_error(status: int, error: str, message: str) -> Response:
-    """`{"error": CODE, "message": TEXT}` with the HTTP status."""
-    response = jsonify(error=error, message=message)
-    response.status_code = status
-    return response
 
 
 def client_address(trusted_proxy_hops: int) -> str:
