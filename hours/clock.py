@@ -7,8 +7,6 @@ from functools import lru_cache
 from typing import Final
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from dateutil.rrule import DAILY, rrule
-
 from hours.model import HoursError
 
 UTC: Final = timezone.utc
@@ -76,7 +74,6 @@ def day_start(instant: datetime) -> datetime:
 
 
 def dates_between(first: date, last: date) -> list[date]:
-    """Every date from first to last, both included (a daily recurrence on calendar dates, so DST-proof)."""
-    days = rrule(DAILY, dtstart=datetime.combine(first, time()), until=datetime.combine(last, time()))
-    return [moment.date() for moment in days]
+    """Every date from first to last, both included (calendar dates: no DST arithmetic involved)."""
+    return [first + timedelta(days=offset) for offset in range((last - first).days + 1)]
 

@@ -9,6 +9,8 @@ from datetime import date, datetime, timezone
 from itertools import pairwise
 from typing import Final, Literal
 
+from dateutil.rrule import YEARLY, rrule
+
 MINUTES_PER_DAY: Final = 24 * 60
 DEFAULT_TIMEZONE: Final = "Europe/Rome"
 WEEKDAY_KEYS: Final = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -217,11 +219,15 @@ class LocalHoliday:
         return cls(int(match[1]), int(match[2]), name)
 
     def in_year(self, year: int) -> date | None:
-        """The holiday's date in a year (None for 29 February in common years)."""
-        try:
-            return date(year, self.month, self.day)
-        except ValueError:
-            return None
+        """The holiday's date in a year (None for 29 February in common years).
+
+        The holiday is a yearly recurrence (RFC 5545 FREQ=YEARLY;BYMONTH;BYMONTHDAY), which skips
+        the years that lack the day; computed once per year by the timetable, never per call.
+        """
+        occurrences = rrule(YEARLY, bymonth=self.month, bymonthday=self.day,
+                            dtstart=datetime(year, 1, 1), until=datetime(year, 12, 31))
+        first = next(iter(occurrences), None)
+        return first.date() if first is not None else None
 
 
 @dataclass(frozen=True, slots=True)

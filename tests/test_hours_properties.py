@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hours.clock import dates_between
-from hours.model import Band, Closure, Extension, WeeklySchedule
+from hours.model import Band, Closure, Extension, LocalHoliday, WeeklySchedule
 from hours.timetable import Timetable
 
 ROME = ZoneInfo("Europe/Rome")
@@ -178,3 +178,14 @@ def test_dates_between_lists_each_calendar_day_once_in_order(first: date, span: 
     assert len(days) == max(span + 1, 0)
     assert all(later - earlier == timedelta(days=1) for earlier, later in zip(days, days[1:], strict=False))
     assert not days or (days[0], days[-1]) == (first, last)
+
+
+@PROPERTY_SETTINGS
+@given(st.dates(date(2000, 1, 1), date(2000, 12, 31)), st.integers(1900, 2200))
+def test_a_local_holiday_falls_on_its_day_every_year_that_has_it(day_in_a_leap_year: date, year: int) -> None:
+    holiday = LocalHoliday(day_in_a_leap_year.month, day_in_a_leap_year.day)
+    try:
+        expected: date | None = date(year, holiday.month, holiday.day)
+    except ValueError:  # 29 February of a common year
+        expected = None
+    assert holiday.in_year(year) == expected
