@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+from datetime import datetime
 from typing import Final
 
 from sqlalchemy import delete, select
@@ -12,7 +13,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from storage.models import ApiToken
-from storage.types import utcnow
 
 TOKEN_PREFIX: Final = "cc_"
 TOKEN_BYTES: Final = 32
@@ -35,10 +35,10 @@ def check_name(name: str) -> str:
     return name
 
 
-def create_token(session: Session, name: str) -> tuple[ApiToken, str]:
+def create_token(session: Session, name: str, *, now: datetime) -> tuple[ApiToken, str]:
     """A new token named `name`: the stored row and the raw token, which is never stored."""
     raw = TOKEN_PREFIX + secrets.token_urlsafe(TOKEN_BYTES)
-    token = ApiToken(name=check_name(name), token_hash=hash_token(raw), created_at=utcnow())
+    token = ApiToken(name=check_name(name), token_hash=hash_token(raw), created_at=now)
     try:
         with session.begin_nested():
             session.add(token)

@@ -145,8 +145,8 @@ def _claim_and_record_statement(by_topic: bool) -> Select[Any]:
     history = (insert(CHANGES)
                .from_select(["agent_id", "changed_at", "from_state", "to_state", "reason", "previous_state_seconds",
                              "call_sid"],
-                            select(claimed.c.id, now, literal(Presence.AVAILABLE.value), literal(Presence.RINGING.value),
-                                   literal("reserved"), func.greatest(idle_seconds, 0).cast(Integer),
-                                   bindparam("call_sid")))
+                            select(claimed.c.id, now, literal(Presence.AVAILABLE.value),
+                                   literal(Presence.RINGING.value), literal("reserved"),
+                                   func.greatest(idle_seconds, 0).cast(Integer), bindparam("call_sid")))
                .cte("recorded"))
     return select(claimed.c.id, claimed.c.name, claimed.c.phone, claimed.c.client_identity).add_cte(history)

@@ -40,13 +40,13 @@ from sqlalchemy import select
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.greenlet_transport import AsyncHttpTransport, run_in_greenlet  # noqa: E402
-from bench.pgcluster import PrivateCluster  # noqa: E402
-from bench.stack import PUBLIC_BASE_URL, Server, cpu_seconds, free_port, running, serve_command, write_config  # noqa: E402
-from callsim import Call, Simulator, SimulatorError  # noqa: E402
-from ivr.cli.serve import DEFAULT_THREADS, DEFAULT_WORKERS  # noqa: E402
-from storage.db import make_engine, make_session_factory  # noqa: E402
-from storage.models import CallbackMessage, CallbackRequest  # noqa: E402
+from bench.greenlet_transport import AsyncHttpTransport, run_in_greenlet
+from bench.pgcluster import PrivateCluster
+from bench.stack import PUBLIC_BASE_URL, Server, cpu_seconds, free_port, running, serve_command, write_config
+from callsim import Call, Simulator, SimulatorError
+from ivr.cli.serve import DEFAULT_THREADS, DEFAULT_WORKERS
+from storage.db import make_engine, make_session_factory
+from storage.models import CallbackMessage, CallbackRequest
 
 MESSAGE_SECONDS = 12
 SAVED = "messaggio è stato registrato"
@@ -207,9 +207,8 @@ def lost_entries(database_url: str, calls: list[CallResult]) -> int:
     lost = 0
     for call in calls:
         number, listed, status = stored.get(call.sid, (None, None, ""))
-        if left_a_number(call) and not (number == listed == call.caller):
-            lost += 1
-        elif left_a_message(call) and status != "recorded":
+        number_lost = left_a_number(call) and not (number == listed == call.caller)
+        if number_lost or (left_a_message(call) and status != "recorded"):
             lost += 1
     return lost
 

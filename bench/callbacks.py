@@ -22,10 +22,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sqlalchemy import create_engine, insert, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from hours.clock import utcnow
 from storage.db import make_engine, make_session_factory
 from storage.migrate import upgrade
 from storage.models import CallbackRequest
-from storage.types import utcnow
 from voicemail.callbacks import REASON_PRIORITY
 from voicemail.listing import list_entries
 from voicemail.queue import CallbackPolicy, claim_next
@@ -105,11 +105,11 @@ def run(url: str, entries: int, claims: int, listings: int, later_share: float, 
 
     def claim() -> object:
         with sessions.begin() as session:
-            return claim_next(session, f"op{next(operators) % 20}", policy)
+            return claim_next(session, f"op{next(operators) % 20}", policy, now=utcnow())
 
     def first_page() -> object:
         with sessions.begin() as session:
-            return list_entries(session, policy, "open", PAGE)
+            return list_entries(session, policy, "open", PAGE, now=utcnow())
 
     def round_trip() -> object:
         with engine.connect() as connection:

@@ -22,11 +22,11 @@ from flask.testing import FlaskClient
 from sqlalchemy import insert, text
 
 from console.accounts import Role, add_account
+from hours.clock import utcnow
 from ivr.app import create_app
 from ivr.config import settings_from_mapping
 from storage.migrate import upgrade
 from storage.models import CallbackMessage, CallbackRequest, Ticket
-from storage.types import utcnow
 from tickets.codes import damm_check_digit
 from voicemail.callbacks import REASON_PRIORITY, REASONS
 
@@ -44,17 +44,17 @@ def fill(sessions, entries: int) -> None:
             session.execute(insert(Ticket), [{
                 "id": number + 1, "code": _code(number), "channel": "voicemail", "topic": "other", "status": "received",
                 "contact_phone": f"+39347{number:07d}", "summary": "", "call_sid": f"CA{number:032x}",
-                "created_at": when, "status_changed_at": when} for number, when in zip(numbers, created)])
+                "created_at": when, "status_changed_at": when} for number, when in zip(numbers, created, strict=False)])
             session.execute(insert(CallbackRequest), [{
                 "id": number + 1, "callback_number": f"+39347{number:07d}", "reason": REASONS[number % len(REASONS)],
                 "priority": REASON_PRIORITY[REASONS[number % len(REASONS)]], "status": "pending",
                 "message_count": 1, "ticket_id": number + 1, "next_attempt_at": when, "attempt_count": 0,
-                "created_at": when, "updated_at": when} for number, when in zip(numbers, created)])
+                "created_at": when, "updated_at": when} for number, when in zip(numbers, created, strict=False)])
             session.execute(insert(CallbackMessage), [{
                 "entry_id": number + 1, "call_sid": f"CA{number:032x}", "callback_number": f"+39347{number:07d}",
                 "number_source": "caller_id", "reason": REASONS[number % len(REASONS)], "ticket_id": number + 1,
                 "message_status": "recorded", "recording_sid": f"RE{number:032x}", "recording_duration": 20,
-                "copy_status": "copied", "created_at": when} for number, when in zip(numbers, created)])
+                "copy_status": "copied", "created_at": when} for number, when in zip(numbers, created, strict=False)])
 
 
 def _code(number: int) -> str:

@@ -20,7 +20,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import requests
@@ -29,6 +29,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from hours.clock import utcnow  # noqa: E402
 from hours.model import STANDARD_SCHEDULE, Band, Closure, Extension, LocalHoliday  # noqa: E402
 from hours.publication import published_timetable  # noqa: E402
 from hours.timetable import Timetable  # noqa: E402
@@ -38,7 +39,7 @@ from ivr.schedule import LiveSchedule  # noqa: E402
 from storage.hours_repository import add_closure, add_extension  # noqa: E402
 from storage.migrate import upgrade  # noqa: E402
 
-UTC = timezone.utc
+UTC = UTC
 PERIOD_START = datetime(2026, 1, 1, tzinfo=UTC)
 PERIOD = timedelta(days=5 * 365)
 DAYTIME = (Band.parse("08:00-20:00"),)
@@ -125,9 +126,9 @@ def bench_database(rng: random.Random, database_url: str, instance: Path, extens
     started = time.perf_counter()
     with runtime.sessions.begin() as session:
         for item in extensions:
-            add_extension(session, item.starts_at, item.ends_at, item.bands, item.announcement, "bench")
+            add_extension(session, item.starts_at, item.ends_at, item.bands, item.announcement, "bench", now=utcnow())
         for closure in closures:
-            add_closure(session, closure.starts_at, closure.ends_at, closure.reason, "bench")
+            add_closure(session, closure.starts_at, closure.ends_at, closure.reason, "bench", now=utcnow())
     print(f"\n2. database {runtime.engine.url.get_backend_name()}: stored {len(extensions)} extensions + "
           f"{len(closures)} closures in {(time.perf_counter() - started) * 1000:.0f} ms")
     now = PERIOD_START

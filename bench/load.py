@@ -26,17 +26,17 @@ from sqlalchemy.orm import Session
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.stack import PUBLIC_BASE_URL, free_port, private_database, running, serve_command, write_config  # noqa: E402
-from bench.wrk import WrkResult, lua_script, run_wrk  # noqa: E402
-from ivr.cli.serve import DEFAULT_THREADS, DEFAULT_WORKERS  # noqa: E402
-from ivr.webhooks import flow_steps  # noqa: E402
-from storage.db import make_engine, make_session_factory  # noqa: E402
-from storage.migrate import upgrade  # noqa: E402
-from storage.models import Call, CallbackMessage, CallbackRequest  # noqa: E402
-from storage.types import utcnow  # noqa: E402
-from tickets.repository import create_ticket  # noqa: E402
-from tickets.status import Channel  # noqa: E402
-from voicemail.callbacks import REASON_PRIORITY  # noqa: E402
+from bench.stack import PUBLIC_BASE_URL, free_port, private_database, running, serve_command, write_config
+from bench.wrk import WrkResult, lua_script, run_wrk
+from hours.clock import utcnow
+from ivr.cli.serve import DEFAULT_THREADS, DEFAULT_WORKERS
+from ivr.webhooks import flow_steps
+from storage.db import make_engine, make_session_factory
+from storage.migrate import upgrade
+from storage.models import Call, CallbackMessage, CallbackRequest
+from tickets.repository import create_ticket
+from tickets.status import Channel
+from voicemail.callbacks import REASON_PRIORITY
 
 TRACKING_PATH = "/voice/tracking/code"
 LINE = "+39800840840"
@@ -63,7 +63,8 @@ def endpoints(tracking_digits: str | None) -> list[Endpoint]:
     ]
     if tracking_digits is not None:
         chosen.append(Endpoint(f"{TRACKING_PATH} (a ticket's code)", TRACKING_PATH, {"Digits": tracking_digits}))
-    return chosen + [
+    return [
+        *chosen,
         Endpoint("/voice/message", "/voice/message?reason=chosen"),
         Endpoint("/voice/message/number", "/voice/message/number?reason=chosen"),
         Endpoint("/voice/message/number/confirm Digits=1", "/voice/message/number/confirm?reason=chosen&attempt=1",
@@ -126,7 +127,7 @@ def seed(database_url: str, plan: list[Endpoint], count: int) -> str | None:
                      "line_number": LINE, "started_at": utcnow()} for index in range(count)])
             if endpoint.seed == "entries":
                 seed_messages(session, number, count)
-        ticket = create_ticket(session, channel=Channel.PHONE, summary="bench", phone=caller(0))
+        ticket = create_ticket(session, channel=Channel.PHONE, summary="bench", phone=caller(0), now=utcnow())
         code = ticket.code
     # Let PostgreSQL settle, so that no autovacuum or checkpoint of the seeded rows runs during a measurement.
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:

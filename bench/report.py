@@ -17,7 +17,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Iterable, Iterator
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Final
 from zoneinfo import ZoneInfo
@@ -33,7 +33,7 @@ from figures.period import Period
 from storage.db import make_engine
 from storage.migrate import upgrade
 
-UTC: Final = timezone.utc
+UTC: Final = UTC
 ROME: Final = ZoneInfo("Europe/Rome")
 YEAR: Final = 2025
 ADMIN_URL: Final = "postgresql+psycopg://postgres@127.0.0.1:5432/test"

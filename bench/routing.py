@@ -35,10 +35,10 @@ from agents.presence import Presence, PresencePolicy
 from agents.reservation import reserve
 from agents.roster import add_agent, set_presence
 from agents.transitions import release
+from hours.clock import utcnow
 from storage.db import make_engine, make_session_factory
 from storage.migrate import upgrade
 from storage.models import Agent
-from storage.types import utcnow
 
 ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 POLICY = PresencePolicy()

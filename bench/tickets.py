@@ -26,10 +26,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import create_engine, text
 
+from hours.clock import utcnow
 from ivr.app import create_app
 from storage.db import make_engine, make_session_factory
 from storage.migrate import upgrade
-from storage.types import utcnow
 from tickets.codes import generate_code
 from tickets.lookups import Requester, look_up, lookup_session, status_view
 from tickets.ratelimit import LookupLimits
@@ -120,7 +120,7 @@ def run(admin_url: str, tickets: int, samples: int, seed: int) -> None:
 
         def ivr_lookup(code: str, who: Requester = caller) -> None:
             with lookup_session(sessions) as session:
-                assert look_up(session, code, who, LIMITS, CODE_LENGTH).outcome in ("found", "unknown")
+                assert look_up(session, code, who, LIMITS, CODE_LENGTH, now=utcnow()).outcome in ("found", "unknown")
 
         def ticket_query(code: str) -> None:
             with lookup_session(sessions) as session:

@@ -26,7 +26,6 @@ from console.openapi import openapi_document
 from console.today import today_figures
 from ivr.runtime import Runtime
 from ivr.voicemail_services import callback_policy
-from storage.types import utcnow
 from tickets.status import Topic, parse_status
 from voicemail.listing import entry_details
 from voicemail.queue import OUTCOMES, CallbackError, claim_next, record_outcome, release_expired_claims
@@ -95,7 +94,7 @@ def _operator(db: Session, name: str) -> str:
 
 
 def _audit(db: Session, action: str, target: str, detail: str) -> None:
-    audit.record(db, g.api_actor, action, target, detail, address=request.remote_addr or "")
+    audit.record(db, g.api_actor, action, target, detail, address=request.remote_addr or "", at=_runtime().clock())
 
 
 def _entry_id(entry_id: int) -> int:
@@ -122,7 +121,8 @@ def today() -> Response:
     """The Today figures."""
     settings = _runtime().settings
     with _runtime().sessions() as db:
-        figures = today_figures(db, utcnow(), _zone(), timedelta(hours=settings.console.callback_target_hours))
+        overdue_after = timedelta(hours=settings.console.callback_target_hours)
+        figures = today_figures(db, _runtime().clock(), _zone(), overdue_after)
     median = figures.median_callback_delay
     return jsonify(day=figures.day.isoformat(), calls_received=figures.calls_received,
                    answered_by_operator=figures.answered_by_operator,
@@ -147,7 +147,7 @@ def callbacks() -> Response:
         after = Cursor.decode(request.args["after"]) if request.args.get("after") else None
     except BadFilter as error:
         raise ApiError(400, "bad_request", str(error)) from None
-    limit, now = _limit(), utcnow()
+    limit, now = _limit(), _runtime().clock()
     with _runtime().sessions.begin() as db:
         release_expired_claims(db, callback_policy(_runtime().settings), now)
         counts = callback_list.counts(db, now)
@@ -164,7 +164,7 @@ def callback(entry_id: int) -> Response:
             entry = entry_details(db, _entry_id(entry_id))
         except CallbackError as error:
             raise ApiError(404, "not_found", str(error)) from None
-    return jsonify(entry.as_dict(_zone(), utcnow()))
+    return jsonify(entry.as_dict(_zone(), _runtime().clock()))
 
 
 @blueprint.post("/callbacks/claim")
@@ -173,13 +173,13 @@ def claim() -> Response:
     body: ClaimIn = json_body(ClaimIn)
     with _runtime().sessions.begin() as db:
         operator = _operator(db, body.operator)
-        entry = claim_next(db, operator, callback_policy(_runtime().settings))
+        entry = claim_next(db, operator, callback_policy(_runtime().settings), now=_runtime().clock())
         if entry is None:
             return Response(status=204)
         _audit(db, "callback_claim", f"richiamata {entry.id}", f"per {operator}")
         entry_id = entry.id
     with _runtime().sessions() as db:
-        return jsonify(entry_details(db, entry_id).as_dict(_zone(), utcnow()))
+        return jsonify(entry_details(db, entry_id).as_dict(_zone(), _runtime().clock()))
 
 
 @blueprint.post("/callbacks/<int:entry_id>/outcome")
@@ -196,12 +196,12 @@ def outcome(entry_id: int) -> Response:
         operator = _operator(db, body.operator)
         try:
             record_outcome(db, _entry_id(entry_id), body.outcome, callback_policy(_runtime().settings),
-                           operator=operator, note=body.note, ticket_status=ticket_status)
+                           operator=operator, note=body.note, ticket_status=ticket_status, now=_runtime().clock())
         except CallbackError as error:
             raise ApiError(409, "refused", str(error)) from None
         _audit(db, "callback_outcome", f"richiamata {entry_id}", f"{body.outcome} per {operator}")
     with _runtime().sessions() as db:
-        return jsonify(entry_details(db, entry_id).as_dict(_zone(), utcnow()))
+        return jsonify(entry_details(db, entry_id).as_dict(_zone(), _runtime().clock()))
 
 
 def _board(db: Session) -> list[dict[str, Any]]:

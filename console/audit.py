@@ -8,13 +8,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storage.models import AuditEntry
-from storage.types import utcnow
 
 
 def record(session: Session, actor: str, action: str, target: str = "", detail: str = "",
-           address: str = "", at: datetime | None = None) -> AuditEntry:
+           address: str = "", *, at: datetime) -> AuditEntry:
     """Append one line to the audit log (in the caller's transaction)."""
-    entry = AuditEntry(at=at or utcnow(), actor=actor[:120], action=action[:40], target=target[:200],
+    entry = AuditEntry(at=at, actor=actor[:120], action=action[:40], target=target[:200],
                        detail=detail[:2000], address=address[:64])
     session.add(entry)
     return entry

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, Final
 from zoneinfo import ZoneInfo
 
@@ -26,7 +26,7 @@ from voicemail.listing import WORK_ORDER
 # "due" and "waiting" split the pending entries: to call now, or after a retry delay.
 VIEWS: Final = ("due", "waiting", "claimed", "done", "unreachable")
 DEFAULT_VIEW: Final = "due"
-EPOCH: Final = datetime(1970, 1, 1, tzinfo=timezone.utc)
+EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
 MICROSECOND: Final = timedelta(microseconds=1)
 MAX_KEY: Final = 2**62
 MIN_YEAR, MAX_YEAR = 2000, 2999
@@ -149,7 +149,7 @@ def _conditions(filters: ListFilters, now: datetime, zone: ZoneInfo) -> list[Col
 
 def counts(session: Session, now: datetime) -> dict[str, int]:
     """How many entries each view holds (one pass over the status and due-time index)."""
-    due = func.count().filter(DUE_TIME <= now)
+    due = func.count().filter(now >= DUE_TIME)
     rows = session.execute(select(CallbackRequest.status, func.count(), due).group_by(CallbackRequest.status)).all()
     by_status = {status: (total, due_now) for status, total, due_now in rows}
     result = {view: by_status.get(view, (0, 0))[0] for view in VIEWS}

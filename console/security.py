@@ -19,7 +19,6 @@ from console.accounts import Role, has_role
 from ivr.runtime import Runtime
 from storage.models import CallbackRequest, ConsoleAccount
 from storage.models.console import DUE_TIME
-from storage.types import utcnow
 
 CSRF_FIELD = "csrf_token"
 View = TypeVar("View", bound=Callable[..., Any])
@@ -92,7 +91,7 @@ def actor() -> str:
 
 def log_action(db: Session, action: str, target: str = "", detail: str = "") -> None:
     """Write one audit line for the signed-in account, in the caller's transaction."""
-    audit.record(db, actor(), action, target, detail, address=request.remote_addr or "")
+    audit.record(db, actor(), action, target, detail, address=request.remote_addr or "", at=runtime().clock())
 
 
 def safe_next(target: str | None) -> str:
@@ -132,5 +131,5 @@ def due_count() -> int:
     if "due_count" not in g:
         with reading() as db:
             g.due_count = db.scalar(select(func.count()).select_from(CallbackRequest).where(
-                CallbackRequest.status == "pending", DUE_TIME <= utcnow())) or 0
+                CallbackRequest.status == "pending", runtime().clock() >= DUE_TIME)) or 0
     return int(g.due_count)

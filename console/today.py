@@ -5,7 +5,7 @@ from __future__ import annotations
 import statistics
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
@@ -32,8 +32,8 @@ class DayWindow:
     @classmethod
     def of(cls, day: date, zone: ZoneInfo) -> DayWindow:
         """The local calendar day `day`."""
-        start = datetime.combine(day, time(), zone).astimezone(timezone.utc)
-        end = datetime.combine(day + timedelta(days=1), time(), zone).astimezone(timezone.utc)
+        start = datetime.combine(day, time(), zone).astimezone(UTC)
+        end = datetime.combine(day + timedelta(days=1), time(), zone).astimezone(UTC)
         return cls(day, start, end)
 
 
@@ -73,7 +73,7 @@ def median_callback_delay(session: Session, window: DayWindow) -> timedelta | No
 
 def _aware(moment: datetime) -> datetime:
     """An aggregate's datetime (SQLite returns it naive, in UTC) as a UTC-aware datetime."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def today_figures(session: Session, now: datetime, zone: ZoneInfo, overdue_after: timedelta) -> TodayFigures:

@@ -24,7 +24,6 @@ from figures.period import Period
 from figures.tables import Table
 from hours import Timetable
 from storage.models import EmergencyEvent
-from storage.types import utcnow
 
 HTML_NAME: Final = "dossier.html"
 LINE_TITLE: Final = "Contact Center 800 840 840"
@@ -80,13 +79,13 @@ class Dossier:
 
 
 def build_dossier(session: Session, period: Period, timetable: Timetable,
-                  event: EmergencyEvent | None = None) -> Dossier:
+                  event: EmergencyEvent | None = None, *, now: datetime) -> Dossier:
     """The dossier of `period`; with `event`, titled after it and listing only it among the events."""
     events: Sequence[EmergencyEvent] = [event] if event is not None else events_overlapping(session, period)
     listed = [item for item in events if event_period(item, timetable.zone) != period]
     title = f"{LINE_TITLE}: {event.name}" if event is not None else f"Dossier del {LINE_TITLE}"
     return Dossier(title=title, period=period, comparison=compare(session, period, timetable),
-                   events=tuple(compare_events(session, listed, timetable)), generated_at=utcnow())
+                   events=tuple(compare_events(session, listed, timetable)), generated_at=now)
 
 
 def dossier_charts(dossier: Dossier) -> dict[str, Chart]:
@@ -134,9 +133,9 @@ def dossier_html(dossier: Dossier, selector: Selector | None = None) -> str:
 
 
 def render_dossier_html(session: Session, period: Period, event: EmergencyEvent | None = None, *,
-                        timetable: Timetable, selector: Selector | None = None) -> str:
+                        timetable: Timetable, now: datetime, selector: Selector | None = None) -> str:
     """The dossier page of `period` (optionally about `event`), computed from the database."""
-    return dossier_html(build_dossier(session, period, timetable, event), selector)
+    return dossier_html(build_dossier(session, period, timetable, event, now=now), selector)
 
 
 def write_dossier(dossier: Dossier, out_dir: Path) -> list[Path]:

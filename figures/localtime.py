@@ -61,5 +61,6 @@ def local_hour_slot(column: Any, period: Period, dialect: str) -> ColumnElement[
 
 def parse_slot(slot: str | datetime) -> tuple[date, int]:
     """The local day and hour of a slot: a local hour (PostgreSQL) or its 'YYYY-MM-DD HH' text (SQLite)."""
-    moment = slot if isinstance(slot, datetime) else datetime.strptime(slot, SLOT_FORMAT_SQLITE)
+    # A local wall-clock hour, already in the line's zone: naive on purpose, only its date and hour are read.
+    moment = slot if isinstance(slot, datetime) else datetime.strptime(slot, SLOT_FORMAT_SQLITE)  # noqa: DTZ007
     return moment.date(), moment.hour

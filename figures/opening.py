@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Final
 
 from sqlalchemy.orm import Session
@@ -14,7 +14,7 @@ from hours import HORIZON, Timetable
 from storage.hours_repository import load_ranges
 
 Interval = tuple[datetime, datetime]
-SINCE_EVER: Final = datetime(1970, 1, 1, tzinfo=timezone.utc)
+SINCE_EVER: Final = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def timetable_with_stored_ranges(configured: Timetable, session: Session) -> Timetable:

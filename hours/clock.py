@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Final
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from hours.model import HoursError
 
-UTC: Final = timezone.utc
+UTC: Final = UTC
+
+
+def utcnow() -> datetime:
+    """The system clock's current instant, in UTC: the only place that reads it.
+
+    Everything else is handed "now": the runtime's `clock` (which tests set) or an argument.
+    """
+    return datetime.now(UTC)
 
 
 def zone_named(name: str) -> ZoneInfo:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from itertools import pairwise
 from typing import Final, Literal
 
@@ -147,7 +147,7 @@ def _check_range(kind: str, identifier: str, starts_at: datetime, ends_at: datet
     for moment in (starts_at, ends_at):
         if moment.tzinfo is None or moment.utcoffset() is None:
             raise HoursError(f"{kind} {identifier!r}: {moment.isoformat()} has no time zone")
-    if starts_at.astimezone(timezone.utc) >= ends_at.astimezone(timezone.utc):
+    if starts_at.astimezone(UTC) >= ends_at.astimezone(UTC):
         raise HoursError(
             f"{kind} {identifier!r}: starts at {starts_at.isoformat()}, "
             f"not before its end {ends_at.isoformat()}")
@@ -225,7 +225,7 @@ class LocalHoliday:
         the years that lack the day; computed once per year by the timetable, never per call.
         """
         occurrences = rrule(YEARLY, bymonth=self.month, bymonthday=self.day,
-                            dtstart=datetime(year, 1, 1), until=datetime(year, 12, 31))
+                            dtstart=datetime(year, 1, 1, tzinfo=UTC), until=datetime(year, 12, 31, tzinfo=UTC))
         first = next(iter(occurrences), None)
         return first.date() if first is not None else None
 

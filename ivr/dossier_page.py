@@ -66,7 +66,8 @@ def dossier() -> Response:
                             event.name if event is not None else None, error, url_for("console.today"),
                             url_for("console.events"))
         timetable = timetable_with_stored_ranges(configured_timetable(settings), session)
-        html = render_dossier_html(session, period, event, timetable=timetable, selector=selector)
+        html = render_dossier_html(session, period, event, timetable=timetable, selector=selector,
+                                   now=security.runtime().clock())
     response = make_response(html, 400 if error else 200)
     response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
     response.headers["X-Content-Type-Options"] = "nosniff"

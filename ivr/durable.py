@@ -6,6 +6,7 @@ import logging
 import os
 import threading
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.exc import DataError, IntegrityError, InterfaceError, OperationalError
@@ -23,32 +24,32 @@ NEVER_APPLICABLE = (TypeError, ValueError, KeyError, DataError, IntegrityError)
 REPLAY_GROUP_SIZE = 100
 
 
-def _open_callback_request(session: Session, **arguments: Any) -> None:
-    callbacks.open_callback_request(session, **arguments)
+def _open_callback_request(session: Session, now: datetime, **arguments: Any) -> None:
+    callbacks.open_callback_request(session, now=now, **arguments)
 
 
-def _attach_recording(session: Session, call_sid: str, reason: str, **recording: Any) -> None:
-    callbacks.attach_recording(session, call_sid, callbacks.Recording(**recording), reason=reason)
+def _attach_recording(session: Session, now: datetime, call_sid: str, reason: str, **recording: Any) -> None:
+    callbacks.attach_recording(session, call_sid, callbacks.Recording(**recording), reason=reason, now=now)
 
 
-def _mark_no_message(session: Session, call_sid: str) -> None:
+def _mark_no_message(session: Session, now: datetime, call_sid: str) -> None:
     callbacks.mark_no_message(session, call_sid)
 
 
-def _note_code_sms(session: Session, call_sid: str, sms_sid: str) -> None:
+def _note_code_sms(session: Session, now: datetime, call_sid: str, sms_sid: str) -> None:
     callbacks.note_code_sms(session, call_sid, sms_sid)
 
 
-def _record_call_start(session: Session, **arguments: Any) -> None:
-    call_log.record_call_start(session, **arguments)
+def _record_call_start(session: Session, now: datetime, **arguments: Any) -> None:
+    call_log.record_call_start(session, now=now, **arguments)
 
 
-def _record_call_outcome(session: Session, **arguments: Any) -> None:
-    call_log.record_call_outcome(session, **arguments)
+def _record_call_outcome(session: Session, now: datetime, **arguments: Any) -> None:
+    call_log.record_call_outcome(session, now=now, **arguments)
 
 
-def _record_call_end(session: Session, **arguments: Any) -> None:
-    call_log.record_call_end(session, **arguments)
+def _record_call_end(session: Session, now: datetime, **arguments: Any) -> None:
+    call_log.record_call_end(session, now=now, **arguments)
 
 
 OPERATIONS: dict[str, Callable[..., None]] = {
@@ -75,17 +76,20 @@ class DurableWriter:
         self.journal = journal
         self.replayer = BackgroundReplayer(self._replay_if_free, journal.has_backlog, retry_seconds)
 
-    def apply(self, operation: str, **arguments: Any) -> bool:
-        """Write now if possible; return False when the write went to the journal."""
+    def apply(self, operation: str, now: datetime, **arguments: Any) -> bool:
+        """Write now if possible; return False when the write went to the journal.
+
+        `now` is the instant the write happens at; replayed later, it keeps that instant.
+        """
         handler = OPERATIONS[operation]
         if not self.journal.has_backlog():
             try:
                 with self.sessions.begin() as session:
-                    handler(session, **arguments)
+                    handler(session, now, **arguments)
                 return True
             except DATABASE_DOWN as exc:
                 log.warning("database unavailable, journaling %s: %s", operation, exc.__class__.__name__)
-        self.journal.append(operation, arguments)
+        self.journal.append(operation, arguments, now)
         self.replayer.wake()
         return False
 
@@ -110,7 +114,7 @@ class DurableWriter:
         try:
             with self.sessions.begin() as session:
                 for entry in entries:
-                    OPERATIONS[entry.operation](session, **entry.arguments)
+                    OPERATIONS[entry.operation](session, entry.asked_at, **entry.arguments)
         except NEVER_APPLICABLE:
             for entry in entries:
                 self._apply_entry(entry)
@@ -123,7 +127,7 @@ class DurableWriter:
             return
         try:
             with self.sessions.begin() as session:
-                handler(session, **entry.arguments)
+                handler(session, entry.asked_at, **entry.arguments)
         except NEVER_APPLICABLE as exc:
             self._reject(entry, f"{exc.__class__.__name__}: {exc}")
 

@@ -13,13 +13,13 @@ from pathlib import Path
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from hours.clock import utcnow
 from ivr.config import Settings
 from ivr.durable import DurableWriter
 from ivr.prompts import Prompts, load_prompts
 from ivr.schedule import LiveSchedule, configured_timetable
 from storage.db import make_engine, make_session_factory
 from storage.journal import Journal
-from storage.types import utcnow
 
 log = logging.getLogger(__name__)
 

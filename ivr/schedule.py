@@ -21,8 +21,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Final
 
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from hours import HoursError, LineState, Timetable, describe_reopening, describe_schedule, describe_state
 from ivr.config import Settings

@@ -85,7 +85,7 @@ def create() -> Response:
         raise ApiError(400, "bad_request", str(error)) from None
     rt = runtime()
     with rt.sessions.begin() as session:
-        record = _record(open_ticket(session, ticket, created_by=g.api_actor,
+        record = _record(open_ticket(session, ticket, now=rt.clock(), created_by=g.api_actor,
                                      code_length=rt.settings.tickets.code_length))
     response = jsonify(record)
     response.status_code = 201
@@ -112,7 +112,8 @@ def update_status(code: str) -> Response:
     with runtime().sessions.begin() as session:
         ticket = _ticket(session, code, for_update=True)
         try:
-            change_status(session, ticket, status, changed_by=g.api_actor, note=body.note, forwarded_to=institution)
+            change_status(session, ticket, status, changed_by=g.api_actor, note=body.note, forwarded_to=institution,
+                          now=runtime().clock())
         except InvalidTransition as error:
             raise ApiError(409, "invalid_transition", str(error)) from None
         return jsonify(_record(ticket))

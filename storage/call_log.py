@@ -9,14 +9,13 @@ run as written, compiled once (see storage.upsert for why not SQLAlchemy's on_co
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Final, cast
 
 from sqlalchemy import Table, bindparam, text
 from sqlalchemy.orm import Session
 
 from storage.models import Call
-from storage.types import utcnow
 from storage.upsert import insert_unless_present_statement
 
 FINAL_STATUSES: Final = frozenset({"completed", "busy", "failed", "no-answer", "canceled"})
@@ -47,21 +46,21 @@ _END: Final = text(
 
 
 def record_call_start(session: Session, call_sid: str, caller_number: str | None,
-                      line_number: str | None) -> None:
+                      line_number: str | None, *, now: datetime) -> None:
     """The call's log row, created on its first webhook (a repeated greeting changes nothing)."""
     session.execute(_START, {"call_sid": call_sid, "caller_number": caller_number,
                              "caller_withheld": caller_number is None, "line_number": line_number,
-                             "started_at": utcnow()})
+                             "started_at": now})
 
 
-def record_call_outcome(session: Session, call_sid: str, outcome: str) -> None:
+def record_call_outcome(session: Session, call_sid: str, outcome: str, *, now: datetime) -> None:
     """Note what the call achieved (message, operator, self_service)."""
-    session.execute(_OUTCOME, {"call_sid": call_sid, "started_at": utcnow(), "outcome": outcome})
+    session.execute(_OUTCOME, {"call_sid": call_sid, "started_at": now, "outcome": outcome})
 
 
-def record_call_end(session: Session, call_sid: str, status: str, duration_seconds: int | None) -> None:
+def record_call_end(session: Session, call_sid: str, status: str, duration_seconds: int | None, *,
+                    now: datetime) -> None:
     """Store how the call ended; a repeated or late status callback changes nothing twice."""
-    now = utcnow()
     if status not in FINAL_STATUSES:
         session.execute(_TOUCH, {"call_sid": call_sid, "caller_withheld": False, "started_at": now})
         return

@@ -10,9 +10,9 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from functools import lru_cache
 from datetime import datetime
-from typing import Any, Final, Literal, cast
+from functools import lru_cache
+from typing import Any, Final, Literal, TypeVar, cast
 
 from sqlalchemy import select, update
 from sqlalchemy.engine import Connection, CursorResult
@@ -20,7 +20,6 @@ from sqlalchemy.orm import Session
 
 from hours.model import Band, Closure, Extension, HoursError
 from storage.models import HoursClosure, HoursExtension, HoursScheduleVersion
-from storage.types import utcnow
 
 EXTENSION_PREFIX: Final = "E"
 CLOSURE_PREFIX: Final = "C"
@@ -32,6 +31,7 @@ _ENTRY_ID: Final = re.compile(r"([EC])([0-9]{1,18})", re.IGNORECASE)
 
 Kind = Literal["extension", "closure"]
 HoursRow = HoursExtension | HoursClosure
+_Row = TypeVar("_Row", HoursExtension, HoursClosure)
 
 
 @dataclass(frozen=True)
@@ -58,53 +58,58 @@ class ScheduleEntry:
 
 
 def add_extension(session: Session, starts_at: datetime, ends_at: datetime, bands: Sequence[Band] | None,
-                  announcement: str | None, created_by: str) -> Extension:
+                  announcement: str | None, created_by: str, *, now: datetime) -> Extension:
     """Store extra hours (all day when `bands` is None) after the engine's checks; HoursError if invalid."""
     draft = Extension(_DRAFT_ID, starts_at, ends_at, None if bands is None else tuple(bands),
                       _optional_text("announcement", announcement))
     row = HoursExtension(starts_at=draft.starts_at, ends_at=draft.ends_at, bands=_bands_text(draft.bands),
-                         announcement=draft.announcement, created_by=created_by_text(created_by))
+                         announcement=draft.announcement, created_by=created_by_text(created_by), created_at=now)
     session.add(row)
     session.flush()
-    bump_version(session)
+    bump_version(session, now)
     return replace(draft, id=f"{EXTENSION_PREFIX}{row.id}")
 
 
 def add_closure(session: Session, starts_at: datetime, ends_at: datetime, reason: str | None,
-                created_by: str) -> Closure:
+                created_by: str, *, now: datetime) -> Closure:
     """Store a closure after the engine's checks; HoursError if invalid."""
     draft = Closure(_DRAFT_ID, starts_at, ends_at, _optional_text("reason", reason))
     row = HoursClosure(starts_at=draft.starts_at, ends_at=draft.ends_at, reason=draft.reason,
-                       created_by=created_by_text(created_by))
+                       created_by=created_by_text(created_by), created_at=now)
     session.add(row)
     session.flush()
-    bump_version(session)
+    bump_version(session, now)
     return replace(draft, id=f"{CLOSURE_PREFIX}{row.id}")
 
 
-def cancel_entry(session: Session, entry_id: str, cancelled_by: str) -> tuple[ScheduleEntry, bool]:
+def cancel_entry(session: Session, entry_id: str, cancelled_by: str, *, now: datetime) -> tuple[ScheduleEntry, bool]:
     """Cancel an extension or closure by id; the entry and whether this call cancelled it."""
     row = _row(session, entry_id)
     if row.cancelled_at is not None:
         return _entry(row), False
-    row.cancelled_at = utcnow()
+    row.cancelled_at = now
     row.cancelled_by = created_by_text(cancelled_by)
-    bump_version(session)
+    bump_version(session, now)
     return _entry(row), True
 
 
 def list_entries(session: Session, ending_after: datetime | None = None,
                  include_cancelled: bool = False) -> list[ScheduleEntry]:
     """Extensions and closures by start, optionally only those ending after an instant or not cancelled."""
-    entries = []
-    for model in (HoursExtension, HoursClosure):
-        query = select(model)
-        if ending_after is not None:
-            query = query.where(model.ends_at > ending_after)
-        if not include_cancelled:
-            query = query.where(model.cancelled_at.is_(None))
-        entries.extend(_entry(row) for row in session.scalars(query))
+    entries = (_rows(session, HoursExtension, ending_after, include_cancelled)
+               + _rows(session, HoursClosure, ending_after, include_cancelled))
     return sorted(entries, key=lambda entry: (entry.starts_at, entry.kind, entry.id))
+
+
+def _rows(session: Session, model: type[_Row], ending_after: datetime | None,
+          include_cancelled: bool) -> list[ScheduleEntry]:
+    """The entries of one table, filtered as list_entries says."""
+    query = select(model)
+    if ending_after is not None:
+        query = query.where(model.ends_at > ending_after)
+    if not include_cancelled:
+        query = query.where(model.cancelled_at.is_(None))
+    return [_entry(row) for row in session.scalars(query)]
 
 
 def load_ranges(connection: Connection | Session,
@@ -134,13 +139,13 @@ def schedule_version(connection: Connection | Session) -> int:
     return version or 0
 
 
-def bump_version(session: Session) -> None:
+def bump_version(session: Session, now: datetime) -> None:
     """Count a change of the schedule, in the caller's transaction."""
     bumped = cast(CursorResult[Any], session.execute(
         update(HoursScheduleVersion).where(HoursScheduleVersion.id == VERSION_ROW_ID).values(
-            version=HoursScheduleVersion.version + 1, changed_at=utcnow())))
+            version=HoursScheduleVersion.version + 1, changed_at=now)))
     if bumped.rowcount == 0:
-        session.add(HoursScheduleVersion(id=VERSION_ROW_ID, version=1))
+        session.add(HoursScheduleVersion(id=VERSION_ROW_ID, version=1, changed_at=now))
 
 
 def created_by_text(name: str) -> str:
@@ -185,8 +190,10 @@ def _row(session: Session, entry_id: str) -> HoursRow:
     match = _ENTRY_ID.fullmatch(entry_id.strip())
     row: HoursRow | None = None
     if match is not None:
-        model = HoursExtension if match[1].upper() == EXTENSION_PREFIX else HoursClosure
-        row = session.get(model, int(match[2]))
+        if match[1].upper() == EXTENSION_PREFIX:
+            row = session.get(HoursExtension, int(match[2]))
+        else:
+            row = session.get(HoursClosure, int(match[2]))
     if row is None:
         raise HoursError(f"no extension or closure with id {entry_id!r} (ids look like E12 or C3)")
     return row

@@ -19,10 +19,9 @@ import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
-
-from storage.types import utcnow
 
 PENDING = "journal.jsonl"
 REPLAYING_PREFIX = "replaying-"
@@ -40,6 +39,11 @@ class JournalEntry:
     operation: str
     arguments: dict[str, Any]
     written_at: str
+
+    @property
+    def asked_at(self) -> datetime:
+        """The instant the write was asked for: replayed later, it still happened then."""
+        return datetime.fromisoformat(self.written_at)
 
 
 class Journal:
@@ -64,10 +68,10 @@ class Journal:
             finally:
                 fcntl.flock(lock, fcntl.LOCK_UN)
 
-    def append(self, operation: str, arguments: dict[str, Any]) -> None:
-        """Store one write durably (fsync) before returning."""
+    def append(self, operation: str, arguments: dict[str, Any], written_at: datetime) -> None:
+        """Store one write, asked for at `written_at`, durably (fsync) before returning."""
         line = json.dumps({"operation": operation, "arguments": arguments,
-                           "written_at": utcnow().isoformat()}, ensure_ascii=False)
+                           "written_at": written_at.isoformat()}, ensure_ascii=False)
         with self._locked():
             _append_line(self.directory / PENDING, line)
 

@@ -7,7 +7,7 @@ report may show. Times are Europe/Rome wall-clock times.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Final
 from zoneinfo import ZoneInfo
@@ -79,7 +79,7 @@ ORDINARY_CALLBACKS: Final = (((2026, 5, 17, 10, 1), "done", (((2026, 5, 18, 9, 1
 
 def rome(year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0) -> datetime:
     """A Europe/Rome wall-clock time as an aware UTC instant."""
-    return datetime(year, month, day, hour, minute, second, tzinfo=ROME).astimezone(timezone.utc)
+    return datetime(year, month, day, hour, minute, second, tzinfo=ROME).astimezone(UTC)
 
 
 def standard_timetable() -> Timetable:

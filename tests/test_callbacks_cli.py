@@ -16,6 +16,7 @@ from ivr.cli import cli
 from storage.db import make_engine, make_session_factory
 from storage.migrate import upgrade
 from storage.models import Ticket
+from tests.conftest import LINE_OPEN_AT
 from voicemail.callbacks import Recording, attach_recording, open_callback_request
 
 MOBILE = "+393471234567"
@@ -42,8 +43,9 @@ def sessions(database_url: str) -> Iterator[sessionmaker[Session]]:
 def leave(sessions: sessionmaker[Session], index: int, number: str | None, reason: str = "chosen") -> None:
     call_sid = f"CA{index:032d}"
     with sessions.begin() as session:
-        open_callback_request(session, call_sid, number, "caller_id" if number else "none", reason)
-        attach_recording(session, call_sid, Recording(f"RE{index:032d}", "https://api.twilio.com/r", 12))
+        open_callback_request(session, call_sid, number, "caller_id" if number else "none", reason, now=LINE_OPEN_AT)
+        attach_recording(session, call_sid, Recording(f"RE{index:032d}", "https://api.twilio.com/r", 12),
+                         now=LINE_OPEN_AT)
 
 
 def run(config: Path, *args: str) -> Result:

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import itertools
 import multiprocessing
 import threading
 from collections import Counter
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -21,9 +24,10 @@ from voicemail.callbacks import open_callback_request
 from voicemail.listing import entry_details, list_entries
 from voicemail.queue import CallbackError, CallbackPolicy, claim_next, record_outcome
 
-NOW = datetime(2026, 11, 30, 9, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
 POLICY = CallbackPolicy(retry_delays=(timedelta(minutes=15), timedelta(hours=1)), max_attempts=3,
                         claim_timeout=timedelta(minutes=30))
+CALL_NUMBERS = itertools.count()
 MOBILE = "+393471234567"
 OTHER = "+393339876543"
 
@@ -45,12 +49,10 @@ def leave(sessions: sessionmaker[Session], call: str, number: str | None, reason
           created_at: datetime | None = None) -> int:
     """A message left by call `call`; the id of the entry it landed on."""
     with sessions.begin() as session:
-        message = open_callback_request(session, f"CA{call:0>32}", number, "caller_id" if number else "none", reason)
-        entry = session.get(CallbackRequest, message.entry_id)
-        assert entry is not None
-        if created_at is not None:
-            entry.created_at = entry.next_attempt_at = created_at
-        return entry.id
+        message = open_callback_request(session, f"CA{call:0>32}", number, "caller_id" if number else "none", reason,
+                                        now=created_at or NOW)
+        assert message.entry_id is not None
+        return message.entry_id
 
 
 def claim(sessions: sessionmaker[Session], operator: str, now: datetime = NOW) -> int | None:
@@ -65,6 +67,22 @@ def outcome(sessions: sessionmaker[Session], entry_id: int, result: str, now: da
         return record_outcome(session, entry_id, result, POLICY, now=now, **options)  # type: ignore[arg-type]
 
 
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(left_at=st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2199, 12, 31), timezones=st.just(UTC)))
+def test_a_message_is_due_from_the_instant_it_was_left_whatever_the_date(sessions, left_at: datetime) -> None:
+    """The entry's times come from the instant given, never from the machine's clock (any year)."""
+    with sessions.begin() as session:
+        session.query(CallbackAttempt).delete()
+        session.query(CallbackRequest).update({"status": "done"})
+    entry_id = leave(sessions, f"9{next(CALL_NUMBERS)}", "+393471000099", "closed", left_at)
+    with sessions.begin() as session:
+        assert [entry.id for entry in list_entries(session, POLICY, "pending", 5, now=left_at)] == [entry_id]
+        assert claim_next(session, "anna", POLICY, left_at - timedelta(seconds=1)) is None
+        claimed = claim_next(session, "anna", POLICY, left_at)
+        assert claimed is not None and claimed.id == entry_id
+        assert (claimed.created_at, claimed.claimed_at) == (left_at, left_at)
+
+
 def test_the_list_and_the_claims_go_due_first_then_reason_priority_then_oldest(sessions) -> None:
     chosen_old = leave(sessions, "1", "+393471000001", "chosen", NOW - timedelta(hours=5))
     busy_new = leave(sessions, "2", "+393471000002", "all_busy", NOW - timedelta(hours=1))
@@ -74,7 +92,7 @@ def test_the_list_and_the_claims_go_due_first_then_reason_priority_then_oldest(s
     with sessions.begin() as session:
         session.get(CallbackRequest, later).next_attempt_at = NOW + timedelta(minutes=10)
     with sessions.begin() as session:
-        listed = [entry.id for entry in list_entries(session, POLICY, "open", 50, NOW)]
+        listed = [entry.id for entry in list_entries(session, POLICY, "open", 50, now=NOW)]
     assert listed == [error, busy_old, busy_new, chosen_old, later]
     claimed = [claim(sessions, f"op{index}") for index in range(5)]
     assert claimed == [error, busy_old, busy_new, chosen_old, None]
@@ -205,7 +223,7 @@ def test_an_unfinished_claim_returns_to_the_list_after_the_timeout(sessions) -> 
     assert claim(sessions, "anna") == entry_id
     assert claim(sessions, "marco", NOW + timedelta(minutes=29)) is None
     with sessions.begin() as session:
-        [listed] = list_entries(session, POLICY, "open", 10, NOW + timedelta(minutes=31))
+        [listed] = list_entries(session, POLICY, "open", 10, now=NOW + timedelta(minutes=31))
     assert (listed.status, listed.claimed_by) == ("pending", None)
     assert claim(sessions, "marco", NOW + timedelta(minutes=31)) == entry_id
 

@@ -9,13 +9,22 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
-from console.accounts import (AccountError, LockoutPolicy, Role, add_account, has_role, list_accounts,
-                              set_active, set_password, sign_in)
+from console.accounts import (
+    AccountError,
+    LockoutPolicy,
+    Role,
+    add_account,
+    has_role,
+    list_accounts,
+    set_active,
+    set_password,
+    sign_in,
+)
 from ivr.cli import cli
 from storage.db import make_engine, make_session_factory
 from storage.migrate import upgrade
 from storage.models import AuditEntry, ConsoleAccount
-from storage.types import utcnow
+from tests.conftest import LINE_OPEN_AT
 
 PASSWORD = "una password lunga"
 POLICY = LockoutPolicy(attempts=3, duration=timedelta(minutes=10))
@@ -31,7 +40,7 @@ def sessions(database_url: str):
 
 def _add(sessions, name: str = "Maria Rossi", role: Role = Role.OPERATOR) -> None:
     with sessions.begin() as session:
-        add_account(session, name, role, PASSWORD, min_password_length=12, now=utcnow())
+        add_account(session, name, role, PASSWORD, min_password_length=12, now=LINE_OPEN_AT)
 
 
 def test_passwords_are_stored_as_argon2id_hashes(sessions) -> None:
@@ -45,15 +54,15 @@ def test_passwords_are_stored_as_argon2id_hashes(sessions) -> None:
 def test_a_correct_password_signs_in_and_a_wrong_one_does_not(sessions) -> None:
     _add(sessions)
     with sessions.begin() as session:
-        assert sign_in(session, "Maria Rossi", PASSWORD, POLICY, utcnow()).outcome == "ok"
-        assert sign_in(session, "Maria Rossi", "una password sbagliata", POLICY, utcnow()).outcome == "wrong"
-        assert sign_in(session, "Nessuno", PASSWORD, POLICY, utcnow()).outcome == "wrong"
-        assert sign_in(session, "  Maria   Rossi ", PASSWORD, POLICY, utcnow()).outcome == "ok"
+        assert sign_in(session, "Maria Rossi", PASSWORD, POLICY, LINE_OPEN_AT).outcome == "ok"
+        assert sign_in(session, "Maria Rossi", "una password sbagliata", POLICY, LINE_OPEN_AT).outcome == "wrong"
+        assert sign_in(session, "Nessuno", PASSWORD, POLICY, LINE_OPEN_AT).outcome == "wrong"
+        assert sign_in(session, "  Maria   Rossi ", PASSWORD, POLICY, LINE_OPEN_AT).outcome == "ok"
 
 
 def test_repeated_failures_lock_the_account_until_the_time_runs_out(sessions) -> None:
     _add(sessions)
-    now = utcnow()
+    now = LINE_OPEN_AT
     for attempt in range(POLICY.attempts - 1):
         with sessions.begin() as session:
             assert sign_in(session, "Maria Rossi", f"sbagliata {attempt}", POLICY, now).outcome == "wrong"
@@ -68,7 +77,7 @@ def test_repeated_failures_lock_the_account_until_the_time_runs_out(sessions) ->
 
 def test_a_success_resets_the_count_of_failures(sessions) -> None:
     _add(sessions)
-    now = utcnow()
+    now = LINE_OPEN_AT
     for _ in range(2):
         for _ in range(POLICY.attempts - 1):
             with sessions.begin() as session:
@@ -80,7 +89,7 @@ def test_a_success_resets_the_count_of_failures(sessions) -> None:
 def test_the_lock_is_per_account(sessions) -> None:
     _add(sessions, "Maria Rossi")
     _add(sessions, "Luca Bianchi")
-    now = utcnow()
+    now = LINE_OPEN_AT
     for _ in range(POLICY.attempts):
         with sessions.begin() as session:
             sign_in(session, "Maria Rossi", "sbagliata", POLICY, now)
@@ -93,10 +102,10 @@ def test_a_disabled_account_cannot_sign_in_until_enabled(sessions) -> None:
     _add(sessions)
     with sessions.begin() as session:
         epoch = set_active(session, "Maria Rossi", False).session_epoch
-        assert sign_in(session, "Maria Rossi", PASSWORD, POLICY, utcnow()).outcome == "disabled"
+        assert sign_in(session, "Maria Rossi", PASSWORD, POLICY, LINE_OPEN_AT).outcome == "disabled"
     with sessions.begin() as session:
         assert set_active(session, "Maria Rossi", True).session_epoch != epoch
-        assert sign_in(session, "Maria Rossi", PASSWORD, POLICY, utcnow()).outcome == "ok"
+        assert sign_in(session, "Maria Rossi", PASSWORD, POLICY, LINE_OPEN_AT).outcome == "ok"
 
 
 def test_a_new_password_replaces_the_old_one(sessions) -> None:
@@ -104,8 +113,8 @@ def test_a_new_password_replaces_the_old_one(sessions) -> None:
     with sessions.begin() as session:
         set_password(session, "Maria Rossi", "un'altra password lunga", min_password_length=12)
     with sessions.begin() as session:
-        assert sign_in(session, "Maria Rossi", PASSWORD, POLICY, utcnow()).outcome == "wrong"
-        assert sign_in(session, "Maria Rossi", "un'altra password lunga", POLICY, utcnow()).outcome == "ok"
+        assert sign_in(session, "Maria Rossi", PASSWORD, POLICY, LINE_OPEN_AT).outcome == "wrong"
+        assert sign_in(session, "Maria Rossi", "un'altra password lunga", POLICY, LINE_OPEN_AT).outcome == "ok"
 
 
 @pytest.mark.parametrize(("name", "password", "phone", "reason"), [
@@ -119,13 +128,13 @@ def test_a_new_password_replaces_the_old_one(sessions) -> None:
 def test_bad_accounts_are_refused_with_a_reason(sessions, name: str, password: str, phone: str | None,
                                                 reason: str) -> None:
     with sessions.begin() as session, pytest.raises(AccountError, match=reason):
-        add_account(session, name, Role.OPERATOR, password, phone=phone, min_password_length=12, now=utcnow())
+        add_account(session, name, Role.OPERATOR, password, phone=phone, min_password_length=12, now=LINE_OPEN_AT)
 
 
 def test_names_are_unique(sessions) -> None:
     _add(sessions)
     with sessions.begin() as session, pytest.raises(AccountError, match="esiste già"):
-        add_account(session, "Maria  Rossi", Role.SUPERVISOR, PASSWORD, min_password_length=12, now=utcnow())
+        add_account(session, "Maria  Rossi", Role.SUPERVISOR, PASSWORD, min_password_length=12, now=LINE_OPEN_AT)
     with sessions() as session:
         assert [a.name for a in list_accounts(session)] == ["Maria Rossi"]
 

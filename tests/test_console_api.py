@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient
 from sqlalchemy import select
 from werkzeug.serving import make_server
 
@@ -18,8 +17,7 @@ from access.tokens import create_token
 from agents.roster import add_agent
 from console.accounts import Role
 from storage.models import AuditEntry, CallbackRequest, Ticket
-from storage.types import utcnow
-from tests.conftest import make_app
+from tests.conftest import LINE_OPEN_AT, make_app
 from tests.test_console_support import create_account
 from voicemail.callbacks import open_callback_request
 
@@ -33,20 +31,20 @@ def api_app(settings) -> Iterator[Flask]:
     app = make_app(settings)
     create_account(app, "Olga Operatrice", Role.OPERATOR)
     with app.extensions["contact_center"].sessions.begin() as session:
-        add_agent(session, "Olga Operatrice", phone="+390612345678", now=utcnow())
+        add_agent(session, "Olga Operatrice", phone="+390612345678", now=LINE_OPEN_AT)
     yield app
     app.extensions["contact_center"].engine.dispose()
 
 
 def _token(app: Flask, name: str = "crm") -> dict[str, str]:
     with app.extensions["contact_center"].sessions.begin() as session:
-        _, raw = create_token(session, name)
+        _, raw = create_token(session, name, now=LINE_OPEN_AT)
     return {"Authorization": f"Bearer {raw}"}
 
 
 def _message(app: Flask, index: int) -> None:
     with app.extensions["contact_center"].sessions.begin() as session:
-        open_callback_request(session, f"CA{index:032x}", f"+39347{index:07d}", "caller_id", "closed")
+        open_callback_request(session, f"CA{index:032x}", f"+39347{index:07d}", "caller_id", "closed", now=LINE_OPEN_AT)
 
 
 def test_no_api_call_without_a_valid_token(api_app: Flask) -> None:

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from pathlib import Path
-
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -17,8 +16,7 @@ from werkzeug.serving import make_server
 from callsim import FakeTwilioApi, Simulator, WSGITransport
 from console.accounts import Role
 from storage.models import CallbackRequest, Ticket
-from storage.types import utcnow
-from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, make_app, make_settings
+from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, LINE_OPEN_AT, make_app, make_settings
 from tests.test_console_support import PASSWORD, create_account
 from tickets.repository import create_ticket, find_by_code
 from tickets.status import Channel, Topic
@@ -87,7 +85,8 @@ def test_a_wrong_password_is_announced(site: tuple[str, Flask], page: Page) -> N
 def test_an_operator_finds_a_ticket_and_forwards_it(site: tuple[str, Flask], page: Page) -> None:
     base, app = site
     with app.extensions["contact_center"].sessions.begin() as session:
-        code = create_ticket(session, channel=Channel.PHONE, topic=Topic.RISKS, phone="+393471234567").code
+        code = create_ticket(session, channel=Channel.PHONE, topic=Topic.RISKS, phone="+393471234567",
+                             now=LINE_OPEN_AT).code
     sign_in_with_the_keyboard(page, base)
     tickets_link = page.get_by_role("link", name="Richieste")
     expect(tickets_link).to_have_attribute("accesskey", "q")
@@ -161,7 +160,7 @@ def test_an_operator_claims_listens_and_records_outcomes_and_the_caller_hears_th
     expect(page.locator("#stato-richiamata")).to_have_text("da richiamare")
     expect(page.get_by_role("cell", name="squilla a vuoto")).to_be_visible()
     with app.extensions["contact_center"].sessions.begin() as session:
-        session.execute(update(CallbackRequest).values(next_attempt_at=utcnow() - timedelta(seconds=1)))
+        session.execute(update(CallbackRequest).values(next_attempt_at=LINE_OPEN_AT - timedelta(seconds=1)))
 
     page.get_by_role("link", name="Richiamate").click()
     page.get_by_role("button", name="Prendi il prossimo").click()

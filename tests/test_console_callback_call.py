@@ -22,7 +22,8 @@ def _entry(app: Flask, status: str = "claimed", number: str | None = CITIZEN) ->
         return entry.id
 
 
-def _operator_answers(app: Flask, path: str, outcome: DialOutcome = DialOutcome()):
+def _operator_answers(app: Flask, path: str, outcome: DialOutcome | None = None):
+    outcome = outcome or DialOutcome()
     dials: list[DialInfo] = []
 
     def on_dial(info: DialInfo) -> DialOutcome:

@@ -19,8 +19,7 @@ from callsim.fake_api import silent_wav
 from console.accounts import Role
 from ivr.voicemail_services import copy_policy, rest_client, transcriber
 from storage.models import AuditEntry, CallbackMessage, CallbackRequest, Ticket
-from storage.types import utcnow
-from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, make_app, make_settings
+from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, LINE_OPEN_AT, make_app, make_settings
 from tests.test_console_support import create_account, post_form, sign_in
 from voicemail.callbacks import Recording, attach_recording, open_callback_request
 from voicemail.recordings import copy_due_recordings
@@ -57,9 +56,9 @@ def leave_message(app: Flask, index: int, reason: str = "closed", seconds: int =
     call_sid = f"CA{index:032x}"
     recording_sid = f"RE{index:032x}"
     with app.extensions["contact_center"].sessions.begin() as session:
-        open_callback_request(session, call_sid, f"+39347{index:07d}", "caller_id", reason)
+        open_callback_request(session, call_sid, f"+39347{index:07d}", "caller_id", reason, now=LINE_OPEN_AT)
         attach_recording(session, call_sid, Recording(recording_sid, f"https://api.twilio.com/x/{recording_sid}",
-                                                      seconds), reason)
+                                                      seconds), reason, now=LINE_OPEN_AT)
     if api is not None:
         api.add_recording(recording_sid, call_sid, seconds)
     return call_sid
@@ -102,7 +101,7 @@ def test_filters_by_reason_topic_and_day(console_app: Flask, client: FlaskClient
         session.execute(update(Ticket).where(Ticket.call_sid == f"CA{2:032x}").values(topic="risks"))
     assert _ids_on(client.get("/console/callbacks?reason=closed").get_data(as_text=True)) == [closed]
     assert _ids_on(client.get("/console/callbacks?topic=risks").get_data(as_text=True)) == [chosen]
-    today = utcnow().astimezone(ZoneInfo("Europe/Rome")).date()
+    today = LINE_OPEN_AT.astimezone(ZoneInfo("Europe/Rome")).date()
     assert sorted(_ids_on(client.get(f"/console/callbacks?day={today}").get_data(as_text=True))) == [closed, chosen]
     assert _ids_on(client.get(f"/console/callbacks?day={today - timedelta(days=3)}").get_data(as_text=True)) == []
     for bad in ("view=lost", "reason=x", "topic=y", "day=ieri", "after=1.2"):
@@ -123,11 +122,11 @@ def test_claim_next_then_no_answer_reschedules_then_reached_changes_the_ticket(
     post_form(client, f"{entry_page}/outcome", {"outcome": "no_answer", "note": "segreteria"}, entry_page)
     rescheduled = _entry_of(console_app, call_sid)
     assert (rescheduled.status, rescheduled.attempt_count) == ("pending", 1)
-    assert rescheduled.next_attempt_at > utcnow() + timedelta(minutes=10)
+    assert rescheduled.next_attempt_at > LINE_OPEN_AT + timedelta(minutes=10)
     page = client.get(entry_page).get_data(as_text=True)
     assert "Nuovo tentativo previsto" in page and "non risponde" in page and "segreteria" in page
     with console_app.extensions["contact_center"].sessions.begin() as session:
-        session.execute(update(CallbackRequest).values(next_attempt_at=utcnow() - timedelta(seconds=1)))
+        session.execute(update(CallbackRequest).values(next_attempt_at=LINE_OPEN_AT - timedelta(seconds=1)))
     post_form(client, "/console/callbacks/claim", {}, "/console/callbacks")
     post_form(client, f"{entry_page}/outcome", {"outcome": "reached", "ticket_status": "in_progress"}, entry_page)
     assert _entry_of(console_app, call_sid).status == "done"
@@ -163,7 +162,7 @@ def test_the_recording_is_fetched_from_twilio_on_the_server_until_copied(
     assert [request.path.rsplit("/", 1)[-1] for request in twilio_api.requests] == [f"RE{5:032x}.wav"]
     settings = console_app.extensions["contact_center"].settings
     copy_due_recordings(console_app.extensions["contact_center"].sessions, rest_client(settings),
-                        copy_policy(settings), transcriber(settings))
+                        copy_policy(settings), transcriber(settings), clock=lambda: LINE_OPEN_AT)
     twilio_api.fail_next(5)
     local = client.get(path)
     assert local.status_code == 200 and local.data == silent_wav(3)
@@ -227,6 +226,6 @@ def test_chiama_rings_the_roster_phone_of_an_account_without_one(console_app: Fl
     post_form(client, f"{entry_page}/call", {}, entry_page)
     assert "il tuo account non ha un telefono" in client.get(entry_page).get_data(as_text=True).lower()
     with console_app.extensions["contact_center"].sessions.begin() as session:
-        add_agent(session, "Rita Roster", phone="+390698765432", now=utcnow())
+        add_agent(session, "Rita Roster", phone="+390698765432", now=LINE_OPEN_AT)
     post_form(client, f"{entry_page}/call", {}, entry_page)
     assert [created.params["To"] for created in twilio_api.calls] == ["+390698765432"]

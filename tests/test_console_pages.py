@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -15,11 +15,10 @@ from console.accounts import Role
 from console.chart import bar_chart
 from console.today import DayWindow, today_figures
 from storage.models import AuditEntry, Call, CallbackAttempt, CallbackRequest
-from storage.types import utcnow
-from tests.conftest import make_app
+from tests.conftest import LINE_OPEN_AT, make_app
+from tests.test_console_support import create_account, post_form, sign_in
 from tickets.repository import create_ticket, find_by_code
 from tickets.status import Channel, Topic
-from tests.test_console_support import create_account, post_form, sign_in
 
 ROME = ZoneInfo("Europe/Rome")
 
@@ -42,7 +41,7 @@ def client(console_app: Flask) -> FlaskClient:
 def _ticket(app: Flask, phone: str | None = "+393471234567") -> str:
     with app.extensions["contact_center"].sessions.begin() as session:
         return create_ticket(session, channel=Channel.VOICEMAIL, topic=Topic.RISKS, phone=phone,
-                             summary="Allerta meteo nel comune").code
+                             summary="Allerta meteo nel comune", now=LINE_OPEN_AT).code
 
 
 def _status_of(app: Flask, code: str) -> tuple[str, str | None, list[tuple[str, str, str]]]:
@@ -148,7 +147,7 @@ def test_today_counts_the_local_day_only(console_app: Flask) -> None:
                             attempted_at=now - timedelta(minutes=20)),
         ])
     with console_app.extensions["contact_center"].sessions() as session:
-        figures = today_figures(session, now.astimezone(timezone.utc), ROME, timedelta(hours=24))
+        figures = today_figures(session, now.astimezone(UTC), ROME, timedelta(hours=24))
     assert (figures.calls_received, figures.answered_by_operator, figures.self_service_lookups,
             figures.messages_left) == (4, 1, 1, 1)
     assert (figures.pending_callbacks, figures.overdue_callbacks) == (2, 1)
@@ -165,7 +164,7 @@ def test_a_local_day_is_23_or_25_hours_long_on_clock_changes() -> None:
 
 
 def test_the_today_page_shows_figures_and_an_inline_chart(console_app: Flask, client: FlaskClient) -> None:
-    _add_calls(console_app, [(utcnow(), "operator"), (utcnow(), "message")])
+    _add_calls(console_app, [(LINE_OPEN_AT, "operator"), (LINE_OPEN_AT, "message")])
     page = client.get("/console/today").get_data(as_text=True)
     assert '<dd id="chiamate">2</dd>' in page
     assert page.count("<svg") == 2 and page.count("<rect") == 48

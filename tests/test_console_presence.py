@@ -12,8 +12,7 @@ from sqlalchemy import select
 from agents.roster import add_agent
 from console.accounts import Role
 from storage.models import Agent
-from storage.types import utcnow
-from tests.conftest import make_app
+from tests.conftest import LINE_OPEN_AT, make_app
 from tests.test_console_support import create_account, post_form, sign_in
 
 
@@ -24,8 +23,8 @@ def console_app(settings) -> Iterator[Flask]:
     create_account(app, "Nino Nuovo", Role.OPERATOR)
     create_account(app, "Sara Supervisora", Role.SUPERVISOR)
     with app.extensions["contact_center"].sessions.begin() as session:
-        add_agent(session, "Olga Operatrice", phone="+390612345678", now=utcnow())
-        add_agent(session, "Piero Pronto", phone="+390612345679", now=utcnow())
+        add_agent(session, "Olga Operatrice", phone="+390612345678", now=LINE_OPEN_AT)
+        add_agent(session, "Piero Pronto", phone="+390612345679", now=LINE_OPEN_AT)
     yield app
     app.extensions["contact_center"].engine.dispose()
 

@@ -14,8 +14,7 @@ from sqlalchemy import select
 from console.accounts import Role
 from storage.hours_repository import list_entries
 from storage.models import AuditEntry
-from storage.types import utcnow
-from tests.conftest import make_app
+from tests.conftest import LINE_OPEN_AT, make_app
 from tests.test_console_support import create_account, post_form, sign_in
 
 ROME = ZoneInfo("Europe/Rome")
@@ -38,7 +37,7 @@ def client(console_app: Flask) -> FlaskClient:
 
 
 def _local(delta: timedelta) -> str:
-    return (utcnow() + delta).astimezone(ROME).strftime("%Y-%m-%dT%H:%M")
+    return (LINE_OPEN_AT + delta).astimezone(ROME).strftime("%Y-%m-%dT%H:%M")
 
 
 def test_an_extension_with_its_announcement_is_stored_and_previewed(console_app: Flask, client: FlaskClient) -> None:
@@ -47,7 +46,7 @@ def test_an_extension_with_its_announcement_is_stored_and_previewed(console_app:
     page = client.get(PAGE).get_data(as_text=True)
     assert "Apertura straordinaria salvata" in page and "tutto il giorno" in page
     preview = page[page.index('id="anteprima"'):]
-    assert "Il servizio è attivo." in preview
+    assert "Il servizio è attivo in orario straordinario." in preview  # the extension covers "now"
     assert "<td>tutto il giorno</td><td>Allerta meteo in Emilia-Romagna.</td>" in preview
     with console_app.extensions["contact_center"].sessions() as session:
         [entry] = list_entries(session)

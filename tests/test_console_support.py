@@ -9,7 +9,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from console.accounts import Role, add_account
-from storage.types import utcnow
+from tests.conftest import LINE_OPEN_AT
 
 PASSWORD = "correct horse battery"
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -19,7 +19,7 @@ def create_account(app: Flask, name: str, role: Role = Role.OPERATOR, password: 
                    phone: str | None = None) -> int:
     """An account in the app's database; its id."""
     with app.extensions["contact_center"].sessions.begin() as session:
-        account = add_account(session, name, role, password, phone=phone, now=utcnow(),
+        account = add_account(session, name, role, password, phone=phone, now=LINE_OPEN_AT,
                               min_password_length=12)
         return account.id
 

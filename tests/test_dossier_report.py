@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from ivr.cli import cli
 from storage.hours_repository import add_extension
+from tests.conftest import LINE_OPEN_AT
 from tests.figures_dataset import SECRET_NUMBERS, SECRET_TEXTS, load_dataset, migrated_engine, rome, write_config
 
 TABLES = ("sintesi", "chiamate_per_giorno", "chiamate_per_ora", "esiti_chiamate", "richieste_per_argomento",
@@ -91,8 +92,8 @@ def test_period_report_lists_each_event_against_its_ordinary_period(config: Path
                                                                    database_url: str) -> None:
     engine = migrated_engine(database_url)
     with Session(engine) as session:  # a crisis extension belongs to the event it overlaps
-        add_extension(session, rome(2026, 5, 22, 18), rome(2026, 5, 23, 8), None, None, SUPERVISOR)
-        add_extension(session, rome(2026, 5, 24, 9), rome(2026, 5, 24, 13), None, None, SUPERVISOR)
+        add_extension(session, rome(2026, 5, 22, 18), rome(2026, 5, 23, 8), None, None, SUPERVISOR, now=LINE_OPEN_AT)
+        add_extension(session, rome(2026, 5, 24, 9), rome(2026, 5, 24, 13), None, None, SUPERVISOR, now=LINE_OPEN_AT)
         session.commit()
     engine.dispose()
     out = tmp_path / "maggio"

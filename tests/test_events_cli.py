@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -16,7 +16,7 @@ from ivr.cli import cli
 from storage.models import EmergencyEvent
 from tests.figures_dataset import EVENT_PERIOD, ORDINARY_PERIOD, ROME, migrated_engine, write_config
 
-UTC = timezone.utc
+UTC = UTC
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ from figures.model import Distribution, Figures
 from figures.opening import timetable_with_stored_ranges
 from figures.period import Period
 from storage.hours_repository import add_extension, cancel_entry
+from tests.conftest import LINE_OPEN_AT
 from tests.figures_dataset import (
     EVENT_PERIOD,
     ORDINARY_PERIOD,
@@ -66,9 +67,10 @@ def test_answer_rate_counts_only_calls_started_while_open(engine: Engine) -> Non
 
 def test_a_stored_crisis_extension_opens_the_line_for_the_answer_rate(engine: Engine) -> None:
     with Session(engine) as session:
-        add_extension(session, rome(2026, 5, 17, 9), rome(2026, 5, 17, 13), None, None, "supervisore")
-        cancelled = add_extension(session, rome(2026, 5, 19, 20), rome(2026, 5, 20, 0), None, None, "supervisore")
-        cancel_entry(session, cancelled.id, "supervisore")
+        add_extension(session, rome(2026, 5, 17, 9), rome(2026, 5, 17, 13), None, None, "supervisore", now=LINE_OPEN_AT)
+        cancelled = add_extension(session, rome(2026, 5, 19, 20), rome(2026, 5, 20, 0), None, None, "supervisore",
+                                  now=LINE_OPEN_AT)
+        cancel_entry(session, cancelled.id, "supervisore", now=LINE_OPEN_AT)
         session.commit()
         timetable = timetable_with_stored_ranges(standard_timetable(), session)
         figures = compute_figures(session, ORDINARY_PERIOD, timetable)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import Engine
@@ -14,7 +14,7 @@ from figures.queries import call_figures
 from storage.models import Call
 from tests.figures_dataset import ROME, migrated_engine
 
-UTC = timezone.utc
+UTC = UTC
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -13,7 +13,7 @@ from figures.period import Period, PeriodError, parse_day
 from figures.queries import percentile_of_sorted
 from tests.figures_dataset import ROME, standard_timetable
 
-UTC = timezone.utc
+UTC = UTC
 
 
 @pytest.mark.parametrize("text", ["2012-05-20", "20/05/2012", " 20/5/2012 "])

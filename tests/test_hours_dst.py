@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -23,7 +23,7 @@ def rome(day: date, hour: int = 0, minute: int = 0, second: int = 0) -> datetime
 
 def utc(day: date, hour: int, minute: int = 0, second: int = 0) -> datetime:
     """A UTC instant on a day."""
-    return datetime(day.year, day.month, day.day, hour, minute, second, tzinfo=timezone.utc)
+    return datetime(day.year, day.month, day.day, hour, minute, second, tzinfo=UTC)
 
 
 def open_on_sunday(sunday: date, band: str, via: str) -> Timetable:
@@ -37,7 +37,7 @@ def open_on_sunday(sunday: date, band: str, via: str) -> Timetable:
 
 def elapsed(start: datetime, end: datetime) -> timedelta:
     """Real time between two instants (aware subtraction in one zone would give wall-clock time)."""
-    return end.astimezone(timezone.utc) - start.astimezone(timezone.utc)
+    return end.astimezone(UTC) - start.astimezone(UTC)
 
 
 def sunday_cases(sundays: list[date]) -> list[tuple[date, str]]:
@@ -54,7 +54,7 @@ def changes(timetable: Timetable, start: datetime, count: int) -> list[datetime]
         assert moment is not None
         moment = timetable.next_change(moment)
         assert moment is not None
-        found.append(moment.astimezone(timezone.utc))
+        found.append(moment.astimezone(UTC))
     return found
 
 

@@ -25,7 +25,7 @@ from ivr.prompts import load_prompts
 from ivr.schedule import SPEECH_PROMPTS_PREFIX
 from storage.hours_repository import add_closure, add_extension
 from storage.models import CallbackMessage, CallbackRequest
-from tests.conftest import AUTH_TOKEN, make_app, make_settings, post_signed
+from tests.conftest import AUTH_TOKEN, LINE_OPEN_AT, make_app, make_settings, post_signed
 
 ROME = ZoneInfo("Europe/Rome")
 CALLER = "+393471234567"
@@ -74,8 +74,9 @@ def test_a_caller_asking_for_an_operator_while_closed_hears_why_and_when_then_le
     set_clock(app, moment)
     call = ask_for_an_operator(app)
     heard = call.heard_since_last_input().splitlines()
-    assert heard[:3] == [f"{why} {reopening} {WEEKLY_SENTENCE}", MESSAGE_REASON_CLOSED,
-                         "Ti richiameremo al numero che termina con 45 67: premi 1 per confermare, 2 per indicarne un altro."]
+    assert heard[:3] == [
+        f"{why} {reopening} {WEEKLY_SENTENCE}", MESSAGE_REASON_CLOSED,
+        "Ti richiameremo al numero che termina con 45 67: premi 1 per confermare, 2 per indicarne un altro."]
     assert message_reasons(call) == ["closed"]
     call.press("1")
     call.record(seconds=12, finish_key="#")
@@ -88,7 +89,8 @@ def test_a_caller_asking_for_an_operator_while_closed_hears_why_and_when_then_le
 
 def test_a_closure_s_reason_is_said(app: Flask) -> None:
     with app.extensions["contact_center"].sessions.begin() as session:
-        add_closure(session, rome(2026, 11, 25, 9), rome(2026, 11, 25, 15), "guasto alla centrale telefonica", "cli")
+        add_closure(session, rome(2026, 11, 25, 9), rome(2026, 11, 25, 15), "guasto alla centrale telefonica", "cli",
+                    now=LINE_OPEN_AT)
     set_clock(app, rome(2026, 11, 25, 10))
     heard = ask_for_an_operator(app).heard_since_last_input()
     assert heard.startswith("Il servizio è temporaneamente chiuso: guasto alla centrale telefonica. "
@@ -106,7 +108,7 @@ def test_when_the_line_is_open_the_caller_goes_on_to_the_operators(app: Flask) -
 
 def test_an_extension_opens_a_closed_sunday_evening(app: Flask) -> None:
     with app.extensions["contact_center"].sessions.begin() as session:
-        add_extension(session, rome(2026, 11, 29, 20), rome(2026, 11, 30, 2), None, None, "cli")
+        add_extension(session, rome(2026, 11, 29, 20), rome(2026, 11, 30, 2), None, None, "cli", now=LINE_OPEN_AT)
     set_clock(app, rome(2026, 11, 29, 23, 30))
     opened = ask_for_an_operator(app)
     opened.press("0")  # any topic; nobody is on the roster
@@ -119,8 +121,9 @@ def test_an_extension_opens_a_closed_sunday_evening(app: Flask) -> None:
 def test_an_announcement_is_said_after_the_greeting_and_before_the_menu(app: Flask) -> None:
     with app.extensions["contact_center"].sessions.begin() as session:
         add_extension(session, rome(2026, 11, 25, 8), rome(2026, 11, 26, 20), None,
-                      "Allerta rossa per temporali in Liguria.", "cli")
-        add_extension(session, rome(2026, 11, 24), rome(2026, 11, 27), None, "Seconda comunicazione.", "cli")
+                      "Allerta rossa per temporali in Liguria.", "cli", now=LINE_OPEN_AT)
+        add_extension(session, rome(2026, 11, 24), rome(2026, 11, 27), None, "Seconda comunicazione.", "cli",
+                      now=LINE_OPEN_AT)
     call = simulator(app).dial(from_=CALLER)
     said = call.said().splitlines()
     assert said[0].startswith("Benvenuto") and said[1].startswith("Questo non è un numero di emergenza")
@@ -131,7 +134,8 @@ def test_an_announcement_is_said_after_the_greeting_and_before_the_menu(app: Fla
 
 def test_the_announcement_plays_during_the_whole_range_even_outside_its_bands(app: Flask) -> None:
     with app.extensions["contact_center"].sessions.begin() as session:
-        add_extension(session, rome(2026, 11, 28), rome(2026, 11, 30), [Band.parse("08:00-20:00")], "Allerta meteo.", "cli")
+        add_extension(session, rome(2026, 11, 28), rome(2026, 11, 30), [Band.parse("08:00-20:00")], "Allerta meteo.",
+                      "cli", now=LINE_OPEN_AT)
     set_clock(app, rome(2026, 11, 28, 22))
     call = ask_for_an_operator(app)
     assert "Avviso importante. Allerta meteo." in call.said()
@@ -140,14 +144,14 @@ def test_the_announcement_plays_during_the_whole_range_even_outside_its_bands(ap
 
 def test_no_announcement_without_an_active_extension(app: Flask) -> None:
     with app.extensions["contact_center"].sessions.begin() as session:
-        add_extension(session, rome(2026, 12, 5), rome(2026, 12, 6), None, "Più tardi.", "cli")
+        add_extension(session, rome(2026, 12, 5), rome(2026, 12, 6), None, "Più tardi.", "cli", now=LINE_OPEN_AT)
     said = simulator(app).dial(from_=CALLER).said().splitlines()
     assert len(said) == 3 and said[2].startswith(MENU_START)
 
 
 def test_the_announcement_is_spoken_before_the_menu_gather(app: Flask) -> None:
     with app.extensions["contact_center"].sessions.begin() as session:
-        add_extension(session, rome(2026, 11, 25), rome(2026, 11, 26), None, "Avviso.", "cli")
+        add_extension(session, rome(2026, 11, 25), rome(2026, 11, 26), None, "Avviso.", "cli", now=LINE_OPEN_AT)
     response = post_signed(app.test_client(), "/voice/incoming", {
         "CallSid": "CA" + "1" * 32, "AccountSid": "AC" + "0" * 32, "From": CALLER, "To": "+39800840840"})
     verbs = [child.tag for child in ElementTree.fromstring(response.data)]
@@ -162,7 +166,8 @@ def test_with_the_database_down_the_operator_step_answers_from_the_configured_ho
     assert response.status_code == 200
     root = ElementTree.fromstring(response.data)
     assert [child.tag for child in root] == ["Say", "Redirect"]
-    assert root[0].text == f"Oggi il servizio è chiuso per Natale. Riaprirà lunedì 28 dicembre alle ore 9. {WEEKLY_SENTENCE}"
+    assert root[0].text == (
+        f"Oggi il servizio è chiuso per Natale. Riaprirà lunedì 28 dicembre alle ore 9. {WEEKLY_SENTENCE}")
     assert root[1].text == "/voice/message?reason=closed"
 
 

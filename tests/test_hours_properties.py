@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from functools import cache
+from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 import holidays
@@ -16,7 +17,7 @@ from hours.model import Band, Closure, Extension, LocalHoliday, WeeklySchedule
 from hours.timetable import Timetable
 
 ROME = ZoneInfo("Europe/Rome")
-UTC = timezone.utc
+UTC = UTC
 STEP = timedelta(minutes=30)
 ONE_MICROSECOND = timedelta(microseconds=1)
 CHECKED_SPAN = timedelta(days=4)
@@ -176,7 +177,7 @@ def test_dates_between_lists_each_calendar_day_once_in_order(first: date, span: 
     last = first + timedelta(days=span)
     days = dates_between(first, last)
     assert len(days) == max(span + 1, 0)
-    assert all(later - earlier == timedelta(days=1) for earlier, later in zip(days, days[1:], strict=False))
+    assert all(later - earlier == timedelta(days=1) for earlier, later in pairwise(days))
     assert not days or (days[0], days[-1]) == (first, last)
 
 

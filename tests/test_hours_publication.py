@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from hours.model import STANDARD_SCHEDULE, Band, ClosedDate, Closure, Extension, LocalHoliday
@@ -53,7 +53,7 @@ def test_published_weekly_schedule() -> None:
 
 
 def test_published_extensions_and_closures_are_the_active_and_upcoming_ones() -> None:
-    published = published_timetable(crisis_timetable(), datetime(2026, 11, 27, 18, tzinfo=timezone.utc))
+    published = published_timetable(crisis_timetable(), datetime(2026, 11, 27, 18, tzinfo=UTC))
     assert published["extensions"] == [
         {"id": "flood", "starts_at": "2026-11-27T18:00:00+01:00", "ends_at": "2026-11-29T00:00:00+01:00",
          "all_day": True, "bands": None, "announcement": "Allerta alluvione in Liguria", "active": True},

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -72,7 +72,7 @@ def test_reopening_after_a_friday_evening() -> None:
     (rome(2026, 12, 1, 0), rome(2026, 11, 30, 19), "Riaprirà alla mezzanotte tra oggi e domani."),
     (rome(2026, 12, 5, 0), rome(2026, 11, 30, 19),
      "Riaprirà alla mezzanotte tra venerdì 4 dicembre e sabato 5 dicembre."),
-    (datetime(2026, 11, 30, 23, 0, tzinfo=timezone.utc), datetime(2026, 11, 30, 22, 30, tzinfo=timezone.utc),
+    (datetime(2026, 11, 30, 23, 0, tzinfo=UTC), datetime(2026, 11, 30, 22, 30, tzinfo=UTC),
      "Riaprirà alla mezzanotte tra oggi e domani."),
 ])
 def test_describe_reopening(when: datetime, now: datetime, sentence: str) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -24,9 +24,10 @@ from storage.hours_repository import (
 )
 from storage.migrate import upgrade
 from storage.models import HoursExtension
+from tests.conftest import LINE_OPEN_AT
 
 ROME = ZoneInfo("Europe/Rome")
-UTC = timezone.utc
+UTC = UTC
 
 
 def rome(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
@@ -61,7 +62,7 @@ def test_an_extension_is_stored_in_utc_and_read_back_as_the_engines_value(sessio
     bands = (Band.parse("21:00-23:00"), Band.parse("08:00-20:00"))
     with sessions.begin() as session:
         added = add_extension(session, rome(2026, 11, 28, 8), rome(2026, 12, 6, 20), bands,
-                              "  Allerta   meteo  ", "sala operativa")
+                              "  Allerta   meteo  ", "sala operativa", now=LINE_OPEN_AT)
     assert added.id == "E1"
     assert added.bands == (Band.parse("08:00-20:00"), Band.parse("21:00-23:00"))
     assert added.announcement == "Allerta meteo"
@@ -78,7 +79,7 @@ def test_an_extension_is_stored_in_utc_and_read_back_as_the_engines_value(sessio
 
 def test_an_all_day_extension_stores_null_bands(sessions: sessionmaker[Session]) -> None:
     with sessions.begin() as session:
-        add_extension(session, rome(2026, 11, 28), rome(2026, 11, 30), None, None, "cli")
+        add_extension(session, rome(2026, 11, 28), rome(2026, 11, 30), None, None, "cli", now=LINE_OPEN_AT)
     with sessions() as session:
         assert session.get(HoursExtension, 1).bands is None  # type: ignore[union-attr]
         [extension], _ = load_ranges(session, rome(2026, 11, 27))
@@ -87,7 +88,8 @@ def test_an_all_day_extension_stores_null_bands(sessions: sessionmaker[Session])
 
 def test_a_closure_is_stored_and_read_back(sessions: sessionmaker[Session]) -> None:
     with sessions.begin() as session:
-        added = add_closure(session, rome(2026, 12, 2, 13), rome(2026, 12, 2, 15), "manutenzione", "cli")
+        added = add_closure(session, rome(2026, 12, 2, 13), rome(2026, 12, 2, 15), "manutenzione", "cli",
+                            now=LINE_OPEN_AT)
     assert added == Closure("C1", rome(2026, 12, 2, 13), rome(2026, 12, 2, 15), "manutenzione")
     with sessions() as session:
         assert load_ranges(session, rome(2026, 12, 1)) == ((), (added,))
@@ -106,7 +108,7 @@ def test_an_invalid_extension_is_refused_and_nothing_is_stored(
         sessions: sessionmaker[Session], starts_at: datetime, ends_at: datetime, bands: tuple[Band, ...] | None,
         text: str | None, message: str) -> None:
     with pytest.raises(HoursError, match=message), sessions.begin() as session:
-        add_extension(session, starts_at, ends_at, bands, text, "cli")
+        add_extension(session, starts_at, ends_at, bands, text, "cli", now=LINE_OPEN_AT)
     with sessions() as session:
         assert list_entries(session, include_cancelled=True) == []
         assert schedule_version(session) == 0
@@ -120,19 +122,19 @@ def test_the_database_itself_refuses_a_range_that_ends_before_it_starts(sessions
 
 def test_every_change_bumps_the_version_in_its_own_transaction(sessions: sessionmaker[Session]) -> None:
     with sessions.begin() as session:
-        add_extension(session, rome(2026, 11, 28), rome(2026, 11, 30), None, None, "cli")
+        add_extension(session, rome(2026, 11, 28), rome(2026, 11, 30), None, None, "cli", now=LINE_OPEN_AT)
     with sessions.begin() as session:
-        add_closure(session, rome(2026, 12, 2), rome(2026, 12, 3), None, "cli")
+        add_closure(session, rome(2026, 12, 2), rome(2026, 12, 3), None, "cli", now=LINE_OPEN_AT)
     with sessions() as session:
         assert schedule_version(session) == 2
     with sessions.begin() as session:
-        cancel_entry(session, "e1", "cli")
+        cancel_entry(session, "e1", "cli", now=LINE_OPEN_AT)
     with sessions.begin() as session:
-        cancel_entry(session, "E1", "cli")  # already cancelled: no change, no bump
+        cancel_entry(session, "E1", "cli", now=LINE_OPEN_AT)  # already cancelled: no change, no bump
     with sessions() as session:
         assert schedule_version(session) == 3
     with pytest.raises(RuntimeError), sessions.begin() as session:
-        add_closure(session, rome(2026, 12, 5), rome(2026, 12, 6), None, "cli")
+        add_closure(session, rome(2026, 12, 5), rome(2026, 12, 6), None, "cli", now=LINE_OPEN_AT)
         raise RuntimeError("rolled back")
     with sessions() as session:
         assert schedule_version(session) == 3
@@ -141,13 +143,13 @@ def test_every_change_bumps_the_version_in_its_own_transaction(sessions: session
 
 def test_cancelling_keeps_the_row_but_takes_it_out_of_the_timetable(sessions: sessionmaker[Session]) -> None:
     with sessions.begin() as session:
-        add_extension(session, rome(2026, 11, 28), rome(2026, 11, 30), None, "Allerta", "cli")
-        add_closure(session, rome(2026, 11, 29), rome(2026, 11, 30), "guasto", "cli")
+        add_extension(session, rome(2026, 11, 28), rome(2026, 11, 30), None, "Allerta", "cli", now=LINE_OPEN_AT)
+        add_closure(session, rome(2026, 11, 29), rome(2026, 11, 30), "guasto", "cli", now=LINE_OPEN_AT)
     with sessions.begin() as session:
-        entry, cancelled = cancel_entry(session, "C1", "supervisore")
+        entry, cancelled = cancel_entry(session, "C1", "supervisore", now=LINE_OPEN_AT)
     assert cancelled and entry.id == "C1" and entry.kind == "closure" and entry.cancelled_at is not None
     with sessions.begin() as session:
-        again, cancelled_again = cancel_entry(session, "c1", "supervisore")
+        again, cancelled_again = cancel_entry(session, "c1", "supervisore", now=LINE_OPEN_AT)
     assert not cancelled_again and again.cancelled_at == entry.cancelled_at
     with sessions() as session:
         extensions, closures = load_ranges(session, rome(2026, 11, 27))
@@ -161,16 +163,16 @@ def test_cancelling_keeps_the_row_but_takes_it_out_of_the_timetable(sessions: se
 @pytest.mark.parametrize("entry_id", ["E9", "C1", "X1", "", "E", "12", "E1x", "E99999999999999999999"])
 def test_cancelling_an_unknown_id_says_so(sessions: sessionmaker[Session], entry_id: str) -> None:
     with sessions.begin() as session:
-        add_extension(session, rome(2026, 11, 28), rome(2026, 11, 30), None, None, "cli")
+        add_extension(session, rome(2026, 11, 28), rome(2026, 11, 30), None, None, "cli", now=LINE_OPEN_AT)
     with pytest.raises(HoursError, match="no extension or closure with id"), sessions.begin() as session:
-        cancel_entry(session, entry_id, "cli")
+        cancel_entry(session, entry_id, "cli", now=LINE_OPEN_AT)
 
 
 def test_only_ranges_still_in_force_are_loaded_and_listed_by_start(sessions: sessionmaker[Session]) -> None:
     with sessions.begin() as session:
-        add_extension(session, rome(2026, 12, 5), rome(2026, 12, 8), None, None, "cli")
-        add_extension(session, rome(2026, 11, 1), rome(2026, 11, 2), None, None, "cli")
-        add_closure(session, rome(2026, 11, 27, 18), rome(2026, 11, 28, 9), None, "cli")
+        add_extension(session, rome(2026, 12, 5), rome(2026, 12, 8), None, None, "cli", now=LINE_OPEN_AT)
+        add_extension(session, rome(2026, 11, 1), rome(2026, 11, 2), None, None, "cli", now=LINE_OPEN_AT)
+        add_closure(session, rome(2026, 11, 27, 18), rome(2026, 11, 28, 9), None, "cli", now=LINE_OPEN_AT)
     now = rome(2026, 11, 28)
     with sessions() as session:
         extensions, closures = load_ranges(session, now)
@@ -185,8 +187,8 @@ def test_only_ranges_still_in_force_are_loaded_and_listed_by_start(sessions: ses
 
 def test_the_author_is_trimmed_and_never_empty(sessions: sessionmaker[Session]) -> None:
     with sessions.begin() as session:
-        add_closure(session, rome(2026, 12, 2), rome(2026, 12, 3), "  ", "   ")
-        add_closure(session, rome(2026, 12, 4), rome(2026, 12, 5), None, "a" * 300)
+        add_closure(session, rome(2026, 12, 2), rome(2026, 12, 3), "  ", "   ", now=LINE_OPEN_AT)
+        add_closure(session, rome(2026, 12, 4), rome(2026, 12, 5), None, "a" * 300, now=LINE_OPEN_AT)
     with sessions() as session:
         first, second = list_entries(session)
     assert (first.created_by, first.text) == ("unknown", None)
@@ -197,7 +199,7 @@ def test_ranges_keep_their_instant_across_the_autumn_change(sessions: sessionmak
     first_pass = datetime(2026, 10, 25, 2, 30, tzinfo=ROME, fold=0)
     second_pass = datetime(2026, 10, 25, 2, 30, tzinfo=ROME, fold=1)
     with sessions.begin() as session:
-        add_closure(session, first_pass, second_pass, "cambio dell'ora", "cli")
+        add_closure(session, first_pass, second_pass, "cambio dell'ora", "cli", now=LINE_OPEN_AT)
     with sessions() as session:
         [closure] = load_ranges(session, rome(2026, 10, 24))[1]
     assert closure.ends_at - closure.starts_at == timedelta(hours=1)

@@ -18,7 +18,7 @@ from ivr.schedule import LiveSchedule, configured_timetable
 from storage.db import make_engine, make_session_factory
 from storage.hours_repository import add_closure, add_extension, cancel_entry
 from storage.migrate import upgrade
-from tests.conftest import make_settings
+from tests.conftest import LINE_OPEN_AT, make_settings
 
 ROME = ZoneInfo("Europe/Rome")
 SATURDAY_NOON = datetime(2026, 11, 28, 12, tzinfo=ROME)
@@ -108,19 +108,19 @@ def test_a_change_made_by_another_process_counts_from_the_next_question(workers:
     assert not worker.schedule.current(SATURDAY_NOON).state_at(SATURDAY_NOON).is_open
 
     with supervisor.sessions.begin() as session:
-        add_extension(session, rome(2026, 11, 28), rome(2026, 11, 29), None, "Allerta meteo", "cli")
+        add_extension(session, rome(2026, 11, 28), rome(2026, 11, 29), None, "Allerta meteo", "cli", now=LINE_OPEN_AT)
     timetable = worker.schedule.current(SATURDAY_NOON)
     assert timetable.state_at(SATURDAY_NOON).is_open
     assert timetable.active_announcements(SATURDAY_NOON) == ("Allerta meteo",)
 
     with supervisor.sessions.begin() as session:
-        add_closure(session, rome(2026, 11, 28, 11), rome(2026, 11, 28, 13), "guasto tecnico", "cli")
+        add_closure(session, rome(2026, 11, 28, 11), rome(2026, 11, 28, 13), "guasto tecnico", "cli", now=LINE_OPEN_AT)
     state = worker.schedule.current(SATURDAY_NOON).state_at(SATURDAY_NOON)
     assert (state.is_open, state.closure_reason) == (False, "guasto tecnico")
 
     with supervisor.sessions.begin() as session:
-        cancel_entry(session, "C1", "cli")
-        cancel_entry(session, "E1", "cli")
+        cancel_entry(session, "C1", "cli", now=LINE_OPEN_AT)
+        cancel_entry(session, "E1", "cli", now=LINE_OPEN_AT)
     assert not worker.schedule.current(SATURDAY_NOON).state_at(SATURDAY_NOON).is_open
     assert worker.schedule.current(SATURDAY_NOON).active_announcements(SATURDAY_NOON) == ()
 
@@ -129,7 +129,7 @@ def test_a_question_about_an_earlier_instant_reloads_the_ranges_that_had_ended(
         workers: tuple[Worker, Worker]) -> None:
     worker, supervisor = workers
     with supervisor.sessions.begin() as session:
-        add_extension(session, rome(2026, 11, 28), rome(2026, 11, 29), None, None, "cli")
+        add_extension(session, rome(2026, 11, 28), rome(2026, 11, 29), None, None, "cli", now=LINE_OPEN_AT)
     assert not worker.schedule.current(rome(2026, 11, 29, 12)).state_at(rome(2026, 11, 29, 12)).is_open
     assert worker.schedule.current(SATURDAY_NOON).state_at(SATURDAY_NOON).is_open
 
@@ -137,7 +137,7 @@ def test_a_question_about_an_earlier_instant_reloads_the_ranges_that_had_ended(
 def test_with_the_schedule_unreadable_a_call_gets_the_last_loaded_timetable(workers: tuple[Worker, Worker]) -> None:
     worker, supervisor = workers
     with supervisor.sessions.begin() as session:
-        add_extension(session, rome(2026, 11, 28), rome(2026, 11, 29), None, None, "cli")
+        add_extension(session, rome(2026, 11, 28), rome(2026, 11, 29), None, None, "cli", now=LINE_OPEN_AT)
     loaded = worker.schedule.current(SATURDAY_NOON)
     with supervisor.engine.begin() as connection:
         connection.execute(text("DROP TABLE hours_schedule_version"))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import holidays
@@ -58,8 +58,8 @@ def test_weekly_boundaries(moment: datetime, expected: bool) -> None:
 
 def test_the_instant_not_the_wall_clock_of_the_argument_counts() -> None:
     timetable = standard()
-    assert is_open(timetable, datetime(2026, 11, 30, 8, 0, tzinfo=timezone.utc))  # 9:00 in Rome
-    assert not is_open(timetable, datetime(2026, 11, 30, 7, 59, tzinfo=timezone.utc))
+    assert is_open(timetable, datetime(2026, 11, 30, 8, 0, tzinfo=UTC))  # 9:00 in Rome
+    assert not is_open(timetable, datetime(2026, 11, 30, 7, 59, tzinfo=UTC))
     assert is_open(timetable, datetime(2026, 11, 30, 3, 0, tzinfo=ZoneInfo("America/New_York")))
 
 
@@ -245,7 +245,7 @@ def test_next_opening_is_the_moment_itself_when_open() -> None:
 def test_friday_evening_reopens_monday() -> None:
     reopening = standard().next_opening(rome(2026, 11, 27, 19))
     assert reopening == rome(2026, 11, 30, 9)
-    assert reopening is not None and reopening.tzinfo == timezone.utc
+    assert reopening is not None and reopening.tzinfo == UTC
 
 
 def test_never_opening_within_the_horizon_gives_none() -> None:

@@ -33,9 +33,10 @@ def set_clock(app: Flask, moment: datetime) -> None:
 
 
 def change(app: Flask, action: Callable[..., object], *args: object) -> None:
-    """A supervisor's change, committed."""
-    with app.extensions["contact_center"].sessions.begin() as session:
-        action(session, *args)
+    """A supervisor's change, committed at the app's "now"."""
+    runtime = app.extensions["contact_center"]
+    with runtime.sessions.begin() as session:
+        action(session, *args, now=runtime.clock())
 
 
 @pytest.fixture

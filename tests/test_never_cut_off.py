@@ -13,8 +13,8 @@ from ivr.app import create_app
 from ivr.durable import DurableWriter
 from ivr.flows import main_menu
 from ivr.webhooks import flow_steps
-from storage.migrate import upgrade
 from storage.db import make_engine, make_session_factory
+from storage.migrate import upgrade
 from storage.models import CallbackMessage, CallbackRequest
 from tests.conftest import make_settings, post_signed
 

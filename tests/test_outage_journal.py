@@ -32,7 +32,7 @@ from storage.journal import Journal
 from storage.migrate import upgrade
 from storage.models import Call as LoggedCall
 from storage.models import CallbackMessage, CallbackRequest
-from tests.conftest import AUTH_TOKEN, make_app, make_settings, post_signed
+from tests.conftest import AUTH_TOKEN, LINE_OPEN_AT, make_app, make_settings, post_signed
 
 pytestmark = pytest.mark.postgres
 
@@ -177,11 +177,11 @@ def test_a_journaled_entry_and_its_recording_replay_in_order(postgres_url: str, 
     sid = "CA" + "9" * 32
     proxy.cut()
     assert writer.apply("open_callback_request", call_sid=sid, callback_number="+393471234567",
-                        number_source="caller_id", reason="closed") is False
+                        number_source="caller_id", reason="closed", now=LINE_OPEN_AT) is False
     proxy.restore()
     # The database is back but the entry still waits in the journal: the recording queues behind it.
     assert writer.apply("attach_recording", call_sid=sid, reason="closed", sid="RE" + "9" * 32,
-                        url="https://api.twilio.com/r", duration_seconds=11) is False
+                        url="https://api.twilio.com/r", duration_seconds=11, now=LINE_OPEN_AT) is False
     assert writer.replay_backlog() == 2
     with make_session_factory(make_engine(postgres_url))() as session:
         message = session.scalars(select(CallbackMessage)).one()
@@ -194,7 +194,7 @@ def test_a_journaled_entry_and_its_recording_replay_in_order(postgres_url: str, 
 def test_entries_being_replayed_still_count_as_backlog(tmp_path: Path) -> None:
     """While a replay holds the entries (moved aside as a batch), new writes must still queue behind them."""
     journal = Journal(tmp_path / "journal")
-    journal.append("record_call_start", {"call_sid": "CA1"})
+    journal.append("record_call_start", {"call_sid": "CA1"}, written_at=LINE_OPEN_AT)
     seen: list[bool] = []
     journal.replay(lambda entry: seen.append(journal.has_backlog()))
     assert seen == [True]
@@ -216,8 +216,9 @@ def test_a_write_that_can_never_apply_is_set_aside_and_the_rest_replays(postgres
     journal = Journal(tmp_path / "journal")
     for index, reason in enumerate(["closed", "no-such-reason", "chosen"]):
         journal.append("open_callback_request", {"call_sid": f"CA{index}", "callback_number": f"+39347123456{index}",
-                                                 "number_source": "caller_id", "reason": reason})
-    journal.append("operation_of_a_newer_version", {"call_sid": "CA9"})
+                                                 "number_source": "caller_id", "reason": reason},
+                       written_at=LINE_OPEN_AT)
+    journal.append("operation_of_a_newer_version", {"call_sid": "CA9"}, written_at=LINE_OPEN_AT)
     engine = make_engine(postgres_url)
     writer = DurableWriter(make_session_factory(engine), journal)
     writer.replayer.stop()

@@ -14,7 +14,8 @@ def test_shipped_prompts_are_italian() -> None:
     prompts = load_prompts()
     assert "112" in prompts("not_emergency")
     assert "emergenza" in prompts("not_emergency")
-    assert prompts("confirm_caller_id", last_digits="45 67").startswith("Ti richiameremo al numero che termina con 45 67")
+    assert prompts("confirm_caller_id", last_digits="45 67").startswith(
+        "Ti richiameremo al numero che termina con 45 67")
 
 
 def test_an_override_file_replaces_some_texts(tmp_path: Path) -> None:

@@ -6,7 +6,7 @@ import json
 import subprocess
 import sys
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -21,7 +21,7 @@ from storage.migrate import upgrade
 from storage.models import Agent
 
 ROOT = Path(__file__).resolve().parents[1]
-T0 = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 POLICY = PresencePolicy()
 
 
@@ -115,7 +115,7 @@ def concurrent_reservations(sessions, callers: int) -> list[str | None]:
             with sessions.begin() as session:
                 found = reserve(session, f"CA{number}:1", f"CA{number}", "risks", POLICY, T0 + timedelta(hours=1))
             results[number] = found.name if found else None
-        except BaseException as error:  # noqa: BLE001 - reported by the main thread
+        except BaseException as error:
             errors.append(error)
 
     threads = [threading.Thread(target=call, args=(number,)) for number in range(callers)]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -15,8 +15,9 @@ from storage import call_log
 from storage.db import make_engine, make_session_factory
 from storage.journal import Journal
 from storage.migrate import head_revisions, is_up_to_date, upgrade
-from storage.upsert import get_or_insert, insert_or_get
 from storage.models import Call, CallbackMessage, CallbackRequest
+from storage.upsert import get_or_insert, insert_or_get
+from tests.conftest import LINE_OPEN_AT
 from voicemail.callbacks import Recording, attach_recording, mark_no_message, open_callback_request
 
 SID = "CA" + "a" * 32
@@ -57,32 +58,31 @@ def test_sqlite_runs_in_wal_mode(tmp_path: Path) -> None:
 def test_datetimes_are_aware_and_utc(sessions) -> None:
     rome = timezone(timedelta(hours=1))
     with sessions.begin() as session:
-        call_log.record_call_start(session, SID, "+393471234567", "+39800840840")
+        call_log.record_call_start(session, SID, "+393471234567", "+39800840840", now=LINE_OPEN_AT)
         call = session.scalars(select(Call)).one()
         call.started_at = datetime(2026, 11, 27, 10, 0, tzinfo=rome)
     with sessions() as session:
         stored = session.scalars(select(Call)).one()
-        assert stored.started_at == datetime(2026, 11, 27, 9, 0, tzinfo=timezone.utc)
+        assert stored.started_at == datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
         assert stored.started_at.utcoffset() == timedelta(0)
 
 
 def test_naive_datetimes_are_refused(sessions) -> None:
-    with pytest.raises(Exception, match="naive datetime"):
-        with sessions.begin() as session:
-            call_log.record_call_start(session, SID, None, None)
-            call = session.scalars(select(Call)).one()
-            call.started_at = datetime(2026, 1, 1, 9, 0)
+    with pytest.raises(Exception, match="naive datetime"), sessions.begin() as session:
+        call_log.record_call_start(session, SID, None, None, now=LINE_OPEN_AT)
+        call = session.scalars(select(Call)).one()
+        call.started_at = datetime(2026, 1, 1, 9, 0)
 
 
 def test_call_log_is_idempotent(sessions) -> None:
     for _ in range(2):
         with sessions.begin() as session:
-            call_log.record_call_start(session, SID, "+393471234567", "+39800840840")
+            call_log.record_call_start(session, SID, "+393471234567", "+39800840840", now=LINE_OPEN_AT)
     with sessions.begin() as session:
-        call_log.record_call_end(session, SID, "completed", 42)
+        call_log.record_call_end(session, SID, "completed", 42, now=LINE_OPEN_AT)
     with sessions.begin() as session:
-        call_log.record_call_end(session, SID, "failed", 1)
-        call_log.record_call_end(session, SID, "in-progress", 5)
+        call_log.record_call_end(session, SID, "failed", 1, now=LINE_OPEN_AT)
+        call_log.record_call_end(session, SID, "in-progress", 5, now=LINE_OPEN_AT)
     with sessions() as session:
         call = session.scalars(select(Call)).one()
         assert (call.final_status, call.duration_seconds, call.outcome) == ("completed", 42, "abandoned")
@@ -91,25 +91,25 @@ def test_call_log_is_idempotent(sessions) -> None:
 
 def test_call_end_keeps_the_outcome_moves_the_start_back_and_happens_once(sessions) -> None:
     with sessions.begin() as session:
-        call_log.record_call_start(session, SID, "+393471234567", "+39800840840")
-        call_log.record_call_outcome(session, SID, "message")
-        session.execute(update(Call).values(started_at=datetime(2026, 11, 25, 9, 0, 10, tzinfo=timezone.utc)))
+        call_log.record_call_start(session, SID, "+393471234567", "+39800840840", now=LINE_OPEN_AT)
+        call_log.record_call_outcome(session, SID, "message", now=LINE_OPEN_AT)
+        session.execute(update(Call).values(started_at=datetime(2026, 11, 25, 9, 0, 10, tzinfo=UTC)))
     with sessions.begin() as session:
-        call_log.record_call_end(session, SID, "in-progress", 99)
+        call_log.record_call_end(session, SID, "in-progress", 99, now=LINE_OPEN_AT)
     with sessions() as session:
         assert session.scalars(select(Call.final_status)).one() is None
     with sessions.begin() as session:
-        call_log.record_call_end(session, SID, "completed", None)
-        call_log.record_call_end(session, SID, "busy", 10**6)
+        call_log.record_call_end(session, SID, "completed", None, now=LINE_OPEN_AT + timedelta(minutes=5))
+        call_log.record_call_end(session, SID, "busy", 10**6, now=LINE_OPEN_AT + timedelta(minutes=6))
     with sessions() as session:
         call = session.scalars(select(Call)).one()
         assert (call.final_status, call.outcome, call.duration_seconds) == ("completed", "message", None)
-        assert call.started_at == datetime(2026, 11, 25, 9, 0, 10, tzinfo=timezone.utc)
-        assert call.ended_at is not None and call.ended_at > call.started_at
+        assert call.started_at == datetime(2026, 11, 25, 9, 0, 10, tzinfo=UTC)
+        assert call.ended_at == LINE_OPEN_AT + timedelta(minutes=5)
     other = "CA" + "b" * 32
     with sessions.begin() as session:
-        call_log.record_call_start(session, other, None, None)
-        call_log.record_call_end(session, other, "completed", 3600)
+        call_log.record_call_start(session, other, None, None, now=LINE_OPEN_AT)
+        call_log.record_call_end(session, other, "completed", 3600, now=LINE_OPEN_AT)
     with sessions() as session:
         call = session.scalars(select(Call).where(Call.call_sid == other)).one()
         assert (call.outcome, call.caller_withheld, call.duration_seconds) == ("abandoned", True, 3600)
@@ -118,14 +118,14 @@ def test_call_end_keeps_the_outcome_moves_the_start_back_and_happens_once(sessio
 
 def test_a_status_callback_before_the_call_is_known_still_stores_it(sessions) -> None:
     with sessions.begin() as session:
-        call_log.record_call_end(session, SID, "completed", 3)
+        call_log.record_call_end(session, SID, "completed", 3, now=LINE_OPEN_AT)
     with sessions() as session:
         assert session.scalars(select(Call.final_status)).one() == "completed"
 
 
 @pytest.mark.parametrize("upsert", [insert_or_get, get_or_insert], ids=["insert_or_get", "get_or_insert"])
 def test_upserts_insert_once_and_never_overwrite(sessions, upsert) -> None:
-    started = datetime(2026, 11, 25, 9, tzinfo=timezone.utc)
+    started = datetime(2026, 11, 25, 9, tzinfo=UTC)
     with sessions.begin() as session:
         made = upsert(session, Call, "call_sid", {"call_sid": SID, "caller_number": "+393471234567",
                                                    "caller_withheld": False, "started_at": started})
@@ -141,7 +141,7 @@ def test_upserts_insert_once_and_never_overwrite(sessions, upsert) -> None:
 def test_one_callback_entry_per_call(sessions) -> None:
     for number in ("+393471234567", "+393330000000"):
         with sessions.begin() as session:
-            open_callback_request(session, SID, number, "caller_id", "closed")
+            open_callback_request(session, SID, number, "caller_id", "closed", now=LINE_OPEN_AT)
     with sessions() as session:
         entry = session.scalars(select(CallbackRequest)).one()
         message = session.scalars(select(CallbackMessage)).one()
@@ -154,7 +154,7 @@ def test_concurrent_duplicate_webhooks_make_one_entry(sessions) -> None:
     def open_entry() -> None:
         try:
             with sessions.begin() as session:
-                open_callback_request(session, SID, "+393471234567", "caller_id", "chosen")
+                open_callback_request(session, SID, "+393471234567", "caller_id", "chosen", now=LINE_OPEN_AT)
         except BaseException as exc:  # collected and asserted below
             errors.append(exc)
 
@@ -172,22 +172,23 @@ def test_concurrent_duplicate_webhooks_make_one_entry(sessions) -> None:
 def test_recordings_attach_once(sessions) -> None:
     recording = Recording("RE" + "1" * 32, "https://api.twilio.com/r/RE1", 12)
     with sessions.begin() as session:
-        attach_recording(session, SID, recording)  # the callback came before the entry
+        attach_recording(session, SID, recording, now=LINE_OPEN_AT)  # the callback came before the entry
     with sessions.begin() as session:
-        open_callback_request(session, SID, "+393471234567", "caller_id", "closed")
-        attach_recording(session, SID, recording)
-        attach_recording(session, SID, Recording("RE" + "2" * 32, "https://other", 99))
+        open_callback_request(session, SID, "+393471234567", "caller_id", "closed", now=LINE_OPEN_AT)
+        attach_recording(session, SID, recording, now=LINE_OPEN_AT)
+        attach_recording(session, SID, Recording("RE" + "2" * 32, "https://other", 99), now=LINE_OPEN_AT)
     with sessions() as session:
         entry = session.scalars(select(CallbackRequest)).one()
         message = session.scalars(select(CallbackMessage)).one()
-        assert (message.recording_sid, message.recording_duration, message.message_status) == (recording.sid, 12, "recorded")
+        assert (message.recording_sid, message.recording_duration, message.message_status) == (
+            recording.sid, 12, "recorded")
         assert entry.callback_number == "+393471234567"
 
 
 def test_failed_and_absent_recordings_keep_the_entry(sessions) -> None:
     with sessions.begin() as session:
-        open_callback_request(session, SID, "+393471234567", "caller_id", "closed")
-        attach_recording(session, SID, Recording("", "", 0, status="absent"))
+        open_callback_request(session, SID, "+393471234567", "caller_id", "closed", now=LINE_OPEN_AT)
+        attach_recording(session, SID, Recording("", "", 0, status="absent"), now=LINE_OPEN_AT)
     with sessions() as session:
         entry = session.scalars(select(CallbackRequest)).one()
         message = session.scalars(select(CallbackMessage)).one()
@@ -196,7 +197,7 @@ def test_failed_and_absent_recordings_keep_the_entry(sessions) -> None:
 
 def test_no_message_is_marked_only_when_nothing_was_recorded(sessions) -> None:
     with sessions.begin() as session:
-        open_callback_request(session, SID, None, "none", "chosen")
+        open_callback_request(session, SID, None, "none", "chosen", now=LINE_OPEN_AT)
         mark_no_message(session, SID)
     with sessions() as session:
         assert session.scalars(select(CallbackMessage.message_status)).one() == "no_message"
@@ -207,9 +208,9 @@ def test_the_journal_keeps_writes_while_the_database_is_down_and_replays_them(
     journal = Journal(tmp_path / "journal")
     down = DurableWriter(make_session_factory(make_engine("postgresql+psycopg://postgres@127.0.0.1:1/none")), journal)
     assert down.apply("open_callback_request", call_sid=SID, callback_number="+393471234567",
-                      number_source="caller_id", reason="error") is False
+                      number_source="caller_id", reason="error", now=LINE_OPEN_AT) is False
     assert down.apply("attach_recording", call_sid=SID, reason="error", sid="RE" + "3" * 32,
-                      url="https://x", duration_seconds=7) is False
+                      url="https://x", duration_seconds=7, now=LINE_OPEN_AT) is False
     assert journal.backlog() == 2
 
     up = DurableWriter(make_session_factory(engine), journal)
@@ -219,13 +220,14 @@ def test_the_journal_keeps_writes_while_the_database_is_down_and_replays_them(
     with Session(engine) as session:
         entry = session.scalars(select(CallbackRequest)).one()
         message = session.scalars(select(CallbackMessage)).one()
-        assert (entry.callback_number, message.recording_duration, message.message_status) == ("+393471234567", 7, "recorded")
+        assert (entry.callback_number, message.recording_duration, message.message_status) == (
+            "+393471234567", 7, "recorded")
 
 
 def test_a_failed_replay_keeps_the_rest_in_order(tmp_path: Path) -> None:
     journal = Journal(tmp_path / "j")
     for index in range(3):
-        journal.append("op", {"index": index})
+        journal.append("op", {"index": index}, written_at=LINE_OPEN_AT)
     seen: list[int] = []
     outage = {"on": True}
 
@@ -237,14 +239,14 @@ def test_a_failed_replay_keeps_the_rest_in_order(tmp_path: Path) -> None:
     with pytest.raises(RuntimeError):
         journal.replay(apply)
     assert journal.backlog() == 2
-    journal.append("op", {"index": 3})
+    journal.append("op", {"index": 3}, written_at=LINE_OPEN_AT)
     assert journal.replay(apply) == 3
     assert seen == [0, 1, 2, 3]
 
 
 def test_an_unreadable_journal_line_is_set_aside(tmp_path: Path) -> None:
     journal = Journal(tmp_path / "j")
-    journal.append("op", {"index": 0})
+    journal.append("op", {"index": 0}, written_at=LINE_OPEN_AT)
     with open(tmp_path / "j" / "journal.jsonl", "a") as file:
         file.write('{"operation": "op", "argu\n')
     seen: list[int] = []

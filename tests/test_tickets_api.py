@@ -12,13 +12,14 @@ from sqlalchemy import select
 
 from access.tokens import create_token, revoke_token, verify_token
 from storage.models import ApiToken
+from tests.conftest import LINE_OPEN_AT
 from tickets.codes import damm_check_digit
 
 
 @pytest.fixture
 def token(app: Flask) -> str:
     with app.extensions["contact_center"].sessions.begin() as session:
-        return create_token(session, "sito-web")[1]
+        return create_token(session, "sito-web", now=LINE_OPEN_AT)[1]
 
 
 @pytest.fixture

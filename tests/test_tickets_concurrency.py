@@ -13,6 +13,7 @@ from sqlalchemy.orm import sessionmaker
 from storage.db import make_engine, make_session_factory
 from storage.migrate import upgrade
 from storage.models import Ticket
+from tests.conftest import LINE_OPEN_AT
 from tickets.codes import is_valid_code
 from tickets.repository import create_ticket
 from tickets.status import Channel
@@ -39,7 +40,8 @@ def _create_many(sessions: sessionmaker, barrier: Barrier, count: int, code_leng
     codes = []
     for _ in range(count):
         with sessions.begin() as session:
-            codes.append(create_ticket(session, channel=Channel.WEB, summary="prova", code_length=code_length).code)
+            codes.append(create_ticket(session, channel=Channel.WEB, summary="prova", code_length=code_length,
+                                       now=LINE_OPEN_AT).code)
     return codes
 
 

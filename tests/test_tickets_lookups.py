@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import event, func, select
@@ -19,7 +19,7 @@ from tickets.repository import change_status, create_ticket, find_by_code
 from tickets.status import Channel, TicketStatus
 
 LIMITS = LookupLimits(per_caller=3, per_caller_window_s=3600, global_=5, global_window_s=600)
-NOW = datetime(2026, 11, 27, 10, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
 SECRET = "test-secret"
 ALICE = Requester.phone("+393471234567", SECRET)
 BOB = Requester.phone("+393489876543", SECRET)
@@ -35,7 +35,7 @@ def sessions(database_url: str) -> Iterator[sessionmaker[Session]]:
 
 def _new_code(sessions: sessionmaker[Session]) -> str:
     with sessions.begin() as session:
-        return create_ticket(session, channel=Channel.PHONE, phone="+393331112222", summary="privato").code
+        return create_ticket(session, channel=Channel.PHONE, phone="+393331112222", summary="privato", now=NOW).code
 
 
 def _unknown(code: str) -> str:
@@ -58,7 +58,7 @@ def test_a_found_code_gives_only_the_public_view(sessions) -> None:
     code = _new_code(sessions)
     with sessions.begin() as session:
         ticket = find_by_code(session, code)
-        change_status(session, ticket, TicketStatus.FORWARDED, changed_by="op", forwarded_to="Regione Lazio")
+        change_status(session, ticket, TicketStatus.FORWARDED, changed_by="op", forwarded_to="Regione Lazio", now=NOW)
     result = _look(sessions, f" {code[:4]} {code[4:]}#")
     assert result.outcome == "found"
     assert result.view.code == code
@@ -162,8 +162,8 @@ def test_a_lookup_session_keeps_failures_and_hands_back_a_transactional_connecti
     sessions = make_session_factory(engine)
     code = _new_code(sessions)
     with lookup_session(sessions) as session:
-        assert look_up(session, _unknown(code), ALICE, LIMITS, 8).outcome == "unknown"
-        assert look_up(session, code, ALICE, LIMITS, 8).view.code == code
+        assert look_up(session, _unknown(code), ALICE, LIMITS, 8, now=NOW).outcome == "unknown"
+        assert look_up(session, code, ALICE, LIMITS, 8, now=NOW).view.code == code
     assert [failure.reason for failure in _failures(sessions)] == ["unknown"]
     with sessions() as session:
         session.add(LookupFailure(at=NOW, caller_key=BOB.key, channel="web", reason="invalid"))

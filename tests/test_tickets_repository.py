@@ -8,6 +8,7 @@ from sqlalchemy import select
 from storage.db import make_engine, make_session_factory
 from storage.migrate import upgrade
 from storage.models import Ticket
+from tests.conftest import LINE_OPEN_AT
 from tickets.codes import is_valid_code
 from tickets.repository import change_status, create_ticket, find_by_code
 from tickets.status import Channel, InvalidTransition, TicketStatus, Topic
@@ -23,7 +24,7 @@ def sessions(database_url: str):
 
 def test_a_new_ticket_has_a_valid_code_and_its_first_history_step(sessions) -> None:
     with sessions.begin() as session:
-        ticket = create_ticket(session, channel=Channel.PHONE, topic=Topic.RISKS, summary="alluvione")
+        ticket = create_ticket(session, channel=Channel.PHONE, topic=Topic.RISKS, summary="alluvione", now=LINE_OPEN_AT)
         code = ticket.code
     with sessions() as session:
         found = find_by_code(session, code)
@@ -34,16 +35,16 @@ def test_a_new_ticket_has_a_valid_code_and_its_first_history_step(sessions) -> N
 
 def test_one_ticket_per_call(sessions) -> None:
     with sessions.begin() as session:
-        first = create_ticket(session, channel=Channel.VOICEMAIL, call_sid="CA1").code
+        first = create_ticket(session, channel=Channel.VOICEMAIL, call_sid="CA1", now=LINE_OPEN_AT).code
     with sessions.begin() as session:
-        assert create_ticket(session, channel=Channel.VOICEMAIL, call_sid="CA1").code == first
+        assert create_ticket(session, channel=Channel.VOICEMAIL, call_sid="CA1", now=LINE_OPEN_AT).code == first
     with sessions() as session:
         assert len(session.scalars(select(Ticket)).all()) == 1
 
 
 def test_invalid_codes_are_never_looked_up(sessions) -> None:
     with sessions.begin() as session:
-        code = create_ticket(session, channel=Channel.WEB).code
+        code = create_ticket(session, channel=Channel.WEB, now=LINE_OPEN_AT).code
     wrong_check = code[:-1] + str((int(code[-1]) + 1) % 10)
     with sessions() as session:
         assert find_by_code(session, wrong_check) is None
@@ -52,11 +53,13 @@ def test_invalid_codes_are_never_looked_up(sessions) -> None:
 
 def test_status_changes_are_validated_and_kept(sessions) -> None:
     with sessions.begin() as session:
-        ticket = create_ticket(session, channel=Channel.EMAIL)
-        change_status(session, ticket, TicketStatus.IN_PROGRESS, changed_by="mario", note="preso in carico")
-        change_status(session, ticket, TicketStatus.FORWARDED, changed_by="mario", forwarded_to="Regione Lazio")
+        ticket = create_ticket(session, channel=Channel.EMAIL, now=LINE_OPEN_AT)
+        change_status(session, ticket, TicketStatus.IN_PROGRESS, changed_by="mario", note="preso in carico",
+                      now=LINE_OPEN_AT)
+        change_status(session, ticket, TicketStatus.FORWARDED, changed_by="mario", forwarded_to="Regione Lazio",
+                      now=LINE_OPEN_AT)
         with pytest.raises(InvalidTransition):
-            change_status(session, ticket, TicketStatus.WAITING_FOR_CITIZEN, changed_by="mario")
+            change_status(session, ticket, TicketStatus.WAITING_FOR_CITIZEN, changed_by="mario", now=LINE_OPEN_AT)
         code = ticket.code
     with sessions() as session:
         ticket = find_by_code(session, code)

@@ -10,8 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from flask import Flask
 
-from storage.types import utcnow
-from tests.conftest import make_app, make_settings
+from tests.conftest import LINE_OPEN_AT, make_app, make_settings
 from tickets.codes import damm_check_digit
 from tickets.repository import change_status, create_ticket
 from tickets.status import Channel, TicketStatus, Topic
@@ -23,9 +22,10 @@ PRIVATE_SUMMARY = "Mario Rossi, via Roma 1: crepe dopo la scossa"
 def _ticket(app: Flask, forwarded_to: str | None = None) -> str:
     with app.extensions["contact_center"].sessions.begin() as session:
         ticket = create_ticket(session, channel=Channel.WEB, topic=Topic.RISKS, phone="+393331112222",
-                               email="mario.rossi@example.org", summary=PRIVATE_SUMMARY)
+                               email="mario.rossi@example.org", summary=PRIVATE_SUMMARY, now=LINE_OPEN_AT)
         if forwarded_to:
-            change_status(session, ticket, TicketStatus.FORWARDED, changed_by="op", forwarded_to=forwarded_to)
+            change_status(session, ticket, TicketStatus.FORWARDED, changed_by="op", forwarded_to=forwarded_to,
+                          now=LINE_OPEN_AT)
         return ticket.code
 
 
@@ -68,7 +68,7 @@ def test_a_found_code_shows_the_status_and_nothing_personal(app: Flask, method: 
     assert response.headers["Cache-Control"] == "no-store"
     assert "La richiesta è stata inoltrata all&#39;ente competente: Regione Emilia-Romagna." in page
     assert f'<h2 id="esito">Richiesta {code[:4]} {code[4:]}</h2>' in page
-    today = utcnow().astimezone(ZoneInfo("Europe/Rome")).date()
+    today = LINE_OPEN_AT.astimezone(ZoneInfo("Europe/Rome")).date()
     assert f"Ultimo aggiornamento: {written_date(today)}." in page
     assert 'role="status"' in page
     for private in ("Mario", "Rossi", "3331112222", "example.org", "crepe"):

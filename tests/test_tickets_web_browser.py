@@ -11,7 +11,7 @@ from flask import Flask
 from playwright.sync_api import Page, expect, sync_playwright
 from werkzeug.serving import make_server
 
-from tests.conftest import make_app, make_settings
+from tests.conftest import LINE_OPEN_AT, make_app, make_settings
 from tickets.repository import create_ticket
 from tickets.status import Channel
 
@@ -43,7 +43,7 @@ def page() -> Iterator[Page]:
 def test_a_keyboard_user_types_the_code_and_hears_the_status(site: tuple[str, Flask], page: Page) -> None:
     base, app = site
     with app.extensions["contact_center"].sessions.begin() as session:
-        code = create_ticket(session, channel=Channel.WEB).code
+        code = create_ticket(session, channel=Channel.WEB, now=LINE_OPEN_AT).code
     page.goto(f"{base}/status")
     page.keyboard.press("Tab")
     expect(page.get_by_label("Codice della richiesta")).to_be_focused()
@@ -65,4 +65,5 @@ def test_an_error_is_announced_and_the_field_keeps_the_focus(site: tuple[str, Fl
     expect(field).to_have_attribute("aria-invalid", "true")
     expect(field).to_have_accessible_description(
         "Il codice è formato da 8 cifre. Il codice non è valido: controlla le cifre e riprova.")
-    expect(page).to_have_title("Errore: Stato della richiesta — Contact Center del Dipartimento della Protezione Civile")
+    expect(page).to_have_title(
+        "Errore: Stato della richiesta — Contact Center del Dipartimento della Protezione Civile")

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from callsim import Call, Simulator, WSGITransport
 from ivr.cli import cli
 from storage.models import Call as CallRow
-from tests.conftest import AUTH_TOKEN, make_app, make_settings
+from tests.conftest import AUTH_TOKEN, LINE_OPEN_AT, make_app, make_settings
 from tickets.codes import damm_check_digit
 from tickets.repository import create_ticket
 from tickets.status import Channel, Topic
@@ -44,7 +44,7 @@ def limited_app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
 def _ticket(app: Flask) -> str:
     with app.extensions["contact_center"].sessions.begin() as session:
         return create_ticket(session, channel=Channel.PHONE, topic=Topic.RISKS, phone="+393331112222",
-                             summary="Alluvione a Modena, chiedo informazioni").code
+                             summary="Alluvione a Modena, chiedo informazioni", now=LINE_OPEN_AT).code
 
 
 def _spoken(code: str) -> str:

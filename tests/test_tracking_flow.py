@@ -8,7 +8,7 @@ from xml.etree import ElementTree
 import pytest
 from flask import Flask
 
-from tests.conftest import make_app, make_settings, post_signed
+from tests.conftest import LINE_OPEN_AT, make_app, make_settings, post_signed
 from tickets.repository import create_ticket
 from tickets.status import Channel
 
@@ -91,7 +91,7 @@ def test_silent_alternatives_end_in_a_message_and_a_silent_result_menu_in_goodby
 def test_withheld_callers_share_the_per_caller_limit(tmp_path: Path, sqlite_url: str) -> None:
     app = make_app(make_settings(sqlite_url, tmp_path / "instance", tickets={"caller_failure_limit": 2}))
     with app.extensions["contact_center"].sessions.begin() as session:
-        code = create_ticket(session, channel=Channel.PHONE).code
+        code = create_ticket(session, channel=Channel.PHONE, now=LINE_OPEN_AT).code
     for attempt in range(2):
         _post(app, "/voice/tracking/code?failures=0", "111", From="anonymous", CallSid=f"CA{attempt}")
     refused = _post(app, "/voice/tracking/code?failures=0", code, From="+266696687", CallSid="CA9")

@@ -78,7 +78,8 @@ def test_a_confirmed_caller_id_gives_entry_ticket_recording_copy_and_the_code_tw
     code = format_code_for_speech(ticket.code)
     assert "messaggio è stato registrato" in heard
     assert heard.count(code) == 2 and "Arrivederci" in heard
-    assert (entry.callback_number, entry.reason, entry.status, entry.ticket_id) == (MOBILE, "chosen", "pending", ticket.id)
+    assert (entry.callback_number, entry.reason, entry.status, entry.ticket_id) == (
+        MOBILE, "chosen", "pending", ticket.id)
     assert (message.number_source, message.message_status, message.recording_duration) == ("caller_id", "recorded", 14)
     assert message.recording_sid == call.recordings[0].sid
     assert (ticket.channel, ticket.contact_phone, ticket.call_sid) == ("voicemail", MOBILE, call.sid)

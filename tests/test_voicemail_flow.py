@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 from xml.etree import ElementTree
@@ -19,7 +19,7 @@ from ivr.durable import DurableWriter
 from storage.db import make_engine, make_session_factory
 from storage.migrate import alembic_config, upgrade
 from storage.models import CallbackMessage, CallbackRequest, Ticket
-from tests.conftest import AUTH_TOKEN, make_app, make_settings, post_signed
+from tests.conftest import AUTH_TOKEN, LINE_OPEN_AT, make_app, make_settings, post_signed
 from tickets.codes import format_code_for_speech, is_valid_code
 from voicemail.callbacks import Recording, attach_recording, open_callback_request
 from voicemail.tracking import call_tracking_code
@@ -123,7 +123,7 @@ def test_old_entries_become_messages_when_the_schema_is_upgraded(database_url: s
         entry = session.scalars(select(CallbackRequest)).one()
         message = session.scalars(select(CallbackMessage)).one()
     assert (entry.priority, entry.message_count, entry.attempt_count) == (2, 1, 0)
-    assert entry.next_attempt_at == entry.created_at == datetime(2026, 1, 5, 10, 0, tzinfo=timezone.utc)
+    assert entry.next_attempt_at == entry.created_at == datetime(2026, 1, 5, 10, 0, tzinfo=UTC)
     assert (message.entry_id, message.call_sid, message.recording_sid, message.copy_status) == (
         entry.id, "CA1", "RE1", "pending")
     engine.dispose()
@@ -145,8 +145,8 @@ def test_the_schema_goes_back_keeping_each_entrys_first_message(database_url: st
     engine = make_engine(database_url)
     upgrade(engine)
     with make_session_factory(engine).begin() as session:
-        open_callback_request(session, "CA1", "+393471234567", "caller_id", "closed")
-        attach_recording(session, "CA1", Recording("RE1", "https://api.twilio.com/RE1", 12))
+        open_callback_request(session, "CA1", "+393471234567", "caller_id", "closed", now=LINE_OPEN_AT)
+        attach_recording(session, "CA1", Recording("RE1", "https://api.twilio.com/RE1", 12), now=LINE_OPEN_AT)
     config = alembic_config()
     with engine.begin() as connection:
         config.attributes["connection"] = connection

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -16,9 +16,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from callsim.fake_api import FakeTwilioApi
 from ivr.cli import cli
 from ivr.twilio_rest import TwilioRest
+from storage import call_log
 from storage.db import make_engine, make_session_factory
 from storage.migrate import upgrade
-from storage import call_log
 from storage.models import Call, CallbackAttempt, CallbackMessage, CallbackRequest, Ticket
 from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, make_settings
 from voicemail.callbacks import Recording, attach_recording, open_callback_request
@@ -26,7 +26,7 @@ from voicemail.queue import CallbackPolicy, record_outcome
 from voicemail.recordings import RecordingUnavailable
 from voicemail.retention import parse_age, purge
 
-NOW = datetime(2026, 11, 30, 9, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
 OLD = NOW - timedelta(days=120)
 
 
@@ -51,8 +51,8 @@ def entry_with_message(sessions: sessionmaker[Session], index: int, created_at: 
     api.add_recording(recording_sid, call_sid, 8)
     (recordings / f"{recording_sid}.wav").write_bytes(b"RIFF....")
     with sessions.begin() as session:
-        message = open_callback_request(session, call_sid, f"+39347000{index:04d}", "caller_id", "closed")
-        attach_recording(session, call_sid, Recording(recording_sid, "https://api.twilio.com/r", 8))
+        message = open_callback_request(session, call_sid, f"+39347000{index:04d}", "caller_id", "closed", now=NOW)
+        attach_recording(session, call_sid, Recording(recording_sid, "https://api.twilio.com/r", 8), now=NOW)
         message.copy_status, message.recording_path = "copied", f"{recording_sid}.wav"
         message.transcript, message.created_at = "Mi chiamo Mario Rossi", created_at
         entry = session.get(CallbackRequest, message.entry_id)
@@ -157,8 +157,8 @@ def test_the_call_log_forgets_callers_numbers_past_the_retention(sessions: sessi
                                                                  tmp_path: Path) -> None:
     with sessions.begin() as session:
         for index, started_at in enumerate((OLD, NOW - timedelta(days=91), NOW - timedelta(days=89))):
-            call_log.record_call_start(session, f"CA{index:032d}", f"+39347000{index:04d}", "+39800840840")
-            call_log.record_call_outcome(session, f"CA{index:032d}", "message")
+            call_log.record_call_start(session, f"CA{index:032d}", f"+39347000{index:04d}", "+39800840840", now=NOW)
+            call_log.record_call_outcome(session, f"CA{index:032d}", "message", now=NOW)
             session.execute(update(Call).where(Call.call_sid == f"CA{index:032d}").values(started_at=started_at))
     report = purge(sessions, timedelta(days=90), tmp_path, None, now=NOW)
     assert report.calls == 2

@@ -18,8 +18,7 @@ from ivr.config import ConfigError, Settings
 from ivr.twilio_rest import TwilioRest
 from ivr.voicemail_services import copy_policy, recordings_dir, rest_client, transcriber
 from storage.models import CallbackMessage
-from storage.types import utcnow
-from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, make_app, make_settings
+from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, LINE_OPEN_AT, make_app, make_settings
 from voicemail.callbacks import Recording, attach_recording, open_callback_request
 from voicemail.recordings import RecordingUnavailable, copy_due_recordings, retry_failed
 from voicemail.transcription import NoTranscription, load_transcriber
@@ -62,14 +61,14 @@ def left_message(app: Flask, api: FakeTwilioApi, call_sid: str = CALL_SID, recor
     """A message whose recording Twilio holds, waiting to be copied."""
     api.add_recording(recording_sid, call_sid, 6)
     with app.extensions["contact_center"].sessions.begin() as session:
-        open_callback_request(session, call_sid, "+393471234567", "caller_id", "closed")
-        attach_recording(session, call_sid, Recording(recording_sid, "https://api.twilio.com/x", 6))
+        open_callback_request(session, call_sid, "+393471234567", "caller_id", "closed", now=LINE_OPEN_AT)
+        attach_recording(session, call_sid, Recording(recording_sid, "https://api.twilio.com/x", 6), now=LINE_OPEN_AT)
 
 
 def copy_now(app: Flask) -> Any:
     settings = settings_of(app)
     return copy_due_recordings(app.extensions["contact_center"].sessions, rest_client(settings),
-                               copy_policy(settings), transcriber(settings))
+                               copy_policy(settings), transcriber(settings), clock=lambda: LINE_OPEN_AT)
 
 
 def message(app: Flask, call_sid: str = CALL_SID) -> CallbackMessage:
@@ -81,7 +80,7 @@ def make_due(app: Flask) -> None:
     """Let time pass: every scheduled copy is due."""
     with app.extensions["contact_center"].sessions.begin() as session:
         session.execute(update(CallbackMessage).where(CallbackMessage.copy_next_at.is_not(None))
-                        .values(copy_next_at=utcnow() - timedelta(seconds=1)))
+                        .values(copy_next_at=LINE_OPEN_AT - timedelta(seconds=1)))
 
 
 def test_a_failed_copy_is_retried_later_and_never_loses_twilios_copy(app: Flask, fake_api: FakeTwilioApi) -> None:
@@ -91,7 +90,7 @@ def test_a_failed_copy_is_retried_later_and_never_loses_twilios_copy(app: Flask,
     stored = message(app)
     assert report.failed == [RECORDING_SID] and report.copied == []
     assert (stored.copy_status, stored.copy_attempts, stored.recording_path) == ("pending", 1, None)
-    assert "503" in (stored.copy_error or "") and stored.copy_next_at > utcnow()
+    assert "503" in (stored.copy_error or "") and stored.copy_next_at > LINE_OPEN_AT
     assert fake_api.deleted_recordings == []
     assert copy_now(app).copied == []  # not due yet
 
@@ -117,7 +116,7 @@ def test_after_the_last_attempt_the_copy_gives_up_and_twilio_keeps_the_recording
     make_due(app)
     assert copy_now(app).copied == [] and fake_api.deleted_recordings == []
     with app.extensions["contact_center"].sessions.begin() as session:
-        assert retry_failed(session) == 1
+        assert retry_failed(session, now=LINE_OPEN_AT) == 1
     assert copy_now(app).copied == [RECORDING_SID]
 
 
@@ -134,7 +133,7 @@ def test_a_failed_deletion_keeps_the_copy_and_is_retried(app: Flask, fake_api: F
             raise RecordingUnavailable("Twilio answered 500")
 
     report = copy_due_recordings(app.extensions["contact_center"].sessions, FailingDelete(),
-                                 copy_policy(settings), NoTranscription())
+                                 copy_policy(settings), NoTranscription(), clock=lambda: LINE_OPEN_AT)
     assert report.copied == [RECORDING_SID] and report.deleted == []
     assert message(app).twilio_deleted_at is None and fake_api.deleted_recordings == []
     assert copy_now(app).deleted == [RECORDING_SID]
@@ -179,8 +178,9 @@ def test_a_configured_transcriber_is_called_with_the_local_copy(
 
 
 def test_a_transcriber_that_cannot_be_loaded_is_a_configuration_error(tmp_path: Path) -> None:
-    settings = make_settings(f"sqlite:///{tmp_path / 'db'}", tmp_path, voicemail={"transcriber": "nowhere.at_all:Thing"})
-    with pytest.raises(ConfigError, match="voicemail.transcriber"):
+    settings = make_settings(f"sqlite:///{tmp_path / 'db'}", tmp_path,
+                             voicemail={"transcriber": "nowhere.at_all:Thing"})
+    with pytest.raises(ConfigError, match=r"voicemail\.transcriber"):
         transcriber(settings)
     assert isinstance(load_transcriber(""), NoTranscription)
 

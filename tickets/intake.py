@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Final
 
 import phonenumbers
@@ -65,8 +66,8 @@ def new_ticket(channel: str, topic: str, summary: str, phone: str | None = None,
     )
 
 
-def open_ticket(session: Session, ticket: NewTicket, *, created_by: str, code_length: int) -> Ticket:
+def open_ticket(session: Session, ticket: NewTicket, *, now: datetime, created_by: str, code_length: int) -> Ticket:
     """Store the new ticket with a fresh tracking code."""
-    return create_ticket(session, channel=ticket.channel, topic=ticket.topic, summary=ticket.summary,
+    return create_ticket(session, now=now, channel=ticket.channel, topic=ticket.topic, summary=ticket.summary,
                          phone=ticket.phone, email=ticket.email, created_by=created_by,
                          code_length=code_length)

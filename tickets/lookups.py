@@ -12,8 +12,8 @@ import hmac
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import cache
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any, Literal
 
 from sqlalchemy import Row, Select, bindparam, delete, func, literal, select
@@ -21,7 +21,6 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql.selectable import ScalarSelect
 
 from storage.models import LookupFailure, Ticket
-from storage.types import utcnow
 from tickets.codes import is_valid_code, normalize_code
 from tickets.ratelimit import Decision, LookupLimits, is_allowed
 from tickets.status import TicketStatus
@@ -129,16 +128,14 @@ def _refusal(session: Session, counts: Row[Any], key: str, limits: LookupLimits,
     return LookupResult("refused", refused_by=decision.reason, retry_after_s=wait)
 
 
-def check_limits(session: Session, key: str, limits: LookupLimits, now: datetime | None = None) -> LookupResult | None:
+def check_limits(session: Session, key: str, limits: LookupLimits, now: datetime) -> LookupResult | None:
     """None while `key` may look a code up; otherwise the refusal, with the seconds to wait."""
-    now = now or utcnow()
     return _refusal(session, _counts(session, key, limits, now), key, limits, now)
 
 
 def record_failure(session: Session, requester: Requester, reason: Literal["invalid", "unknown"],
-                   limits: LookupLimits, now: datetime | None = None) -> None:
+                   limits: LookupLimits, now: datetime) -> None:
     """Store one failed lookup and drop a batch of failures older than every window."""
-    now = now or utcnow()
     session.add(LookupFailure(at=now, caller_key=requester.key, channel=requester.channel, reason=reason))
     cutoff = now - timedelta(seconds=max(limits.per_caller_window_s, limits.global_window_s))
     expired = (select(LookupFailure.id).where(LookupFailure.at < cutoff)
@@ -161,12 +158,11 @@ def status_view(session: Session, code: str) -> StatusView | None:
 
 
 def look_up(session: Session, raw_code: str, requester: Requester, limits: LookupLimits, code_length: int,
-            now: datetime | None = None) -> LookupResult:
+            now: datetime) -> LookupResult:
     """Refuse past the limits; a wrong check digit never reaches the tickets; failures are stored.
 
     The limit counts and the ticket come in one statement; a refused lookup returns nothing of it.
     """
-    now = now or utcnow()
     code = normalize_code(raw_code)
     valid = is_valid_code(code, code_length)
     row = _counts(session, requester.key, limits, now, code if valid else None)

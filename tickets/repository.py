@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from storage.models import Ticket, TicketStatusChange
-from storage.types import utcnow
 from tickets.codes import generate_code, is_valid_code
 from tickets.status import Channel, TicketStatus, Topic, check_transition
 
@@ -19,7 +20,7 @@ class CodeSpaceExhausted(RuntimeError):
     """No free tracking code was found: the configured length is too short."""
 
 
-def create_ticket(session: Session, *, channel: Channel, topic: Topic = Topic.OTHER, summary: str = "",
+def create_ticket(session: Session, *, now: datetime, channel: Channel, topic: Topic = Topic.OTHER, summary: str = "",
                   phone: str | None = None, email: str | None = None, call_sid: str | None = None,
                   created_by: str = SYSTEM, code_length: int = 8, code: str | None = None,
                   call_has_none: bool = False) -> Ticket:
@@ -34,7 +35,6 @@ def create_ticket(session: Session, *, channel: Channel, topic: Topic = Topic.OT
             return existing
     wanted = code if code and is_valid_code(code, code_length) else None
     for attempt in range(CODE_ATTEMPTS):
-        now = utcnow()
         chosen = wanted if attempt == 0 and wanted else generate_code(code_length)
         ticket = Ticket(code=chosen, channel=channel.value, topic=topic.value,
                         status=TicketStatus.RECEIVED.value, contact_phone=phone, contact_email=email,
@@ -61,12 +61,11 @@ def find_by_code(session: Session, code: str, code_length: int = 8, *, for_updat
     return session.scalars(query.with_for_update() if for_update else query).first()
 
 
-def change_status(session: Session, ticket: Ticket, new_status: TicketStatus, *, changed_by: str,
+def change_status(session: Session, ticket: Ticket, new_status: TicketStatus, *, now: datetime, changed_by: str,
                   note: str = "", forwarded_to: str | None = None) -> TicketStatusChange:
     """Move the ticket to `new_status` (InvalidTransition if not allowed) and keep the history."""
     current = TicketStatus(ticket.status)
     check_transition(current, new_status, forwarded_to)
-    now = utcnow()
     change = TicketStatusChange(changed_at=now, changed_by=changed_by, from_status=current.value,
                                 to_status=new_status.value, note=note,
                                 forwarded_to=forwarded_to if new_status is TicketStatus.FORWARDED else None)

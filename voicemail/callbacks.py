@@ -14,7 +14,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from storage.models import CallbackMessage, CallbackRequest, Ticket
-from storage.types import utcnow
 from storage.upsert import get_or_insert, inserted_or_got
 from tickets.repository import create_ticket
 from tickets.status import Channel
@@ -47,16 +46,17 @@ def _check(reason: str, number_source: str) -> None:
         raise ValueError(f"unknown reason {reason!r}")
 
 
-def _message_values(call_sid: str, callback_number: str | None, number_source: str, reason: str) -> dict[str, Any]:
+def _message_values(call_sid: str, callback_number: str | None, number_source: str, reason: str,
+                    now: datetime) -> dict[str, Any]:
     return {"call_sid": call_sid, "callback_number": callback_number, "number_source": number_source,
-            "reason": reason, "created_at": utcnow()}
+            "reason": reason, "created_at": now}
 
 
 def _message(session: Session, call_sid: str, callback_number: str | None, number_source: str,
-             reason: str) -> CallbackMessage:
+             reason: str, now: datetime) -> CallbackMessage:
     """The call's message row, read first: a recording callback nearly always finds it."""
     return get_or_insert(session, CallbackMessage, "call_sid",
-                         _message_values(call_sid, callback_number, number_source, reason))
+                         _message_values(call_sid, callback_number, number_source, reason, now))
 
 
 def _lock_number(session: Session, number: str) -> None:
@@ -84,12 +84,11 @@ def _join(entry: CallbackRequest, message: CallbackMessage, now: datetime) -> No
         entry.reason = message.reason
 
 
-def _file(session: Session, message: CallbackMessage, ticket_id: int | None = None) -> CallbackRequest:
+def _file(session: Session, message: CallbackMessage, now: datetime, ticket_id: int | None = None) -> CallbackRequest:
     """Put a message on the list: join the number's pending entry, or open a new entry.
 
     `ticket_id`, the message's new ticket, is set on the message with its entry: one UPDATE.
     """
-    now = utcnow()
     with session.no_autoflush:  # the message's changes go in one UPDATE at the end
         entry = _pending_entry_for(session, message.callback_number) if message.callback_number else None
     if entry is not None:
@@ -109,7 +108,7 @@ def _file(session: Session, message: CallbackMessage, ticket_id: int | None = No
 
 def open_callback_request(session: Session, call_sid: str, callback_number: str | None,
                           number_source: str, reason: str, tracking_code: str | None = None,
-                          code_length: int = 8) -> CallbackMessage:
+                          code_length: int = 8, *, now: datetime) -> CallbackMessage:
     """The call's message, its ticket (with `tracking_code` when free) and its place on the list.
 
     A repeated webhook returns the same message; the first number given for a call is kept,
@@ -117,17 +116,17 @@ def open_callback_request(session: Session, call_sid: str, callback_number: str 
     """
     _check(reason, number_source)
     message, fresh = inserted_or_got(session, CallbackMessage, "call_sid",
-                                     _message_values(call_sid, callback_number, number_source, reason))
+                                     _message_values(call_sid, callback_number, number_source, reason, now))
     if message.number_source == "none" and callback_number is not None:
         message.callback_number, message.number_source = callback_number, number_source
     new_ticket_id = None
     if message.ticket_id is None:
         # Only this function makes a call's ticket, with its message: a message new now has none.
-        new_ticket_id = create_ticket(session, channel=Channel.VOICEMAIL, summary=TICKET_SUMMARY,
+        new_ticket_id = create_ticket(session, now=now, channel=Channel.VOICEMAIL, summary=TICKET_SUMMARY,
                                       phone=message.callback_number, call_sid=call_sid, code=tracking_code,
                                       code_length=code_length, call_has_none=fresh).id
     if message.entry_id is None:
-        _file(session, message, new_ticket_id)
+        _file(session, message, now, new_ticket_id)
     else:
         if new_ticket_id is not None:
             message.ticket_id = new_ticket_id
@@ -145,7 +144,7 @@ def _complete_entry(session: Session, message: CallbackMessage) -> None:
 
 
 def attach_recording(session: Session, call_sid: str, recording: Recording,
-                     reason: str = "error") -> CallbackMessage:
+                     reason: str = "error", *, now: datetime) -> CallbackMessage:
     """Attach a recording to the call's message; repeated or early callbacks change nothing twice.
 
     Twilio's "failed" or "absent" (from the status callback, which knows about the file) wins
@@ -153,9 +152,9 @@ def attach_recording(session: Session, call_sid: str, recording: Recording,
     recording for a call with no message yet (its callback came before the caller's number
     was stored) opens one with no callback number, so the recording is never lost.
     """
-    message = _message(session, call_sid, None, "none", reason if reason in REASONS else "error")
+    message = _message(session, call_sid, None, "none", reason if reason in REASONS else "error", now)
     if message.entry_id is None:
-        _file(session, message)
+        _file(session, message, now)
     failed_status = FAILED_RECORDING_STATUSES.get(recording.status)
     if failed_status:
         message.message_status = failed_status
@@ -170,7 +169,7 @@ def attach_recording(session: Session, call_sid: str, recording: Recording,
         message.recording_url = recording.url or message.recording_url
         message.recording_duration = max(recording.duration_seconds, 0)
     if message.message_status == "recorded" and message.recording_sid and message.copy_status == "none":
-        message.copy_status, message.copy_next_at = "pending", utcnow()
+        message.copy_status, message.copy_next_at = "pending", now
     return message
 
 

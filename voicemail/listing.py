@@ -12,7 +12,6 @@ from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from storage.models import CallbackAttempt, CallbackMessage, CallbackRequest, Ticket
-from storage.types import utcnow
 from voicemail.queue import CallbackError, CallbackPolicy, release_expired_claims
 
 WORK_ORDER: Final = (CallbackRequest.priority, CallbackRequest.created_at, CallbackRequest.id)
@@ -100,23 +99,25 @@ class EntryView:
 
 def _groups(view: str, now: datetime) -> list[tuple[ColumnElement[bool], ...]]:
     """The filters of `view`, in the order their entries are listed."""
+    Filters = list[tuple[ColumnElement[bool], ...]]
     pending_due = (CallbackRequest.status == "pending", CallbackRequest.next_attempt_at <= now)
     pending_later = (CallbackRequest.status == "pending", CallbackRequest.next_attempt_at > now)
-    by_status = {status: [(CallbackRequest.status == status,)] for status in ("claimed", "done", "unreachable")}
-    pending = [pending_due, pending_later]
-    return {
+    by_status: dict[str, Filters] = {
+        status: [(CallbackRequest.status == status,)] for status in ("claimed", "done", "unreachable")}
+    pending: Filters = [pending_due, pending_later]
+    combined: dict[str, Filters] = {
         "pending": pending,
         "open": pending + by_status["claimed"],
         "all": pending + by_status["claimed"] + by_status["done"] + by_status["unreachable"],
-    }.get(view) or by_status[view]
+    }
+    return combined.get(view) or by_status[view]
 
 
 def list_entries(session: Session, policy: CallbackPolicy, view: str = "open", limit: int = 50,
-                 now: datetime | None = None) -> list[EntryView]:
+                 *, now: datetime) -> list[EntryView]:
     """The first `limit` entries of `view`: due first, then reason priority, then oldest."""
     if view not in VIEWS:
         raise CallbackError(f"elenco sconosciuto {view!r}: usa {', '.join(VIEWS)}")
-    now = now or utcnow()
     release_expired_claims(session, policy, now)
     entries: list[CallbackRequest] = []
     for filters in _groups(view, now):

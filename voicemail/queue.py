@@ -11,13 +11,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Final
+from typing import Any, Final, cast
 
-from sqlalchemy import ColumnElement, exists, select, update
+from sqlalchemy import ColumnElement, CursorResult, exists, select, update
 from sqlalchemy.orm import Session
 
 from storage.models import CallbackAttempt, CallbackMessage, CallbackRequest, Ticket
-from storage.types import utcnow
 from tickets.repository import change_status
 from tickets.status import InvalidTransition, TicketStatus
 from tickets.vocabulary import label as ticket_label
@@ -49,12 +48,12 @@ class CallbackPolicy:
 
 def release_expired_claims(session: Session, policy: CallbackPolicy, now: datetime) -> int:
     """Put back on the list the claims older than the timeout; how many went back."""
-    result = session.execute(
+    result = cast(CursorResult[Any], session.execute(
         update(CallbackRequest)
         .where(CallbackRequest.status == "claimed", CallbackRequest.claimed_at < now - policy.claim_timeout)
         .values(status="pending", claimed_by=None, claimed_at=None, updated_at=now)
         .execution_options(synchronize_session=False)
-    )
+    ))
     return result.rowcount or 0
 
 
@@ -64,12 +63,11 @@ def _due(now: datetime) -> tuple[ColumnElement[bool], ...]:
 
 
 def claim_next(session: Session, operator: str, policy: CallbackPolicy,
-               now: datetime | None = None) -> CallbackRequest | None:
+               now: datetime) -> CallbackRequest | None:
     """Give `operator` the next due entry (due, most urgent reason, oldest), or None."""
     operator = operator.strip()
     if not operator:
         raise CallbackError("indica il nome dell'operatore")
-    now = now or utcnow()
     release_expired_claims(session, policy, now)
     for _ in range(CLAIM_TRIES):
         candidate = (
@@ -131,14 +129,14 @@ def _entry_tickets(session: Session, entry: CallbackRequest) -> list[Ticket]:
 
 
 def _update_tickets(session: Session, entry: CallbackRequest, status: TicketStatus, operator: str,
-                    note: str) -> list[Ticket]:
+                    note: str, now: datetime) -> list[Ticket]:
     """Move every ticket of the entry's messages to `status` (those already there stay)."""
     changed = []
     for ticket in _entry_tickets(session, entry):
         if ticket.status == status.value:
             continue
         try:
-            change_status(session, ticket, status, changed_by=operator, note=note)
+            change_status(session, ticket, status, now=now, changed_by=operator, note=note)
         except InvalidTransition:
             raise CallbackError(
                 f"la richiesta {ticket.code} non può passare da «{ticket_label(TicketStatus(ticket.status))}» "
@@ -149,11 +147,10 @@ def _update_tickets(session: Session, entry: CallbackRequest, status: TicketStat
 
 def record_outcome(session: Session, entry_id: int, outcome: str, policy: CallbackPolicy, *,
                    operator: str | None = None, note: str = "", ticket_status: TicketStatus | None = None,
-                   now: datetime | None = None) -> CallbackRequest:
+                   now: datetime) -> CallbackRequest:
     """Store one call back and move the entry on; the operator defaults to whoever claimed it."""
     if outcome not in OUTCOMES:
         raise CallbackError(f"esito sconosciuto {outcome!r}: usa {', '.join(OUTCOMES)}")
-    now = now or utcnow()
     entry = _lock_open_entry(session, entry_id, now)
     operator = (operator or "").strip()
     if entry.status == "claimed" and operator and entry.claimed_by != operator:
@@ -165,6 +162,6 @@ def record_outcome(session: Session, entry_id: int, outcome: str, policy: Callba
                                 operator=who[:120], attempted_at=now))
     _apply_outcome(entry, outcome, policy, now)
     if ticket_status is not None:
-        _update_tickets(session, entry, ticket_status, who, note.strip())
+        _update_tickets(session, entry, ticket_status, who, note.strip(), now)
     session.flush()
     return entry

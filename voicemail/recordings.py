@@ -12,16 +12,16 @@ from __future__ import annotations
 import logging
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, Final, Protocol
+from typing import Any, Final, Protocol, cast
 
-from sqlalchemy import ColumnElement, select, update
+from sqlalchemy import ColumnElement, CursorResult, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage.models import CallbackMessage
-from storage.types import utcnow
 from voicemail.transcription import Transcriber
 
 log = logging.getLogger(__name__)
@@ -59,7 +59,7 @@ class CopyPolicy:
 
     def retry_delay(self, attempts: int) -> timedelta:
         """Exponential backoff after `attempts` failures, at most an hour."""
-        return min(self.first_retry * 2 ** max(attempts - 1, 0), MAX_BACKOFF)
+        return min(self.first_retry * (1 << max(attempts - 1, 0)), MAX_BACKOFF)
 
 
 @dataclass
@@ -82,7 +82,7 @@ class _Item:
 
 def _lease_next(session: Session, now: datetime, preferred_call_sid: str | None) -> _Item | None:
     """Take the next due copy for a while, so that another process does not take it too."""
-    order: list[ColumnElement[Any]] = [CallbackMessage.copy_next_at, CallbackMessage.id]
+    order: list[ColumnElement[Any]] = [CallbackMessage.copy_next_at.asc(), CallbackMessage.id.asc()]
     if preferred_call_sid:
         order.insert(0, CallbackMessage.call_sid != preferred_call_sid)
     message = session.scalars(
@@ -92,13 +92,13 @@ def _lease_next(session: Session, now: datetime, preferred_call_sid: str | None)
         .order_by(*order).limit(1)).first()
     if message is None or message.recording_sid is None:
         return None
-    taken = session.execute(
+    taken = cast(CursorResult[Any], session.execute(
         update(CallbackMessage)
         .where(CallbackMessage.id == message.id, CallbackMessage.copy_status == "pending",
                CallbackMessage.copy_next_at == message.copy_next_at)
         .values(copy_next_at=now + LEASE)
         .execution_options(synchronize_session=False)
-    ).rowcount
+    )).rowcount
     if not taken:
         return None
     return _Item(message.id, message.recording_sid, message.created_at, message.copy_attempts)
@@ -136,13 +136,13 @@ def _copy(item: _Item, source: RecordingSource, policy: CopyPolicy) -> str:
 
 
 def _record_failure(sessions: sessionmaker[Session], item: _Item, error: str, policy: CopyPolicy,
-                    report: CopyReport) -> None:
+                    report: CopyReport, now: datetime) -> None:
     attempts = item.attempts + 1
     gave_up = attempts >= policy.max_attempts
     with sessions.begin() as session:
         session.execute(update(CallbackMessage).where(CallbackMessage.id == item.message_id).values(
             copy_attempts=attempts, copy_error=error[:200], copy_status="failed" if gave_up else "pending",
-            copy_next_at=utcnow() + policy.retry_delay(attempts)))
+            copy_next_at=now + policy.retry_delay(attempts)))
     (report.gave_up if gave_up else report.failed).append(item.recording_sid)
     log.warning("copy of recording %s failed (attempt %d): %s", item.recording_sid, attempts, error)
 
@@ -162,11 +162,11 @@ def _transcribe(sessions: sessionmaker[Session], item: _Item, path: Path, transc
 
 
 def _copy_one(sessions: sessionmaker[Session], item: _Item, source: RecordingSource, policy: CopyPolicy,
-              transcriber: Transcriber, report: CopyReport) -> None:
+              transcriber: Transcriber, report: CopyReport, clock: Callable[[], datetime]) -> None:
     try:
         relative = _copy(item, source, policy)
     except (RecordingUnavailable, OSError) as error:
-        _record_failure(sessions, item, str(error) or error.__class__.__name__, policy, report)
+        _record_failure(sessions, item, str(error) or error.__class__.__name__, policy, report, clock())
         return
     with sessions.begin() as session:
         session.execute(update(CallbackMessage).where(CallbackMessage.id == item.message_id).values(
@@ -177,7 +177,7 @@ def _copy_one(sessions: sessionmaker[Session], item: _Item, source: RecordingSou
 
 
 def delete_copied_from_twilio(sessions: sessionmaker[Session], source: RecordingSource,
-                              report: CopyReport, limit: int = 100) -> None:
+                              report: CopyReport, clock: Callable[[], datetime], limit: int = 100) -> None:
     """Delete from Twilio the recordings whose local copy is safe (failures are retried later)."""
     with sessions() as session:
         pending = session.execute(
@@ -193,32 +193,36 @@ def delete_copied_from_twilio(sessions: sessionmaker[Session], source: Recording
             continue
         with sessions.begin() as session:
             session.execute(update(CallbackMessage).where(CallbackMessage.id == message_id)
-                            .values(twilio_deleted_at=utcnow()))
+                            .values(twilio_deleted_at=clock()))
         report.deleted.append(recording_sid)
 
 
 def copy_due_recordings(sessions: sessionmaker[Session], source: RecordingSource, policy: CopyPolicy,
-                        transcriber: Transcriber, *, first_call_sid: str | None = None, limit: int = 100,
-                        seconds: float | None = None) -> CopyReport:
-    """Copy up to `limit` due recordings (the call's own first), starting none after `seconds`."""
+                        transcriber: Transcriber, *, clock: Callable[[], datetime], first_call_sid: str | None = None,
+                        limit: int = 100, seconds: float | None = None) -> CopyReport:
+    """Copy up to `limit` due recordings (the call's own first), starting none after `seconds`.
+
+    `clock` gives "now" each time it is needed: a copy can take seconds.
+    """
     report = CopyReport()
     deadline = None if seconds is None else time.monotonic() + seconds
     for _ in range(limit):
         if deadline is not None and time.monotonic() >= deadline:
             break
         with sessions.begin() as session:
-            item = _lease_next(session, utcnow(), first_call_sid)
+            item = _lease_next(session, clock(), first_call_sid)
         if item is None:
             break
-        _copy_one(sessions, item, source, policy, transcriber, report)
+        _copy_one(sessions, item, source, policy, transcriber, report, clock)
     if policy.delete_from_twilio and (deadline is None or time.monotonic() < deadline):
-        delete_copied_from_twilio(sessions, source, report, limit)
+        delete_copied_from_twilio(sessions, source, report, clock, limit)
     return report
 
 
-def retry_failed(session: Session) -> int:
+def retry_failed(session: Session, now: datetime) -> int:
     """Put the copies that gave up back in the queue; how many."""
-    return session.execute(
+    result = cast(CursorResult[Any], session.execute(
         update(CallbackMessage).where(CallbackMessage.copy_status == "failed")
-        .values(copy_status="pending", copy_attempts=0, copy_next_at=utcnow())
-        .execution_options(synchronize_session=False)).rowcount or 0
+        .values(copy_status="pending", copy_attempts=0, copy_next_at=now)
+        .execution_options(synchronize_session=False)))
+    return result.rowcount or 0

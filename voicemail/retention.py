@@ -20,7 +20,6 @@ from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage.models import Call, CallbackAttempt, CallbackMessage, CallbackRequest, Ticket
-from storage.types import utcnow
 from voicemail.queue import OPEN_STATUSES
 from voicemail.recordings import RecordingSource, RecordingUnavailable
 
@@ -93,9 +92,8 @@ def _anonymize(session: Session, entry_id: int, messages: list[CallbackMessage],
 
 
 def purge(sessions: sessionmaker[Session], older_than: timedelta, recordings_dir: Path,
-          source: RecordingSource | None, now: datetime | None = None) -> PurgeReport:
+          source: RecordingSource | None, now: datetime) -> PurgeReport:
     """Purge the closed entries created more than `older_than` ago."""
-    now = now or utcnow()
     cutoff = now - older_than
     report = PurgeReport()
     last_id = 0

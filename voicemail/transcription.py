@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import importlib
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, cast
 
 
 class TranscriberError(ValueError):
@@ -44,4 +44,4 @@ def load_transcriber(spec: str) -> Transcriber:
     transcriber = factory()
     if not callable(getattr(transcriber, "transcribe", None)):
         raise TranscriberError(f"voicemail.transcriber: {spec!r} has no transcribe(audio_path, language)")
-    return transcriber
+    return cast(Transcriber, transcriber)

@@ -7,11 +7,18 @@ from typing import Any
 from flask import flash, g, redirect, render_template, request, url_for
 
 from console import audit
-from console.accounts import (AccountError, Role, account_name, add_account, list_accounts, parse_role, set_active,
-                              set_password)
+from console.accounts import (
+    AccountError,
+    Role,
+    account_name,
+    add_account,
+    list_accounts,
+    parse_role,
+    set_active,
+    set_password,
+)
 from console.security import log_action, reading, requires, runtime, transaction
 from console.web import blueprint
-from storage.types import utcnow
 
 AUDIT_PAGE = 200
 
@@ -22,7 +29,7 @@ def accounts() -> Any:
     """Every account, and the form to add one."""
     with reading() as db:
         rows = list_accounts(db)
-    return render_template("console/accounts.html", accounts=rows, now=utcnow(),
+    return render_template("console/accounts.html", accounts=rows, now=runtime().clock(),
                            min_password_length=runtime().settings.console.min_password_length)
 
 
@@ -42,7 +49,7 @@ def account_add() -> Any:
     try:
         with transaction() as db:
             account = add_account(db, form.get("name", "")[:200], parse_role(form.get("role", "")),
-                                  form.get("password", ""), phone=form.get("phone") or None, now=utcnow(),
+                                  form.get("password", ""), phone=form.get("phone") or None, now=runtime().clock(),
                                   min_password_length=runtime().settings.console.min_password_length)
             log_action(db, "account_add", account.name, f"ruolo {account.role}")
     except AccountError as error:

@@ -12,7 +12,6 @@ from console.accounts import LockoutPolicy, Role, end_sessions, sign_in
 from console.formatting import local_time
 from console.security import log_action, requires, runtime, safe_next, start_session, transaction
 from console.web import blueprint
-from storage.types import utcnow
 
 MAX_FIELD_LENGTH = 256
 
@@ -41,11 +40,12 @@ def login() -> Any:
     password = request.form.get("password", "")[:MAX_FIELD_LENGTH]
     address = request.remote_addr or ""
     with transaction() as db:
-        result = sign_in(db, name, password, _policy(), utcnow())
+        result = sign_in(db, name, password, _policy(), runtime().clock())
         if result.outcome == "ok" and result.account is not None:
-            audit.record(db, result.account.name, "sign_in", address=address)
+            audit.record(db, result.account.name, "sign_in", address=address, at=runtime().clock())
         else:
-            audit.record(db, "anonimo", f"sign_in_{result.outcome}", target=" ".join(name.split()), address=address)
+            audit.record(db, "anonimo", f"sign_in_{result.outcome}", target=" ".join(name.split()), address=address,
+                         at=runtime().clock())
     if result.outcome == "ok" and result.account is not None:
         start_session(result.account)
         return redirect(safe_next(next_page))

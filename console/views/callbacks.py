@@ -16,7 +16,6 @@ from console.security import log_action, requires, runtime, transaction
 from console.web import blueprint
 from ivr.voicemail_services import callback_policy
 from storage.models import Ticket, TicketStatusChange
-from storage.types import utcnow
 from tickets.status import Topic, parse_status
 from voicemail.listing import EntryView, entry_details
 from voicemail.queue import OUTCOMES, CallbackError, claim_next, record_outcome, release_expired_claims
@@ -37,7 +36,7 @@ def callbacks() -> Any:
     except BadFilter as error:
         flash(f"Filtro non valido: {error}.", "error")
         return redirect(url_for("console.callbacks"))
-    now = utcnow()
+    now = runtime().clock()
     with transaction() as db:
         release_expired_claims(db, callback_policy(runtime().settings), now)
         counts = callback_list.counts(db, now)
@@ -52,7 +51,7 @@ def callbacks() -> Any:
 def callback_claim() -> Any:
     """"Prendi il prossimo": the next due entry becomes this operator's."""
     with transaction() as db:
-        entry = claim_next(db, g.account.name, callback_policy(runtime().settings))
+        entry = claim_next(db, g.account.name, callback_policy(runtime().settings), now=runtime().clock())
         if entry is not None:
             log_action(db, "callback_claim", f"richiamata {entry.id}")
     if entry is None:
@@ -81,7 +80,7 @@ def callback(entry_id: int) -> Any:
         ticket, history = _ticket_with_history(db, entry)
     mine = entry.status == "claimed" and entry.claimed_by == g.account.name
     return render_template("console/callback.html", entry=entry, ticket=ticket, history=history, mine=mine,
-                           outcomes=OUTCOMES, now=utcnow())
+                           outcomes=OUTCOMES, now=runtime().clock())
 
 
 @blueprint.post("/callbacks/<int:entry_id>/outcome")
@@ -99,7 +98,8 @@ def callback_outcome(entry_id: int) -> Any:
     try:
         with transaction() as db:
             entry = record_outcome(db, entry_id, outcome, callback_policy(runtime().settings),
-                                   operator=g.account.name, note=note, ticket_status=ticket_status)
+                                   operator=g.account.name, note=note, ticket_status=ticket_status,
+                                   now=runtime().clock())
             detail = label("outcome", outcome) + (f", richiesta: {ticket_status.value}" if ticket_status else "")
             log_action(db, "callback_outcome", f"richiamata {entry_id}", detail)
             status, next_attempt = entry.status, entry.next_attempt_at

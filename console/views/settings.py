@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import flash, g, redirect, render_template, request, url_for
@@ -17,7 +17,6 @@ from console.web import blueprint
 from hours.model import Band, HoursError
 from ivr.hours_page import page_context, publish
 from storage.hours_repository import add_closure, add_extension, cancel_entry, list_entries
-from storage.types import utcnow
 
 MAX_TEXT = 600
 
@@ -35,7 +34,7 @@ def _instant(field: str, label: str) -> datetime:
         raise FormError(f"{label}: scrivi data e ora, per esempio 2026-12-06T08:00") from None
     if written.tzinfo is not None:
         raise FormError(f"{label}: scrivi l'ora locale, senza fuso orario")
-    instant = written.replace(tzinfo=zone(), fold=0).astimezone(timezone.utc)
+    instant = written.replace(tzinfo=zone(), fold=0).astimezone(UTC)
     if instant.astimezone(zone()).replace(tzinfo=None) != written:
         raise FormError(f"{label}: quest'ora non esiste (cambio dell'ora legale)")
     return instant
@@ -45,7 +44,7 @@ def _range() -> tuple[datetime, datetime]:
     starts_at, ends_at = _instant("starts", "Dal"), _instant("ends", "Al")
     if ends_at <= starts_at:
         raise FormError("la fine deve venire dopo l'inizio")
-    if ends_at <= utcnow():
+    if ends_at <= runtime().clock():
         raise FormError("il periodo è già passato")
     return starts_at, ends_at
 
@@ -68,12 +67,12 @@ def _bands() -> tuple[Band, ...] | None:
 def settings() -> Any:
     """Extensions and closures in force or to come, the forms to add them, and the published preview."""
     with reading() as db:
-        entries = list_entries(db, ending_after=utcnow())
+        entries = list_entries(db, ending_after=runtime().clock())
     try:
         preview = page_context(runtime(), publish(runtime()))
     except (SQLAlchemyError, HoursError):
         preview = None
-    return render_template("console/settings.html", entries=entries, preview=preview, now=utcnow())
+    return render_template("console/settings.html", entries=entries, preview=preview, now=runtime().clock())
 
 
 def _saved(action: str, change: Callable[[Session], tuple[str, str]], message: str) -> Any:
@@ -99,7 +98,7 @@ def settings_extension() -> Any:
 
     def change(db: Session) -> tuple[str, str]:
         starts_at, ends_at = _range()
-        extension = add_extension(db, starts_at, ends_at, _bands(), announcement, g.account.name)
+        extension = add_extension(db, starts_at, ends_at, _bands(), announcement, g.account.name, now=runtime().clock())
         return extension.id, f"{starts_at.isoformat()} → {ends_at.isoformat()}"
     return _saved("hours_extension", change, "Apertura straordinaria salvata: vale dalla prossima chiamata.")
 
@@ -112,7 +111,7 @@ def settings_closure() -> Any:
 
     def change(db: Session) -> tuple[str, str]:
         starts_at, ends_at = _range()
-        closure = add_closure(db, starts_at, ends_at, reason, g.account.name)
+        closure = add_closure(db, starts_at, ends_at, reason, g.account.name, now=runtime().clock())
         return closure.id, f"{starts_at.isoformat()} → {ends_at.isoformat()}"
     return _saved("hours_closure", change, "Chiusura salvata: vale dalla prossima chiamata.")
 
@@ -122,6 +121,6 @@ def settings_closure() -> Any:
 def settings_cancel(entry_id: str) -> Any:
     """Cancel an extension or a closure."""
     def change(db: Session) -> tuple[str, str]:
-        entry, _ = cancel_entry(db, entry_id[:24], g.account.name)
+        entry, _ = cancel_entry(db, entry_id[:24], g.account.name, now=runtime().clock())
         return entry.id, "annullata"
     return _saved("hours_cancel", change, "Modifica annullata.")

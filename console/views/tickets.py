@@ -108,7 +108,7 @@ def ticket_status(code: str) -> Any:
         current = TicketStatus(found.status)
         try:
             change_status(db, found, new_status, changed_by=g.account.name, note=note,
-                          forwarded_to=institution or None)
+                          forwarded_to=institution or None, now=runtime().clock())
         except InvalidTransition:
             message = _refusal(current, new_status, institution)
         else:

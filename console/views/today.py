@@ -13,7 +13,6 @@ from console.formatting import zone
 from console.security import reading, requires, runtime
 from console.today import HOURS, today_figures
 from console.web import blueprint
-from storage.types import utcnow
 
 HOUR_LABELS = tuple(f"{hour:02d}" for hour in range(HOURS))
 
@@ -24,7 +23,7 @@ def today() -> Any:
     """Today's figures."""
     overdue_after = timedelta(hours=runtime().settings.console.callback_target_hours)
     with reading() as db:
-        figures = today_figures(db, utcnow(), zone(), overdue_after)
+        figures = today_figures(db, runtime().clock(), zone(), overdue_after)
     return render_template("console/today.html", figures=figures,
                            calls_chart=bar_chart(figures.calls_by_hour, HOUR_LABELS),
                            messages_chart=bar_chart(figures.messages_by_hour, HOUR_LABELS),

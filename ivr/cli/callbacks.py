@@ -16,7 +16,6 @@ import click
 from ivr.cli.common import CliState, pass_state
 from ivr.runtime import Runtime
 from ivr.voicemail_services import callback_policy
-from storage.types import utcnow
 from tickets.status import TicketStatus, parse_status
 from voicemail.listing import VIEWS, EntryView, entry_details, list_entries
 from voicemail.queue import OUTCOMES, CallbackError, claim_next, record_outcome
@@ -111,11 +110,11 @@ def _print_entry(entry: EntryView, zone: ZoneInfo, now: datetime) -> None:
 
 
 def _show(runtime: Runtime, entry: EntryView, as_json: bool) -> None:
-    zone = ZoneInfo(runtime.settings.line.timezone)
+    zone, now = ZoneInfo(runtime.settings.line.timezone), runtime.clock()
     if as_json:
-        click.echo(json.dumps(entry.as_dict(zone, utcnow()), ensure_ascii=False, indent=2))
+        click.echo(json.dumps(entry.as_dict(zone, now), ensure_ascii=False, indent=2))
     else:
-        _print_entry(entry, zone, utcnow())
+        _print_entry(entry, zone, now)
 
 
 @click.group("callbacks")
@@ -136,9 +135,9 @@ def list_command(state: CliState, view: str, as_json: bool, limit: str) -> None:
     if not limit.isdigit() or not 1 <= int(limit) <= 10000:
         raise click.ClickException(f"--limit {limit!r}: indica un numero da 1 a 10000")
     runtime = state.migrated_runtime()
-    zone, now = ZoneInfo(runtime.settings.line.timezone), utcnow()
+    zone, now = ZoneInfo(runtime.settings.line.timezone), runtime.clock()
     with runtime.sessions.begin() as session:
-        entries = list_entries(session, callback_policy(runtime.settings), view, int(limit), now)
+        entries = list_entries(session, callback_policy(runtime.settings), view, int(limit), now=now)
     if as_json:
         click.echo(json.dumps([entry.as_dict(zone, now) for entry in entries], ensure_ascii=False, indent=2))
     else:
@@ -155,7 +154,7 @@ def next_command(state: CliState, operator: str | None, as_json: bool) -> None:
     runtime = state.migrated_runtime()
     with runtime.sessions.begin() as session:
         try:
-            entry = claim_next(session, name, callback_policy(runtime.settings))
+            entry = claim_next(session, name, callback_policy(runtime.settings), now=runtime.clock())
         except CallbackError as error:
             raise click.ClickException(str(error)) from None
         details = entry_details(session, entry.id) if entry else None
@@ -186,7 +185,7 @@ def outcome_command(state: CliState, entry_id: str, outcome: str, note: str, tic
         try:
             record_outcome(session, number, word.replace("-", "_"), callback_policy(runtime.settings),
                            operator=operator, note=note,
-                           ticket_status=new_ticket_status)
+                           ticket_status=new_ticket_status, now=runtime.clock())
         except CallbackError as error:
             raise click.ClickException(str(error)) from None
         details = entry_details(session, number)

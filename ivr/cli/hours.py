@@ -105,7 +105,7 @@ def extend_command(state: CliState, starts_text: str, ends_text: str, daily: tup
     starts_at, ends_at, zone = _range(runtime, starts_text, ends_text)
     try:
         with runtime.sessions.begin() as session:
-            extension = add_extension(session, starts_at, ends_at, bands, announcement, author)
+            extension = add_extension(session, starts_at, ends_at, bands, announcement, author, now=runtime.clock())
     except HoursError as error:
         raise click.ClickException(str(error)) from None
     hours = "all day" if extension.bands is None else "daily " + ", ".join(str(band) for band in extension.bands)
@@ -125,7 +125,7 @@ def close_command(state: CliState, starts_text: str, ends_text: str, reason: str
     starts_at, ends_at, zone = _range(runtime, starts_text, ends_text)
     try:
         with runtime.sessions.begin() as session:
-            closure = add_closure(session, starts_at, ends_at, reason, author)
+            closure = add_closure(session, starts_at, ends_at, reason, author, now=runtime.clock())
     except HoursError as error:
         raise click.ClickException(str(error)) from None
     click.echo(f"closure {closure.id}: {shown(starts_at, zone)} to {shown(ends_at, zone)}"
@@ -165,7 +165,7 @@ def cancel_command(state: CliState, entry_id: str, author: str) -> None:
     runtime = state.migrated_runtime()
     try:
         with runtime.sessions.begin() as session:
-            entry, cancelled = cancel_entry(session, entry_id, author)
+            entry, cancelled = cancel_entry(session, entry_id, author, now=runtime.clock())
     except HoursError as error:
         raise click.ClickException(str(error)) from None
     zone = ZoneInfo(runtime.settings.line.timezone)

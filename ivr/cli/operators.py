@@ -10,11 +10,19 @@ import click
 from sqlalchemy.orm import Session
 
 from console import audit
-from console.accounts import ROLE_LABELS, AccountError, Role, add_account, list_accounts, parse_role
-from console.accounts import set_active, set_password, set_role
+from console.accounts import (
+    ROLE_LABELS,
+    AccountError,
+    Role,
+    add_account,
+    list_accounts,
+    parse_role,
+    set_active,
+    set_password,
+    set_role,
+)
 from ivr.cli.common import CliState, pass_state
 from storage.models import ConsoleAccount
-from storage.types import utcnow
 
 CLI_ACTOR = "cli"
 ROLE_CHOICE = click.Choice([role.value for role in Role])
@@ -42,9 +50,9 @@ def add_command(state: CliState, name: str, role: str, phone: str | None) -> Non
     password = _prompt_password(state)
     try:
         with runtime.sessions.begin() as session:
-            account = add_account(session, name, parse_role(role), password, phone=phone, now=utcnow(),
+            account = add_account(session, name, parse_role(role), password, phone=phone, now=runtime.clock(),
                                   min_password_length=state.settings.console.min_password_length)
-            audit.record(session, CLI_ACTOR, "account_add", account.name, f"ruolo {account.role}")
+            audit.record(session, CLI_ACTOR, "account_add", account.name, f"ruolo {account.role}", at=runtime.clock())
     except AccountError as error:
         raise click.ClickException(str(error)) from None
     click.echo(f"account {account.name!r} created ({account.role})")
@@ -60,7 +68,7 @@ def list_command(state: CliState, as_json: bool) -> None:
     with runtime.sessions() as session:
         rows = [{"name": a.name, "role": a.role, "active": a.active, "phone": a.phone,
                  "locked_until": a.locked_until.astimezone(zone).isoformat(timespec="seconds")
-                 if a.locked_until and a.locked_until > utcnow() else None,
+                 if a.locked_until and a.locked_until > runtime.clock() else None,
                  "last_login_at": a.last_login_at.astimezone(zone).isoformat(timespec="seconds")
                  if a.last_login_at else None} for a in list_accounts(session)]
     if as_json:
@@ -82,7 +90,7 @@ def _change(state: CliState, action: str, change: Callable[[Session], ConsoleAcc
     try:
         with runtime.sessions.begin() as session:
             account = change(session)
-            audit.record(session, CLI_ACTOR, action, account.name)
+            audit.record(session, CLI_ACTOR, action, account.name, at=runtime.clock())
     except AccountError as error:
         raise click.ClickException(str(error)) from None
     click.echo(message.format(name=account.name))

@@ -47,7 +47,7 @@ def report(state: CliState, first: str | None, last: str | None, event_name: str
             timetable = timetable_with_stored_ranges(configured_timetable(settings), session)
             event = find_event(session, event_name) if event_name else None
             period = _period(first, last, event, zone)
-            dossier = build_dossier(session, period, timetable, event)
+            dossier = build_dossier(session, period, timetable, event, now=runtime.clock())
         written = write_dossier(dossier, out_dir)
     except (PeriodError, EventError, HoursError) as error:
         raise click.ClickException(str(error)) from None

@@ -15,7 +15,7 @@ from tickets.codes import is_valid_code, normalize_code
 from tickets.intake import new_ticket, open_ticket
 from tickets.records import ticket_record
 from tickets.repository import change_status, find_by_code
-from tickets.status import Channel, InvalidTransition, TicketStatus, Topic, parse_status
+from tickets.status import Channel, InvalidTransition, Topic, parse_status
 
 BY_OPTION = click.option("--by", "changed_by", default=lambda: os.environ.get("USER") or "cli",
                          show_default="$USER", help="Who makes the change (kept in the history).")
@@ -57,7 +57,7 @@ def open_command(state: CliState, channel: str, topic: str, phone: str | None, e
         raise click.ClickException(str(error)) from None
     runtime = state.migrated_runtime()
     with runtime.sessions.begin() as session:
-        code = open_ticket(session, ticket, created_by=changed_by,
+        code = open_ticket(session, ticket, now=runtime.clock(), created_by=changed_by,
                            code_length=runtime.settings.tickets.code_length).code
     click.echo(code)
 
@@ -81,7 +81,7 @@ def status_command(state: CliState, code: str, new_status: str, forwarded_to: st
         ticket = _find(session, code, runtime.settings.tickets.code_length, for_update=True)
         try:
             change = change_status(session, ticket, status, changed_by=changed_by, note=note,
-                                   forwarded_to=forwarded_to.strip() if forwarded_to else None)
+                                   forwarded_to=forwarded_to.strip() if forwarded_to else None, now=runtime.clock())
         except InvalidTransition as error:
             raise click.ClickException(str(error)) from None
         summary = f"{ticket.code}: {change.from_status} -> {change.to_status}"

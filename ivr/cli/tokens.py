@@ -24,7 +24,7 @@ def create_command(state: CliState, name: str) -> None:
         check_name(name)
         runtime = state.migrated_runtime()
         with runtime.sessions.begin() as session:
-            _, raw = create_token(session, name)
+            _, raw = create_token(session, name, now=runtime.clock())
     except TokenError as error:
         raise click.ClickException(str(error)) from None
     click.echo(raw)

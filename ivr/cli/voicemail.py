@@ -31,9 +31,9 @@ def fetch_command(state: CliState, limit: str, retry_failed_copies: bool) -> Non
                                    "TWILIO_AUTH_TOKEN) per copiare le registrazioni")
     if retry_failed_copies:
         with runtime.sessions.begin() as session:
-            retry_failed(session)
+            retry_failed(session, now=runtime.clock())
     report = copy_due_recordings(runtime.sessions, rest, copy_policy(settings),
-                                 transcriber(settings), limit=int(limit))
+                                 transcriber(settings), limit=int(limit), clock=runtime.clock)
     click.echo(f"registrazioni copiate: {len(report.copied)}, da riprovare: {len(report.failed)}, "
                f"non riuscite: {len(report.gave_up)}, cancellate da Twilio: {len(report.deleted)}")
 
@@ -51,7 +51,8 @@ def purge_command(state: CliState, age: str | None) -> None:
     except ValueError:
         raise click.ClickException(f"--older-than {age!r}: indica un'età come 90d, 12w o 36h") from None
     rest = rest_client(settings)
-    report = purge(runtime.sessions, older_than, recordings_dir(settings), rest if rest.configured else None)
+    report = purge(runtime.sessions, older_than, recordings_dir(settings), rest if rest.configured else None,
+                   now=runtime.clock())
     click.echo(f"richiamate anonimizzate: {report.entries} ({report.messages} messaggi, {report.files} file, "
                f"{report.twilio_deleted} registrazioni cancellate da Twilio)")
     click.echo(f"chiamate del registro senza più il numero del chiamante: {report.calls}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from contextlib import suppress
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -61,14 +62,13 @@ class CallContext:
         """Release the request's session, if one was opened, even if its connection died."""
         session, self._session = self._session, None
         if session is not None:
-            try:
+            # The rollback on a dead connection may fail: the pool drops that connection.
+            with suppress(*DATABASE_DOWN):
                 session.close()
-            except DATABASE_DOWN:  # the rollback on a dead connection failed: the pool drops it
-                pass
 
     def write(self, operation: str, **arguments: Any) -> bool:
         """A write the call must not lose: database now, or the journal while it is down."""
-        return self.runtime.writer.apply(operation, **arguments)
+        return self.runtime.writer.apply(operation, self.runtime.clock(), **arguments)
 
     @property
     def message_reason(self) -> str:

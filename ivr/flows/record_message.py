@@ -157,7 +157,7 @@ def _copy_recordings(ctx: CallContext) -> None:
     try:
         copy_due_recordings(ctx.runtime.sessions, rest, copy_policy(settings),
                             transcriber(settings), first_call_sid=ctx.call_sid,
-                            limit=COPIES_PER_CALLBACK, seconds=COPY_BUDGET_SECONDS)
+                            limit=COPIES_PER_CALLBACK, seconds=COPY_BUDGET_SECONDS, clock=ctx.runtime.clock)
     except DATABASE_DOWN as error:
         log.warning("recording copy postponed, database unavailable: %s", error.__class__.__name__)
 

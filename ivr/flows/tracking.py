@@ -15,7 +15,6 @@ from twilio.twiml.voice_response import Gather, VoiceResponse
 from ivr.flows import leave_message, operator
 from ivr.flows.context import CallContext
 from ivr.twiml import url
-from storage.types import utcnow
 from tickets.codes import format_code_for_speech, is_valid_code
 from tickets.lookups import (
     LookupResult,
@@ -54,7 +53,8 @@ def ask(ctx: CallContext) -> VoiceResponse:
         ctx.speaker.say(response, "tracking_not_found")
         return _offer_alternatives(ctx, response, attempt=1)
     with lookup_session(ctx.runtime.sessions) as session:
-        refusal = check_limits(session, _requester(ctx).key, ctx.runtime.settings.tickets.lookup_limits())
+        refusal = check_limits(session, _requester(ctx).key, ctx.runtime.settings.tickets.lookup_limits(),
+                               now=ctx.runtime.clock())
     if refusal is not None:
         ctx.speaker.say(response, "tracking_rate_limited")
         return _offer_alternatives(ctx, response, attempt=1)
@@ -75,7 +75,8 @@ def check(ctx: CallContext) -> VoiceResponse:
         return response
     settings = ctx.runtime.settings.tickets
     with lookup_session(ctx.runtime.sessions) as session:
-        result = look_up(session, ctx.digits, _requester(ctx), settings.lookup_limits(), settings.code_length)
+        result = look_up(session, ctx.digits, _requester(ctx), settings.lookup_limits(), settings.code_length,
+                         now=ctx.runtime.clock())
     return _answer(ctx, response, result, failures)
 
 
@@ -113,7 +114,7 @@ def repeat_result(ctx: CallContext) -> VoiceResponse:
 def _say_status(ctx: CallContext, node: Gather, view: StatusView) -> None:
     """The code digit by digit, the status sentence and the day of the last change."""
     zone = ZoneInfo(ctx.runtime.settings.line.timezone)
-    today = utcnow().astimezone(zone).date()
+    today = ctx.runtime.clock().astimezone(zone).date()
     ctx.speaker.say(node, "tracking_read_back", code=format_code_for_speech(view.code))
     ctx.speaker.say_text(node, status_sentence(view.status, view.forwarded_to))
     ctx.speaker.say(node, "tracking_updated", when=spoken_past_day(view.updated_at.astimezone(zone).date(), today))

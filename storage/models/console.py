@@ -7,9 +7,9 @@ from datetime import datetime
 from sqlalchemy import Index, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column
 
+from hours.clock import utcnow
 from storage.models.base import Base
 from storage.models.callbacks import CallbackRequest
-from storage.types import utcnow
 
 
 class ConsoleAccount(Base):

@@ -7,8 +7,8 @@ from datetime import datetime
 from sqlalchemy import Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from hours.clock import utcnow
 from storage.models.base import Base
-from storage.types import utcnow
 
 
 class LookupFailure(Base):

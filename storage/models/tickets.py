@@ -7,8 +7,8 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from hours.clock import utcnow
 from storage.models.base import Base
-from storage.types import utcnow
 
 
 class Ticket(Base):

@@ -7,6 +7,7 @@ Create Date: 2026-11-27 21:18:01.000574
 
 from alembic import op
 import sqlalchemy as sa
+import hours.clock
 import storage.types
 
 
@@ -54,7 +55,7 @@ def upgrade() -> None:
     sa.Column('changed_at', storage.types.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_hours_schedule_version'))
     )
-    op.bulk_insert(version_table, [{'id': 1, 'version': 0, 'changed_at': storage.types.utcnow()}])
+    op.bulk_insert(version_table, [{'id': 1, 'version': 0, 'changed_at': hours.clock.utcnow()}])
 
 
 def downgrade() -> None:
