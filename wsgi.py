@@ -2,9 +2,9 @@
 
 import sys
 
-from ivr import create_app
-from ivr.config import ConfigError, load_settings
-from ivr.logs import configure_logging
+from contact_center import create_app
+from contact_center.config import ConfigError, load_settings
+from contact_center.logs import configure_logging
 
 try:
     settings = load_settings()

@@ -44,7 +44,7 @@ from bench.greenlet_transport import AsyncHttpTransport, run_in_greenlet
 from bench.pgcluster import PrivateCluster
 from bench.stack import PUBLIC_BASE_URL, Server, cpu_seconds, free_port, running, serve_command, write_config
 from callsim import Call, Simulator, SimulatorError
-from ivr.cli.serve import DEFAULT_THREADS, DEFAULT_WORKERS
+from contact_center.cli.serve import DEFAULT_THREADS, DEFAULT_WORKERS
 from storage.db import make_engine, make_session_factory
 from storage.models import CallbackMessage, CallbackRequest
 

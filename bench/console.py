@@ -22,9 +22,9 @@ from flask.testing import FlaskClient
 from sqlalchemy import insert, text
 
 from console.accounts import Role, add_account
+from contact_center.app import create_app
+from contact_center.config import settings_from_mapping
 from hours.clock import utcnow
-from ivr.app import create_app
-from ivr.config import settings_from_mapping
 from storage.migrate import upgrade
 from storage.models import CallbackMessage, CallbackRequest, Ticket
 from tickets.codes import damm_check_digit

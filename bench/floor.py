@@ -18,7 +18,7 @@ from twilio.twiml.voice_response import VoiceResponse
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from ivr.cli.serve import DEFAULT_THREADS, DEFAULT_WORKERS, gunicorn_options
+from contact_center.cli.serve import DEFAULT_THREADS, DEFAULT_WORKERS, gunicorn_options
 
 
 def fixed_document() -> bytes:

@@ -29,13 +29,13 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from contact_center.app import create_app  # noqa: E402
+from contact_center.config import settings_from_mapping  # noqa: E402
+from contact_center.schedule import LiveSchedule  # noqa: E402
 from hours.clock import utcnow  # noqa: E402
 from hours.model import STANDARD_SCHEDULE, Band, Closure, Extension, LocalHoliday  # noqa: E402
 from hours.publication import published_timetable  # noqa: E402
 from hours.timetable import Timetable  # noqa: E402
-from ivr.app import create_app  # noqa: E402
-from ivr.config import settings_from_mapping  # noqa: E402
-from ivr.schedule import LiveSchedule  # noqa: E402
 from storage.hours_repository import add_closure, add_extension  # noqa: E402
 from storage.migrate import upgrade  # noqa: E402
 

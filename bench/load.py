@@ -28,8 +28,8 @@ if __package__ in (None, ""):
 
 from bench.stack import PUBLIC_BASE_URL, free_port, private_database, running, serve_command, write_config
 from bench.wrk import WrkResult, lua_script, run_wrk
+from contact_center.cli.serve import DEFAULT_THREADS, DEFAULT_WORKERS
 from hours.clock import utcnow
-from ivr.cli.serve import DEFAULT_THREADS, DEFAULT_WORKERS
 from ivr.webhooks import flow_steps
 from storage.db import make_engine, make_session_factory
 from storage.migrate import upgrade

@@ -172,7 +172,7 @@ def run_report(config: Path, out: Path, *selection: str) -> tuple[float, float]:
     """Run `contact-center report` in a child process: its wall time (s) and peak memory (MiB)."""
     started = time.perf_counter()
     result = subprocess.run(
-        [sys.executable, "-c", "from ivr.cli import main; main()", "--config", str(config), "report",
+        [sys.executable, "-c", "from contact_center.cli import main; main()", "--config", str(config), "report",
          *selection, "--out", str(out)],
         cwd=Path(__file__).resolve().parents[1], capture_output=True, text=True, check=False)
     elapsed = time.perf_counter() - started

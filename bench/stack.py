@@ -22,7 +22,7 @@ from sqlalchemy.engine import make_url
 ROOT = Path(__file__).resolve().parents[1]
 ADMIN_URL = os.environ.get("BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 PUBLIC_BASE_URL = "https://centralino.example.org"
-CONTACT_CENTER = [sys.executable, "-c", "from ivr.cli import main; main()"]
+CONTACT_CENTER = [sys.executable, "-c", "from contact_center.cli import main; main()"]
 
 
 def free_port() -> int:

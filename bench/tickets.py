@@ -26,8 +26,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import create_engine, text
 
+from contact_center.app import create_app
 from hours.clock import utcnow
-from ivr.app import create_app
 from storage.db import make_engine, make_session_factory
 from storage.migrate import upgrade
 from tickets.codes import generate_code

@@ -17,11 +17,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from twilio.http.http_client import TwilioHttpClient
-from twilio.http.response import Response
 from twilio.rest import Client
 
 from callsim.model import new_sid
+from contact_center.twilio_rest import RewritingHttpClient
 
 API_VERSION = "2010-04-01"
 WAV_SAMPLE_RATE = 8000  # Twilio records 8 kHz, 16-bit mono
@@ -360,38 +359,6 @@ def _error(status: int, code: int, message: str) -> ApiResponse:
 
 def _not_found(path: str) -> ApiResponse:
     return _error(404, 20404, f"The requested resource {path} was not found")
-
-
-class RewritingHttpClient(TwilioHttpClient):  # type: ignore[misc]  # twilio ships no types
-    """A TwilioHttpClient that sends every request for *.twilio.com to `base_url` instead."""
-
-    def __init__(self, base_url: str, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.base_url = base_url.rstrip("/")
-
-    def rewrite(self, url: str) -> str:
-        """The URL with a twilio.com origin replaced by `base_url`; other URLs unchanged."""
-        parts = urlsplit(url)
-        host = (parts.hostname or "").lower()
-        if host != "twilio.com" and not host.endswith(".twilio.com"):
-            return url
-        return self.base_url + parts.path + (f"?{parts.query}" if parts.query else "")
-
-    def request(
-        self,
-        method: str,
-        url: str,
-        params: dict[str, object] | None = None,
-        data: dict[str, object] | None = None,
-        headers: dict[str, str] | None = None,
-        auth: tuple[str, str] | None = None,
-        timeout: float | None = None,
-        allow_redirects: bool = False,
-    ) -> Response:
-        """Send the request to the rewritten URL."""
-        return super().request(
-            method, self.rewrite(url), params, data, headers, auth, timeout, allow_redirects
-        )
 
 
 def twilio_client_for(

@@ -11,11 +11,10 @@ from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Response, current_app, g, jsonify, request
+from flask import Blueprint, Response, g, jsonify, request
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy.orm import Session
 
-from access.json_api import ApiError, api_error, json_body
 from access.tokens import bearer, verify_token
 from agents.presence import parse_manual_state
 from agents.roster import RosterError, list_agents, set_presence
@@ -24,8 +23,9 @@ from console.accounts import find_account
 from console.callback_list import BadFilter, Cursor
 from console.openapi import openapi_document
 from console.today import today_figures
-from ivr.runtime import Runtime
-from ivr.voicemail_services import callback_policy
+from contact_center.json_api import ApiError, api_error, json_body
+from contact_center.runtime import current_runtime
+from contact_center.services import callback_policy
 from tickets.status import Topic, parse_status
 from voicemail.listing import entry_details
 from voicemail.queue import OUTCOMES, CallbackError, claim_next, record_outcome, release_expired_claims
@@ -77,12 +77,9 @@ class PresenceIn(Body):
     state: str
 
 
-def _runtime() -> Runtime:
-    return current_app.extensions["contact_center"]  # type: ignore[no-any-return]
-
 
 def _zone() -> ZoneInfo:
-    return ZoneInfo(_runtime().settings.line.timezone)
+    return ZoneInfo(current_runtime().settings.line.timezone)
 
 
 def _operator(db: Session, name: str) -> str:
@@ -94,7 +91,8 @@ def _operator(db: Session, name: str) -> str:
 
 
 def _audit(db: Session, action: str, target: str, detail: str) -> None:
-    audit.record(db, g.api_actor, action, target, detail, address=request.remote_addr or "", at=_runtime().clock())
+    audit.record(db, g.api_actor, action, target, detail, address=request.remote_addr or "",
+                 at=current_runtime().clock())
 
 
 def _entry_id(entry_id: int) -> int:
@@ -105,7 +103,7 @@ def _entry_id(entry_id: int) -> int:
 
 @blueprint.before_request
 def _authenticate() -> Response | None:
-    with _runtime().sessions() as db:
+    with current_runtime().sessions() as db:
         token = verify_token(db, bearer(request.headers.get("Authorization")))
     if token is None:
         response = jsonify(error="unauthorized", message="a valid API token is required: Authorization: Bearer TOKEN")
@@ -119,10 +117,10 @@ def _authenticate() -> Response | None:
 @blueprint.get("/today")
 def today() -> Response:
     """The Today figures."""
-    settings = _runtime().settings
-    with _runtime().sessions() as db:
+    settings = current_runtime().settings
+    with current_runtime().sessions() as db:
         overdue_after = timedelta(hours=settings.console.callback_target_hours)
-        figures = today_figures(db, _runtime().clock(), _zone(), overdue_after)
+        figures = today_figures(db, current_runtime().clock(), _zone(), overdue_after)
     median = figures.median_callback_delay
     return jsonify(day=figures.day.isoformat(), calls_received=figures.calls_received,
                    answered_by_operator=figures.answered_by_operator,
@@ -147,9 +145,9 @@ def callbacks() -> Response:
         after = Cursor.decode(request.args["after"]) if request.args.get("after") else None
     except BadFilter as error:
         raise ApiError(400, "bad_request", str(error)) from None
-    limit, now = _limit(), _runtime().clock()
-    with _runtime().sessions.begin() as db:
-        release_expired_claims(db, callback_policy(_runtime().settings), now)
+    limit, now = _limit(), current_runtime().clock()
+    with current_runtime().sessions.begin() as db:
+        release_expired_claims(db, callback_policy(current_runtime().settings), now)
         counts = callback_list.counts(db, now)
         page = callback_list.page(db, filters, now, _zone(), limit, after)
     return jsonify(counts=counts, entries=[callback_list.row_as_dict(row, _zone()) for row in page.rows],
@@ -159,27 +157,27 @@ def callbacks() -> Response:
 @blueprint.get("/callbacks/<int:entry_id>")
 def callback(entry_id: int) -> Response:
     """One entry with its messages and attempts."""
-    with _runtime().sessions() as db:
+    with current_runtime().sessions() as db:
         try:
             entry = entry_details(db, _entry_id(entry_id))
         except CallbackError as error:
             raise ApiError(404, "not_found", str(error)) from None
-    return jsonify(entry.as_dict(_zone(), _runtime().clock()))
+    return jsonify(entry.as_dict(_zone(), current_runtime().clock()))
 
 
 @blueprint.post("/callbacks/claim")
 def claim() -> Response:
     """Claim the next due entry for an operator; 204 when there is none."""
     body: ClaimIn = json_body(ClaimIn)
-    with _runtime().sessions.begin() as db:
+    with current_runtime().sessions.begin() as db:
         operator = _operator(db, body.operator)
-        entry = claim_next(db, operator, callback_policy(_runtime().settings), now=_runtime().clock())
+        entry = claim_next(db, operator, callback_policy(current_runtime().settings), now=current_runtime().clock())
         if entry is None:
             return Response(status=204)
         _audit(db, "callback_claim", f"richiamata {entry.id}", f"per {operator}")
         entry_id = entry.id
-    with _runtime().sessions() as db:
-        return jsonify(entry_details(db, entry_id).as_dict(_zone(), _runtime().clock()))
+    with current_runtime().sessions() as db:
+        return jsonify(entry_details(db, entry_id).as_dict(_zone(), current_runtime().clock()))
 
 
 @blueprint.post("/callbacks/<int:entry_id>/outcome")
@@ -192,30 +190,31 @@ def outcome(entry_id: int) -> Response:
         ticket_status = parse_status(body.ticket_status) if body.ticket_status else None
     except ValueError as error:
         raise ApiError(400, "bad_request", f"ticket_status: {error}") from None
-    with _runtime().sessions.begin() as db:
+    with current_runtime().sessions.begin() as db:
         operator = _operator(db, body.operator)
         try:
-            record_outcome(db, _entry_id(entry_id), body.outcome, callback_policy(_runtime().settings),
-                           operator=operator, note=body.note, ticket_status=ticket_status, now=_runtime().clock())
+            rt = current_runtime()
+            record_outcome(db, _entry_id(entry_id), body.outcome, callback_policy(rt.settings),
+                           operator=operator, note=body.note, ticket_status=ticket_status, now=rt.clock())
         except CallbackError as error:
             raise ApiError(409, "refused", str(error)) from None
         _audit(db, "callback_outcome", f"richiamata {entry_id}", f"{body.outcome} per {operator}")
-    with _runtime().sessions() as db:
-        return jsonify(entry_details(db, entry_id).as_dict(_zone(), _runtime().clock()))
+    with current_runtime().sessions() as db:
+        return jsonify(entry_details(db, entry_id).as_dict(_zone(), current_runtime().clock()))
 
 
 def _board(db: Session) -> list[dict[str, Any]]:
-    now = _runtime().clock()
+    now = current_runtime().clock()
     return [{"name": agent.name, "state": agent.state.value,
              "since": agent.state_since.astimezone(_zone()).isoformat(timespec="seconds"),
              "seconds": max(int((now - agent.state_since).total_seconds()), 0)}
-            for agent in list_agents(db, _runtime().settings.routing.presence_policy(), now)]
+            for agent in list_agents(db, current_runtime().settings.routing.presence_policy(), now)]
 
 
 @blueprint.get("/presence")
 def presence() -> Response:
     """Every operator on the roster, their state and for how long."""
-    with _runtime().sessions.begin() as db:
+    with current_runtime().sessions.begin() as db:
         return jsonify(operators=_board(db))
 
 
@@ -227,10 +226,11 @@ def presence_set(name: str) -> Response:
         state = parse_manual_state(body.state)
     except ValueError as error:
         raise ApiError(400, "bad_request", f"state: {error}") from None
-    with _runtime().sessions.begin() as db:
+    with current_runtime().sessions.begin() as db:
         operator = _operator(db, _text_or_400(name))
         try:
-            set_presence(db, operator, state, _runtime().settings.routing.presence_policy(), _runtime().clock())
+            rt = current_runtime()
+            set_presence(db, operator, state, rt.settings.routing.presence_policy(), rt.clock())
         except RosterError as error:
             raise ApiError(409, "refused", str(error)) from None
         _audit(db, "presence", operator, state.value)

@@ -6,9 +6,9 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import phonenumbers
-from flask import current_app
 
 from console.accounts import ROLE_LABELS
+from contact_center.runtime import current_runtime
 from tickets.status import Channel, TicketStatus, Topic
 from tickets.vocabulary import label
 from voicemail.vocabulary import TEMPLATES as CALLBACK_TEMPLATES
@@ -30,7 +30,7 @@ for _key, _text in CALLBACK_TEMPLATES.items():
 
 def zone() -> ZoneInfo:
     """The line's time zone."""
-    return ZoneInfo(current_app.extensions["contact_center"].settings.line.timezone)
+    return ZoneInfo(current_runtime().settings.line.timezone)
 
 
 def local_time(moment: datetime | None) -> str:

@@ -10,13 +10,13 @@ from functools import wraps
 from typing import Any, TypeVar, cast
 from urllib.parse import urlsplit
 
-from flask import current_app, g, redirect, render_template, request, session, url_for
+from flask import g, redirect, render_template, request, session, url_for
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from console import audit
 from console.accounts import Role, has_role
-from ivr.runtime import Runtime
+from contact_center.runtime import current_runtime
 from storage.models import CallbackRequest, ConsoleAccount
 from storage.models.console import DUE_TIME
 
@@ -24,22 +24,18 @@ CSRF_FIELD = "csrf_token"
 View = TypeVar("View", bound=Callable[..., Any])
 
 
-def runtime() -> Runtime:
-    """The running service's parts."""
-    return cast(Runtime, current_app.extensions["contact_center"])
-
 
 @contextmanager
 def transaction() -> Iterator[Session]:
     """A database session whose work is committed at the end of the block."""
-    with runtime().sessions.begin() as db:
+    with current_runtime().sessions.begin() as db:
         yield db
 
 
 @contextmanager
 def reading() -> Iterator[Session]:
     """A database session for reading."""
-    with runtime().sessions() as db:
+    with current_runtime().sessions() as db:
         yield db
 
 
@@ -91,7 +87,7 @@ def actor() -> str:
 
 def log_action(db: Session, action: str, target: str = "", detail: str = "") -> None:
     """Write one audit line for the signed-in account, in the caller's transaction."""
-    audit.record(db, actor(), action, target, detail, address=request.remote_addr or "", at=runtime().clock())
+    audit.record(db, actor(), action, target, detail, address=request.remote_addr or "", at=current_runtime().clock())
 
 
 def safe_next(target: str | None) -> str:
@@ -131,5 +127,5 @@ def due_count() -> int:
     if "due_count" not in g:
         with reading() as db:
             g.due_count = db.scalar(select(func.count()).select_from(CallbackRequest).where(
-                CallbackRequest.status == "pending", runtime().clock() >= DUE_TIME)) or 0
+                CallbackRequest.status == "pending", current_runtime().clock() >= DUE_TIME)) or 0
     return int(g.due_count)

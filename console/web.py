@@ -12,7 +12,8 @@ from typing import Any
 from flask import Blueprint, Flask, Response, g, request
 
 from console import formatting, security
-from ivr.config import Settings
+from contact_center.config import Settings
+from contact_center.runtime import current_runtime
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +83,7 @@ def init_app(app: Flask) -> None:
     """Serve the console under /console/, its JSON API under /api/console/ and /api/openapi.json."""
     from console import api, views  # noqa: F401  (their modules add their routes to the blueprints)
 
-    settings: Settings = app.extensions["contact_center"].settings
+    settings: Settings = current_runtime(app).settings
     if not app.secret_key:
         app.secret_key = instance_secret_key(settings)
     app.config.update(

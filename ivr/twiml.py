@@ -8,8 +8,8 @@ from urllib.parse import urlencode
 from flask import Response
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
-from ivr.config import Settings
-from ivr.prompts import Prompts
+from contact_center.config import Settings
+from contact_center.prompts import Prompts
 
 
 def url(path: str, **query: Any) -> str:

@@ -12,22 +12,23 @@ import pkgutil
 from collections.abc import Callable
 from functools import cache
 
-from flask import Blueprint, Response, abort, current_app, request
+from flask import Blueprint, Flask, Response, abort, current_app, g, request
 from twilio.request_validator import RequestValidator
 from twilio.twiml.voice_response import VoiceResponse
 
 import ivr.flows
-from ivr.durable import DATABASE_DOWN
+from contact_center.durable import DATABASE_DOWN
+from contact_center.runtime import Runtime, current_runtime
 from ivr.flows import fallback
 from ivr.flows.context import CallContext
-from ivr.observability import note_apology
-from ivr.runtime import Runtime
 from ivr.signature import is_signed_by_twilio
 from ivr.twiml import Speaker, render
 
 log = logging.getLogger(__name__)
 
 Step = Callable[[CallContext], VoiceResponse]
+VALIDATOR = "twilio_validator"
+APOLOGY_FLAG = "voice_apology"  # set on `g` when a step failed and the caller heard the apology
 
 
 
@@ -44,22 +45,18 @@ def flow_steps() -> dict[str, Step]:
     return steps
 
 
-def runtime() -> Runtime:
-    """The running service's parts."""
-    return current_app.extensions["contact_center"]
-
 
 def _check_signature(rt: Runtime) -> None:
     if rt.settings.development.skip_signature_check:
         return
-    validator = current_app.extensions["twilio_validator"]
+    validator = current_app.extensions[VALIDATOR]
     if not is_signed_by_twilio(request, validator, rt.settings.web.public_base_url):
         log.warning("refused unsigned or wrongly signed webhook %s", request.path)
         abort(403)
 
 
 def _answer(step: Step) -> Response:
-    rt = runtime()
+    rt = current_runtime()
     _check_signature(rt)
     speaker = Speaker(rt.settings, rt.prompts)
     ctx = CallContext(runtime=rt, params=request.form, args=request.args, speaker=speaker,
@@ -74,8 +71,14 @@ def _answer(step: Step) -> Response:
                       request.path, ctx.call_sid)
     finally:
         ctx.close()
-    note_apology()
+    g.setdefault(APOLOGY_FLAG, True)
     return render(fallback.apology(speaker))
+
+
+def init_app(app: Flask) -> None:
+    """Serve every flow step under /voice/, each webhook checked against Twilio's signature."""
+    app.extensions[VALIDATOR] = RequestValidator(current_runtime(app).auth_token)
+    app.register_blueprint(make_blueprint())
 
 
 def make_blueprint() -> Blueprint:
@@ -93,7 +96,3 @@ def _bind(step: Step) -> Callable[[], Response]:
     view.__doc__ = step.__doc__
     return view
 
-
-def make_validator(rt: Runtime) -> RequestValidator:
-    """The validator for the configured auth token."""
-    return RequestValidator(rt.auth_token)

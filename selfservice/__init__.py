@@ -1,17 +1,20 @@
-"""The web surface of the tickets: the citizens' "Stato della richiesta" page and the integrators' JSON API.
+"""The public face: the citizens' "Stato della richiesta" page, the published opening hours and the
+integrators' tickets API.
 
-Thin: parse the request, call the tickets domain, render. Templates live in templates/selfservice/.
+Thin: parse the request, call the domain, render. Templates live in templates/selfservice/ and
+templates/hours/.
 """
 
 from __future__ import annotations
 
 from flask import Flask
 
-from selfservice import api, status
+from selfservice import api, hours_page, status
 
 
-def register(app: Flask) -> None:
-    """Add the status page, the public status JSON and the authenticated tickets API to `app`."""
+def init_app(app: Flask) -> None:
+    """Add the status page, the public status JSON, the published hours and the tickets API to `app`."""
     app.register_blueprint(status.make_blueprint())
+    app.register_blueprint(hours_page.make_blueprint())
     app.register_blueprint(api.make_blueprint())
     app.register_error_handler(api.HTTPException, api.json_http_error)

@@ -14,9 +14,9 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import HTTPException
 
-from access.json_api import ApiError, api_error, json_body, json_error
 from access.tokens import bearer, verify_token
-from selfservice.web import runtime
+from contact_center.json_api import ApiError, api_error, json_body, json_error
+from contact_center.runtime import current_runtime
 from storage.models import Ticket
 from tickets.codes import is_valid_code, normalize_code
 from tickets.intake import new_ticket, open_ticket
@@ -49,7 +49,7 @@ class StatusChangeIn(BaseModel):
 
 def _ticket(session: Session, raw_code: str, for_update: bool = False) -> Ticket:
     """The ticket with this code, or a 400 (not a valid code) or a 404."""
-    code_length = runtime().settings.tickets.code_length
+    code_length = current_runtime().settings.tickets.code_length
     code = normalize_code(raw_code)
     if not is_valid_code(code, code_length):
         raise ApiError(400, "invalid_code", f"{raw_code!r} is not a valid tracking code")
@@ -61,12 +61,12 @@ def _ticket(session: Session, raw_code: str, for_update: bool = False) -> Ticket
 
 def _record(ticket: Ticket) -> dict[str, Any]:
     """The ticket as the API shows it."""
-    return ticket_record(ticket, ZoneInfo(runtime().settings.line.timezone))
+    return ticket_record(ticket, ZoneInfo(current_runtime().settings.line.timezone))
 
 
 def authenticate() -> Response | None:
     """Refuse (401) a request without a valid bearer token; remember who made it."""
-    with runtime().sessions() as session:
+    with current_runtime().sessions() as session:
         token = verify_token(session, bearer(request.headers.get("Authorization")))
     if token is None:
         response = json_error(401, "unauthorized", "a valid API token is required: Authorization: Bearer TOKEN")
@@ -83,7 +83,7 @@ def create() -> Response:
         ticket = new_ticket(body.channel, body.topic, body.summary, phone=body.phone, email=body.email)
     except ValueError as error:
         raise ApiError(400, "bad_request", str(error)) from None
-    rt = runtime()
+    rt = current_runtime()
     with rt.sessions.begin() as session:
         record = _record(open_ticket(session, ticket, now=rt.clock(), created_by=g.api_actor,
                                      code_length=rt.settings.tickets.code_length))
@@ -95,7 +95,7 @@ def create() -> Response:
 
 def show(code: str) -> Response:
     """GET /api/tickets/<code>: the ticket with its history."""
-    with runtime().sessions() as session:
+    with current_runtime().sessions() as session:
         return jsonify(_record(_ticket(session, code)))
 
 
@@ -109,11 +109,11 @@ def update_status(code: str) -> Response:
     institution = (body.forwarded_to or "").strip() or None
     if status is TicketStatus.FORWARDED and institution is None:
         raise ApiError(400, "bad_request", "forwarded_to: the competent institution is required when forwarding")
-    with runtime().sessions.begin() as session:
+    with current_runtime().sessions.begin() as session:
         ticket = _ticket(session, code, for_update=True)
         try:
             change_status(session, ticket, status, changed_by=g.api_actor, note=body.note, forwarded_to=institution,
-                          now=runtime().clock())
+                          now=current_runtime().clock())
         except InvalidTransition as error:
             raise ApiError(409, "invalid_transition", str(error)) from None
         return jsonify(_record(ticket))

@@ -7,8 +7,9 @@ from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, jsonify, make_response, render_template, request
 
-from access.json_api import json_error
-from selfservice.web import client_address, runtime
+from contact_center.json_api import json_error
+from contact_center.runtime import current_runtime
+from selfservice.web import client_address
 from tickets.codes import format_code_for_display, normalize_code
 from tickets.lookups import LookupResult, Requester, look_up, lookup_session
 from tickets.records import status_record
@@ -24,7 +25,7 @@ MAX_TYPED_CHARS = 64
 
 def _look_up(raw: str) -> tuple[Outcome, LookupResult | None]:
     """The lookup for this client; an empty entry is not a lookup at all."""
-    rt = runtime()
+    rt = current_runtime()
     settings = rt.settings.tickets
     if not normalize_code(raw):
         return "missing", None
@@ -45,7 +46,7 @@ def _no_store(response: Response, result: LookupResult | None) -> Response:
 
 def _page(raw: str | None) -> Response:
     """The form, with the result or the error of `raw` when one was typed."""
-    rt = runtime()
+    rt = current_runtime()
     zone = ZoneInfo(rt.settings.line.timezone)
     context = {"code_length": rt.settings.tickets.code_length, "line": rt.settings.line, "typed": "",
                "error": None, "result": None}
@@ -76,7 +77,7 @@ def status_json(code: str) -> Response:
     """GET /api/tickets/<code>/status: the public status as JSON, no personal data."""
     outcome, result = _look_up(code)
     if result is not None and result.view is not None:
-        response = jsonify(status_record(result.view, ZoneInfo(runtime().settings.line.timezone)))
+        response = jsonify(status_record(result.view, ZoneInfo(current_runtime().settings.line.timezone)))
     else:
         response = json_error(HTTP_STATUS[outcome], JSON_ERRORS[outcome], LOOKUP_MESSAGES[outcome])
     response.headers["Access-Control-Allow-Origin"] = "*"

@@ -2,14 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, request
-
-from ivr.runtime import Runtime
-
-
-def runtime() -> Runtime:
-    """The running service's parts."""
-    return current_app.extensions["contact_center"]
+from flask import request
 
 
 def client_address(trusted_proxy_hops: int) -> str:

@@ -16,8 +16,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 from twilio.request_validator import RequestValidator
 
-from ivr.app import create_app
-from ivr.config import Settings, settings_from_mapping
+from contact_center.app import create_app
+from contact_center.config import Settings, settings_from_mapping
 from storage.migrate import upgrade
 
 AUTH_TOKEN = "test-auth-token-0123456789abcdef"

@@ -16,10 +16,10 @@ import yaml
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from contact_center.config import settings_from_mapping
+from contact_center.schedule import configured_timetable
 from figures.period import Period
 from hours import Timetable
-from ivr.config import settings_from_mapping
-from ivr.schedule import configured_timetable
 from storage.db import make_engine
 from storage.migrate import upgrade
 from storage.models import Call, CallbackAttempt, CallbackMessage, CallbackRequest, Ticket

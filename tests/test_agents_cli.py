@@ -9,7 +9,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from ivr.cli import cli
+from contact_center.cli import cli
 from storage.db import make_engine
 from storage.migrate import upgrade
 

@@ -12,7 +12,7 @@ from click.testing import CliRunner, Result
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from ivr.cli import cli
+from contact_center.cli import cli
 from storage.db import make_engine, make_session_factory
 from storage.migrate import upgrade
 from storage.models import Ticket

@@ -9,9 +9,9 @@ import yaml
 from click.testing import CliRunner
 
 from callsim import Simulator, WSGITransport
-from ivr.app import create_app
-from ivr.cli import cli
-from ivr.config import load_settings
+from contact_center.app import create_app
+from contact_center.cli import cli
+from contact_center.config import load_settings
 from storage.migrate import head_revisions
 from tests.conftest import AUTH_TOKEN
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from ivr.config import ConfigError, load_settings
+from contact_center.config import ConfigError, load_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = ROOT / "config.yaml"
@@ -90,7 +90,7 @@ def test_missing_file_is_one_line(tmp_path: Path) -> None:
 ])
 def test_the_program_stops_with_one_line_and_no_traceback(tmp_path: Path, text: str) -> None:
     path = write(tmp_path, text)
-    result = subprocess.run([sys.executable, "-c", "from ivr.cli import main; main()", "--config", str(path),
+    result = subprocess.run([sys.executable, "-c", "from contact_center.cli import main; main()", "--config", str(path),
                              "callbacks", "list"], capture_output=True, text=True, cwd=tmp_path,
                             env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)})
     assert result.returncode == 2

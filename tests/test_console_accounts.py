@@ -20,7 +20,7 @@ from console.accounts import (
     set_password,
     sign_in,
 )
-from ivr.cli import cli
+from contact_center.cli import cli
 from storage.db import make_engine, make_session_factory
 from storage.migrate import upgrade
 from storage.models import AuditEntry, ConsoleAccount

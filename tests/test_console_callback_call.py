@@ -5,7 +5,9 @@ from __future__ import annotations
 from flask import Flask
 
 from callsim import DialInfo, DialOutcome, Simulator, WSGITransport
-from ivr.flows.callback_call import CONNECT_PATH, connect_url, signature
+from contact_center.links import CALLBACK_CALL_PATH as CONNECT_PATH
+from contact_center.links import callback_call_signature as signature
+from contact_center.links import callback_call_url as connect_url
 from storage.models import CallbackRequest
 from tests.conftest import AUTH_TOKEN
 

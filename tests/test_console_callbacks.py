@@ -17,7 +17,7 @@ from agents.roster import add_agent
 from callsim import DialInfo, DialOutcome, FakeTwilioApi, Simulator, WSGITransport
 from callsim.fake_api import silent_wav
 from console.accounts import Role
-from ivr.voicemail_services import copy_policy, rest_client, transcriber
+from contact_center.services import copy_policy, rest_client, transcriber
 from storage.models import AuditEntry, CallbackMessage, CallbackRequest, Ticket
 from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, LINE_OPEN_AT, make_app, make_settings
 from tests.test_console_support import create_account, post_form, sign_in

@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session
 from werkzeug.serving import make_server
 
 from console.accounts import Role
+from contact_center.cli import cli
 from figures.events import add_event
-from ivr.cli import cli
 from tests.conftest import make_app, make_settings
 from tests.figures_dataset import EVENT_PERIOD, load_dataset, migrated_engine, rome, write_config
 from tests.test_console_support import PASSWORD, create_account

@@ -11,8 +11,8 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from console.accounts import Role
+from contact_center.config import Settings
 from figures.events import add_event
-from ivr.config import Settings
 from tests.conftest import make_app
 from tests.figures_dataset import EVENT_PERIOD, SECRET_NUMBERS, SECRET_TEXTS, load_dataset, rome
 from tests.test_console_support import create_account, sign_in

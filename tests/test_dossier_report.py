@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner, Result
 from sqlalchemy.orm import Session
 
-from ivr.cli import cli
+from contact_center.cli import cli
 from storage.hours_repository import add_extension
 from tests.conftest import LINE_OPEN_AT
 from tests.figures_dataset import SECRET_NUMBERS, SECRET_TEXTS, load_dataset, migrated_engine, rome, write_config

@@ -10,9 +10,9 @@ from click.testing import CliRunner, Result
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from contact_center.cli import cli
 from figures.events import EventError, add_event, events_overlapping, find_event
 from figures.period import Period
-from ivr.cli import cli
 from storage.models import EmergencyEvent
 from tests.figures_dataset import EVENT_PERIOD, ORDINARY_PERIOD, ROME, migrated_engine, write_config
 

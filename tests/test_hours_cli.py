@@ -12,7 +12,7 @@ import pytest
 import yaml
 from click.testing import CliRunner, Result
 
-from ivr.cli import cli
+from contact_center.cli import cli
 from tests.conftest import AUTH_TOKEN
 
 ROME = ZoneInfo("Europe/Rome")

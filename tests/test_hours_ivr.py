@@ -16,13 +16,13 @@ from flask import Flask
 from sqlalchemy import select
 
 from callsim import Call, Simulator, WSGITransport
+from contact_center.app import create_app
+from contact_center.cli import cli
+from contact_center.config import load_settings
+from contact_center.prompts import load_prompts
+from contact_center.schedule import SPEECH_PROMPTS_PREFIX
 from hours import Band
 from hours.speech import TEMPLATES
-from ivr.app import create_app
-from ivr.cli import cli
-from ivr.config import load_settings
-from ivr.prompts import load_prompts
-from ivr.schedule import SPEECH_PROMPTS_PREFIX
 from storage.hours_repository import add_closure, add_extension
 from storage.models import CallbackMessage, CallbackRequest
 from tests.conftest import AUTH_TOKEN, LINE_OPEN_AT, make_app, make_settings, post_signed

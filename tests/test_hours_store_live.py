@@ -12,9 +12,9 @@ import pytest
 from sqlalchemy import event, text
 from sqlalchemy.exc import SQLAlchemyError
 
+from contact_center.config import ConfigError, Settings
+from contact_center.schedule import LiveSchedule, configured_timetable
 from hours import Band, ClosedDate, LocalHoliday
-from ivr.config import ConfigError, Settings
-from ivr.schedule import LiveSchedule, configured_timetable
 from storage.db import make_engine, make_session_factory
 from storage.hours_repository import add_closure, add_extension, cancel_entry
 from storage.migrate import upgrade

@@ -12,8 +12,8 @@ import pytest
 from flask import Flask
 from werkzeug.test import TestResponse
 
+from contact_center.app import create_app
 from hours import Band
-from ivr.app import create_app
 from storage.hours_repository import add_closure, add_extension, cancel_entry
 from tests.conftest import make_settings
 

@@ -12,7 +12,7 @@ import pytest
 from flask import Flask
 from prometheus_client.parser import text_string_to_metric_families
 
-from ivr.app import create_app
+from contact_center.app import create_app
 from ivr.flows import main_menu
 from tests.conftest import make_app, make_settings, post_signed
 
@@ -133,7 +133,7 @@ def test_under_gunicorn_a_scrape_adds_up_every_worker(sqlite_url: str, tmp_path:
 
 
 def test_serve_does_not_import_prometheus_before_setting_its_directory() -> None:
-    code = "import sys, ivr.cli; print('prometheus_client' in sys.modules)"
+    code = "import sys, contact_center.cli; print('prometheus_client' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT,
                             env={**os.environ, "PYTHONPATH": str(ROOT)}, check=True)
     assert result.stdout.strip() == "False"

@@ -12,8 +12,8 @@ import pytest
 import requests
 
 from bench.stack import PUBLIC_BASE_URL, free_port, running, serve_command, write_config
-from ivr.app import create_app
-from ivr.logs import CallSidFilter, JsonFormatter, call_sid_context, configure_logging
+from contact_center.app import create_app
+from contact_center.logs import CallSidFilter, JsonFormatter, call_sid_context, configure_logging
 from tests.conftest import make_settings, post_signed, sign
 
 SID = "CA" + "6" * 32
@@ -52,7 +52,7 @@ def test_every_line_of_a_webhook_names_its_call(json_lines: io.StringIO, tmp_pat
     confirm = "/voice/message/number/confirm?reason=chosen&attempt=1"
     assert post_signed(app.test_client(), confirm, {**CALL, "Digits": "1"}).status_code == 200
     lines = parsed(json_lines)
-    assert {line["logger"] for line in lines} >= {"ivr.durable", "ivr.access"}
+    assert {line["logger"] for line in lines} >= {"contact_center.durable", "ivr.access"}
     assert all(line["call_sid"] == SID for line in lines)
     [access] = [line for line in lines if line["logger"] == "ivr.access"]
     assert access["route"] == "/voice/message/number/confirm" and access["status"] == 200
@@ -76,12 +76,13 @@ def test_lines_outside_a_call_carry_no_call_sid_and_keep_tracebacks(json_lines: 
 
 def test_configured_logging_keeps_the_loggers_created_before_it(
         root_logging: logging.Logger, capsys: pytest.CaptureFixture[str]) -> None:
-    early = logging.getLogger("ivr.durable")
+    early = logging.getLogger("contact_center.durable")
     configure_logging("json")
     with call_sid_context("CA999"):
         early.warning("database unavailable")
     [line] = [json.loads(text) for text in capsys.readouterr().err.splitlines()]
-    assert (line["logger"], line["call_sid"], line["message"]) == ("ivr.durable", "CA999", "database unavailable")
+    assert (line["logger"], line["call_sid"], line["message"]) == (
+        "contact_center.durable", "CA999", "database unavailable")
 
 
 def test_the_text_format_is_for_a_terminal(root_logging: logging.Logger, capsys: pytest.CaptureFixture[str]) -> None:

@@ -9,8 +9,8 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from ivr.app import create_app
-from ivr.durable import DurableWriter
+from contact_center.app import create_app
+from contact_center.durable import DurableWriter
 from ivr.flows import main_menu
 from ivr.webhooks import flow_steps
 from storage.db import make_engine, make_session_factory

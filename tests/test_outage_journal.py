@@ -23,7 +23,7 @@ from sqlalchemy.engine import make_url
 
 from bench.tcp_proxy import TcpProxy
 from callsim import Call, HttpResponse, Simulator, WSGITransport
-from ivr.durable import DurableWriter
+from contact_center.durable import DurableWriter
 from ivr.flows.context import CallContext
 from ivr.twiml import Speaker
 from ivr.webhooks import flow_steps
@@ -115,7 +115,7 @@ def test_calls_through_an_outage_are_all_served_and_nothing_is_lost(
         workers: list[Flask], proxy: TcpProxy, caplog: pytest.LogCaptureFixture) -> None:
     simulator = Simulator(RoundRobin(workers), auth_token=AUTH_TOKEN, public_base_url="http://localhost")
     callers = [f"+3934712{index:05d}" for index in range(CALLS)]
-    caplog.set_level(logging.WARNING, logger="ivr.durable")
+    caplog.set_level(logging.WARNING, logger="contact_center.durable")
     outage = [threading.Timer(CUT_AFTER_SECONDS, proxy.cut),
               threading.Timer(CUT_AFTER_SECONDS + OUTAGE_SECONDS, proxy.restore)]
     for timer in outage:

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from ivr.config import ConfigError
-from ivr.prompts import load_prompts
+from contact_center.config import ConfigError
+from contact_center.prompts import load_prompts
 
 
 def test_shipped_prompts_are_italian() -> None:

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from agents.presence import Presence
 from agents.roster import AgentView, add_agent, list_agents, set_presence
 from callsim import DialOutcome, Simulator, WSGITransport
-from ivr.app import create_app
+from contact_center.app import create_app
 from storage.models import AgentPresenceChange, Call, CallbackRequest
 from tests.conftest import AUTH_TOKEN, make_app, make_settings, post_signed
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-CONTACT_CENTER = [sys.executable, "-c", "from ivr.cli import main; main()"]
+CONTACT_CENTER = [sys.executable, "-c", "from contact_center.cli import main; main()"]
 
 
 def free_port() -> int:

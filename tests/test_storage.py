@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, inspect, select, text, update
 from sqlalchemy.orm import Session
 
-from ivr.durable import DurableWriter
+from contact_center.durable import DurableWriter
 from storage import call_log
 from storage.db import make_engine, make_session_factory
 from storage.journal import Journal

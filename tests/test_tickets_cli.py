@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from access.tokens import verify_token
-from ivr.cli import cli
+from contact_center.cli import cli
 from storage.db import make_engine, make_session_factory
 from storage.migrate import upgrade
 from tickets.codes import damm_check_digit, is_valid_code

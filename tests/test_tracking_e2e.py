@@ -13,7 +13,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from callsim import Call, Simulator, WSGITransport
-from ivr.cli import cli
+from contact_center.cli import cli
 from storage.models import Call as CallRow
 from tests.conftest import AUTH_TOKEN, LINE_OPEN_AT, make_app, make_settings
 from tickets.codes import damm_check_digit

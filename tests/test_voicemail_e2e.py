@@ -13,7 +13,7 @@ from sqlalchemy import select
 from callsim.fake_api import FakeTwilioApi
 from callsim.simulator import Simulator
 from callsim.transport import WSGITransport
-from ivr.voicemail_services import recordings_dir
+from contact_center.services import recordings_dir
 from storage.models import Call, CallbackMessage, CallbackRequest, Ticket
 from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, make_app, make_settings
 from tickets.codes import format_code_for_speech, is_valid_code

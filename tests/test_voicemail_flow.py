@@ -13,9 +13,9 @@ from alembic import command
 from flask import Flask
 from sqlalchemy import select, text
 
-from ivr.app import create_app
-from ivr.config import ConfigError
-from ivr.durable import DurableWriter
+from contact_center.app import create_app
+from contact_center.config import ConfigError
+from contact_center.durable import DurableWriter
 from storage.db import make_engine, make_session_factory
 from storage.migrate import alembic_config, upgrade
 from storage.models import CallbackMessage, CallbackRequest, Ticket

@@ -14,8 +14,8 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from callsim.fake_api import FakeTwilioApi
-from ivr.cli import cli
-from ivr.twilio_rest import TwilioRest
+from contact_center.cli import cli
+from contact_center.twilio_rest import TwilioRest
 from storage import call_log
 from storage.db import make_engine, make_session_factory
 from storage.migrate import upgrade

@@ -14,9 +14,9 @@ from sqlalchemy import select, update
 from callsim.fake_api import FakeTwilioApi
 from callsim.simulator import Simulator
 from callsim.transport import WSGITransport
-from ivr.config import ConfigError, Settings
-from ivr.twilio_rest import TwilioRest
-from ivr.voicemail_services import copy_policy, recordings_dir, rest_client, transcriber
+from contact_center.config import ConfigError, Settings
+from contact_center.services import copy_policy, recordings_dir, rest_client, transcriber
+from contact_center.twilio_rest import TwilioRest
 from storage.models import CallbackMessage
 from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, LINE_OPEN_AT, make_app, make_settings
 from voicemail.callbacks import Recording, attach_recording, open_callback_request

@@ -17,8 +17,9 @@ from console.accounts import (
     set_active,
     set_password,
 )
-from console.security import log_action, reading, requires, runtime, transaction
+from console.security import log_action, reading, requires, transaction
 from console.web import blueprint
+from contact_center.runtime import current_runtime
 
 AUDIT_PAGE = 200
 
@@ -29,8 +30,8 @@ def accounts() -> Any:
     """Every account, and the form to add one."""
     with reading() as db:
         rows = list_accounts(db)
-    return render_template("console/accounts.html", accounts=rows, now=runtime().clock(),
-                           min_password_length=runtime().settings.console.min_password_length)
+    return render_template("console/accounts.html", accounts=rows, now=current_runtime().clock(),
+                           min_password_length=current_runtime().settings.console.min_password_length)
 
 
 def _account_error(error: AccountError) -> str:
@@ -48,9 +49,10 @@ def account_add() -> Any:
         return redirect(url_for("console.accounts"))
     try:
         with transaction() as db:
+            rt = current_runtime()
             account = add_account(db, form.get("name", "")[:200], parse_role(form.get("role", "")),
-                                  form.get("password", ""), phone=form.get("phone") or None, now=runtime().clock(),
-                                  min_password_length=runtime().settings.console.min_password_length)
+                                  form.get("password", ""), phone=form.get("phone") or None, now=rt.clock(),
+                                  min_password_length=rt.settings.console.min_password_length)
             log_action(db, "account_add", account.name, f"ruolo {account.role}")
     except AccountError as error:
         flash(_account_error(error), "error")
@@ -91,7 +93,7 @@ def account_password(account_id: int) -> Any:
         with transaction() as db:
             name = account_name(db, account_id)
             account = set_password(db, name, form.get("password", ""),
-                                   min_password_length=runtime().settings.console.min_password_length)
+                                   min_password_length=current_runtime().settings.console.min_password_length)
             log_action(db, "account_password", account.name)
     except AccountError as error:
         flash(_account_error(error), "error")

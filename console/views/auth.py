@@ -10,14 +10,15 @@ from flask import flash, g, redirect, render_template, request, session, url_for
 from console import audit
 from console.accounts import LockoutPolicy, Role, end_sessions, sign_in
 from console.formatting import local_time
-from console.security import log_action, requires, runtime, safe_next, start_session, transaction
+from console.security import log_action, requires, safe_next, start_session, transaction
 from console.web import blueprint
+from contact_center.runtime import current_runtime
 
 MAX_FIELD_LENGTH = 256
 
 
 def _policy() -> LockoutPolicy:
-    config = runtime().settings.console
+    config = current_runtime().settings.console
     return LockoutPolicy(attempts=config.lockout_attempts, duration=timedelta(minutes=config.lockout_minutes))
 
 
@@ -40,12 +41,12 @@ def login() -> Any:
     password = request.form.get("password", "")[:MAX_FIELD_LENGTH]
     address = request.remote_addr or ""
     with transaction() as db:
-        result = sign_in(db, name, password, _policy(), runtime().clock())
+        result = sign_in(db, name, password, _policy(), current_runtime().clock())
         if result.outcome == "ok" and result.account is not None:
-            audit.record(db, result.account.name, "sign_in", address=address, at=runtime().clock())
+            audit.record(db, result.account.name, "sign_in", address=address, at=current_runtime().clock())
         else:
             audit.record(db, "anonimo", f"sign_in_{result.outcome}", target=" ".join(name.split()), address=address,
-                         at=runtime().clock())
+                         at=current_runtime().clock())
     if result.outcome == "ok" and result.account is not None:
         start_session(result.account)
         return redirect(safe_next(next_page))

@@ -12,9 +12,10 @@ from console import callback_list
 from console.accounts import Role
 from console.callback_list import BadFilter, Cursor
 from console.formatting import zone
-from console.security import log_action, requires, runtime, transaction
+from console.security import log_action, requires, transaction
 from console.web import blueprint
-from ivr.voicemail_services import callback_policy
+from contact_center.runtime import current_runtime
+from contact_center.services import callback_policy
 from storage.models import Ticket, TicketStatusChange
 from tickets.status import Topic, parse_status
 from voicemail.listing import EntryView, entry_details
@@ -36,12 +37,12 @@ def callbacks() -> Any:
     except BadFilter as error:
         flash(f"Filtro non valido: {error}.", "error")
         return redirect(url_for("console.callbacks"))
-    now = runtime().clock()
+    now = current_runtime().clock()
     with transaction() as db:
-        release_expired_claims(db, callback_policy(runtime().settings), now)
+        release_expired_claims(db, callback_policy(current_runtime().settings), now)
         counts = callback_list.counts(db, now)
         g.due_count = counts["due"]
-        page = callback_list.page(db, filters, now, zone(), runtime().settings.console.page_size, after)
+        page = callback_list.page(db, filters, now, zone(), current_runtime().settings.console.page_size, after)
     return render_template("console/callbacks.html", counts=counts, page=page, filters=filters, now=now,
                            views=callback_list.VIEWS, topics=TOPICS, first_page=after is None)
 
@@ -51,7 +52,8 @@ def callbacks() -> Any:
 def callback_claim() -> Any:
     """"Prendi il prossimo": the next due entry becomes this operator's."""
     with transaction() as db:
-        entry = claim_next(db, g.account.name, callback_policy(runtime().settings), now=runtime().clock())
+        rt = current_runtime()
+        entry = claim_next(db, g.account.name, callback_policy(rt.settings), now=rt.clock())
         if entry is not None:
             log_action(db, "callback_claim", f"richiamata {entry.id}")
     if entry is None:
@@ -80,7 +82,7 @@ def callback(entry_id: int) -> Any:
         ticket, history = _ticket_with_history(db, entry)
     mine = entry.status == "claimed" and entry.claimed_by == g.account.name
     return render_template("console/callback.html", entry=entry, ticket=ticket, history=history, mine=mine,
-                           outcomes=OUTCOMES, now=runtime().clock())
+                           outcomes=OUTCOMES, now=current_runtime().clock())
 
 
 @blueprint.post("/callbacks/<int:entry_id>/outcome")
@@ -97,9 +99,9 @@ def callback_outcome(entry_id: int) -> Any:
         return redirect(url_for("console.callback", entry_id=entry_id))
     try:
         with transaction() as db:
-            entry = record_outcome(db, entry_id, outcome, callback_policy(runtime().settings),
+            entry = record_outcome(db, entry_id, outcome, callback_policy(current_runtime().settings),
                                    operator=g.account.name, note=note, ticket_status=ticket_status,
-                                   now=runtime().clock())
+                                   now=current_runtime().clock())
             detail = label("outcome", outcome) + (f", richiesta: {ticket_status.value}" if ticket_status else "")
             log_action(db, "callback_outcome", f"richiamata {entry_id}", detail)
             status, next_attempt = entry.status, entry.next_attempt_at

@@ -14,8 +14,9 @@ from flask import flash, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from console.accounts import Role
-from console.security import log_action, reading, requires, runtime, transaction
+from console.security import log_action, reading, requires, transaction
 from console.web import blueprint
+from contact_center.runtime import current_runtime
 from figures.events import EventError, add_event, event_period, list_events
 from figures.period import Period, PeriodError
 from storage.models import EmergencyEvent
@@ -24,7 +25,7 @@ DESCRIPTION_MAX = 600
 
 
 def _zone() -> ZoneInfo:
-    return ZoneInfo(runtime().settings.line.timezone)
+    return ZoneInfo(current_runtime().settings.line.timezone)
 
 
 # What the supervisor must correct, in Italian, after the domain's (English) reason; the last is the default.

@@ -11,10 +11,11 @@ from sqlalchemy.orm import Session
 
 from console.accounts import Role
 from console.calling import CallNotStarted, start_callback_call
-from console.security import log_action, reading, requires, runtime, transaction
+from console.security import log_action, reading, requires, transaction
 from console.web import blueprint
-from ivr.flows.callback_call import connect_url
-from ivr.voicemail_services import recordings_dir, rest_client
+from contact_center.links import callback_call_url
+from contact_center.runtime import current_runtime
+from contact_center.services import recordings_dir, rest_client
 from storage.models import Agent, CallbackMessage, CallbackRequest
 from voicemail.recordings import RecordingUnavailable
 
@@ -25,7 +26,7 @@ def _local_file(message: CallbackMessage) -> Path | None:
     """The message's copy in local storage, if it is there (never a path outside the folder)."""
     if not message.recording_path:
         return None
-    folder = recordings_dir(runtime().settings).resolve()
+    folder = recordings_dir(current_runtime().settings).resolve()
     path = (folder / message.recording_path).resolve()
     if not path.is_relative_to(folder) or not path.is_file():
         return None
@@ -45,9 +46,9 @@ def recording(entry_id: int, call_sid: str) -> Any:
     if path is not None:
         return send_file(path, mimetype=MIME_TYPES.get(path.suffix, "application/octet-stream"), conditional=True,
                          max_age=0)
-    file_format = runtime().settings.voicemail.recording_format
+    file_format = current_runtime().settings.voicemail.recording_format
     try:
-        audio = rest_client(runtime().settings).download(message.recording_sid, file_format)
+        audio = rest_client(current_runtime().settings).download(message.recording_sid, file_format)
     except RecordingUnavailable:
         return Response("Registrazione non disponibile in questo momento.", status=502, mimetype="text/plain")
     return Response(audio, mimetype=MIME_TYPES[f".{file_format}"], headers={"Cache-Control": "no-store"})
@@ -66,7 +67,7 @@ def _operator_phone(db: Session) -> str | None:
 @requires(Role.OPERATOR)
 def callback_call(entry_id: int) -> Any:
     """"Chiama": ring the operator's phone, then the citizen with the line's number as caller ID."""
-    settings = runtime().settings
+    settings = current_runtime().settings
     back = redirect(url_for("console.callback", entry_id=entry_id))
     with reading() as db:
         entry = db.get(CallbackRequest, entry_id)
@@ -89,7 +90,7 @@ def callback_call(entry_id: int) -> Any:
     origin = settings.web.public_base_url or request.host_url.rstrip("/")
     try:
         call_sid = start_callback_call(rest.client, operator_phone=phone, line_number=settings.line.number,
-                                       twiml_url=origin + connect_url(runtime().auth_token, entry.id,
+                                       twiml_url=origin + callback_call_url(current_runtime().auth_token, entry.id,
                                                                       entry.callback_number),
                                        ring_seconds=settings.console.operator_ring_seconds)
     except CallNotStarted as error:

@@ -11,8 +11,9 @@ from agents.presence import MANUAL_STATES, parse_manual_state
 from agents.roster import RosterError, list_agents, set_presence
 from console.accounts import Role
 from console.formatting import LABELS
-from console.security import log_action, requires, runtime, transaction
+from console.security import log_action, requires, transaction
 from console.web import blueprint
+from contact_center.runtime import current_runtime
 from storage.models import Agent
 
 
@@ -20,9 +21,10 @@ from storage.models import Agent
 @requires(Role.OPERATOR)
 def presence() -> Any:
     """This operator's presence and the states they may choose."""
-    now = runtime().clock()
+    rt = current_runtime()
+    now = rt.clock()
     with transaction() as db:
-        agents = {agent.name: agent for agent in list_agents(db, runtime().settings.routing.presence_policy(), now)}
+        agents = {agent.name: agent for agent in list_agents(db, rt.settings.routing.presence_policy(), now)}
     return render_template("console/presence.html", me=agents.get(g.account.name), states=MANUAL_STATES, now=now)
 
 
@@ -38,8 +40,9 @@ def presence_set() -> Any:
     with transaction() as db:
         on_roster = db.scalars(select(Agent.id).where(Agent.name == g.account.name)).first() is not None
         try:
+            rt = current_runtime()
             changed = on_roster and set_presence(db, g.account.name, state,
-                                                 runtime().settings.routing.presence_policy(), runtime().clock())
+                                                 rt.settings.routing.presence_policy(), rt.clock())
         except RosterError:
             changed = None
         if changed:
@@ -57,7 +60,7 @@ def presence_set() -> Any:
 @requires(Role.SUPERVISOR)
 def presence_board() -> Any:
     """Every operator on the roster, their state and for how long."""
-    now = runtime().clock()
+    now = current_runtime().clock()
     with transaction() as db:
-        agents = list_agents(db, runtime().settings.routing.presence_policy(), now)
+        agents = list_agents(db, current_runtime().settings.routing.presence_policy(), now)
     return render_template("console/presence_board.html", agents=agents, now=now)

@@ -12,10 +12,11 @@ from sqlalchemy.orm import Session
 
 from console.accounts import Role
 from console.formatting import zone
-from console.security import log_action, reading, requires, runtime, transaction
+from console.security import log_action, reading, requires, transaction
 from console.web import blueprint
+from contact_center.hours_publication import page_context, publish
+from contact_center.runtime import current_runtime
 from hours.model import Band, HoursError
-from ivr.hours_page import page_context, publish
 from storage.hours_repository import add_closure, add_extension, cancel_entry, list_entries
 
 MAX_TEXT = 600
@@ -44,7 +45,7 @@ def _range() -> tuple[datetime, datetime]:
     starts_at, ends_at = _instant("starts", "Dal"), _instant("ends", "Al")
     if ends_at <= starts_at:
         raise FormError("la fine deve venire dopo l'inizio")
-    if ends_at <= runtime().clock():
+    if ends_at <= current_runtime().clock():
         raise FormError("il periodo è già passato")
     return starts_at, ends_at
 
@@ -67,12 +68,12 @@ def _bands() -> tuple[Band, ...] | None:
 def settings() -> Any:
     """Extensions and closures in force or to come, the forms to add them, and the published preview."""
     with reading() as db:
-        entries = list_entries(db, ending_after=runtime().clock())
+        entries = list_entries(db, ending_after=current_runtime().clock())
     try:
-        preview = page_context(runtime(), publish(runtime()))
+        preview = page_context(current_runtime(), publish(current_runtime()))
     except (SQLAlchemyError, HoursError):
         preview = None
-    return render_template("console/settings.html", entries=entries, preview=preview, now=runtime().clock())
+    return render_template("console/settings.html", entries=entries, preview=preview, now=current_runtime().clock())
 
 
 def _saved(action: str, change: Callable[[Session], tuple[str, str]], message: str) -> Any:
@@ -98,7 +99,8 @@ def settings_extension() -> Any:
 
     def change(db: Session) -> tuple[str, str]:
         starts_at, ends_at = _range()
-        extension = add_extension(db, starts_at, ends_at, _bands(), announcement, g.account.name, now=runtime().clock())
+        extension = add_extension(db, starts_at, ends_at, _bands(), announcement, g.account.name,
+                                  now=current_runtime().clock())
         return extension.id, f"{starts_at.isoformat()} → {ends_at.isoformat()}"
     return _saved("hours_extension", change, "Apertura straordinaria salvata: vale dalla prossima chiamata.")
 
@@ -111,7 +113,7 @@ def settings_closure() -> Any:
 
     def change(db: Session) -> tuple[str, str]:
         starts_at, ends_at = _range()
-        closure = add_closure(db, starts_at, ends_at, reason, g.account.name, now=runtime().clock())
+        closure = add_closure(db, starts_at, ends_at, reason, g.account.name, now=current_runtime().clock())
         return closure.id, f"{starts_at.isoformat()} → {ends_at.isoformat()}"
     return _saved("hours_closure", change, "Chiusura salvata: vale dalla prossima chiamata.")
 
@@ -121,6 +123,6 @@ def settings_closure() -> Any:
 def settings_cancel(entry_id: str) -> Any:
     """Cancel an extension or a closure."""
     def change(db: Session) -> tuple[str, str]:
-        entry, _ = cancel_entry(db, entry_id[:24], g.account.name, now=runtime().clock())
+        entry, _ = cancel_entry(db, entry_id[:24], g.account.name, now=current_runtime().clock())
         return entry.id, "annullata"
     return _saved("hours_cancel", change, "Modifica annullata.")

@@ -10,8 +10,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from console.accounts import Role
-from console.security import log_action, reading, requires, runtime, transaction
+from console.security import log_action, reading, requires, transaction
 from console.web import blueprint
+from contact_center.runtime import current_runtime
 from storage.models import Ticket
 from tickets.codes import normalize_code
 from tickets.repository import change_status, find_by_code
@@ -48,7 +49,7 @@ def tickets() -> Any:
         with reading() as db:
             latest = list(db.scalars(select(Ticket).order_by(Ticket.created_at.desc(), Ticket.id.desc()).limit(20)))
         return render_template("console/tickets.html", query="", results=latest, searched=False)
-    code, code_length = normalize_code(query), runtime().settings.tickets.code_length
+    code, code_length = normalize_code(query), current_runtime().settings.tickets.code_length
     if code.isdigit() and len(code) == code_length:
         with reading() as db:
             found = find_by_code(db, code, code_length)
@@ -66,7 +67,7 @@ def tickets() -> Any:
 
 
 def _ticket_or_404(db: Session, code: str) -> Ticket:
-    found = find_by_code(db, code, runtime().settings.tickets.code_length)
+    found = find_by_code(db, code, current_runtime().settings.tickets.code_length)
     if found is None:
         abort(404)
     return found
@@ -108,7 +109,7 @@ def ticket_status(code: str) -> Any:
         current = TicketStatus(found.status)
         try:
             change_status(db, found, new_status, changed_by=g.account.name, note=note,
-                          forwarded_to=institution or None, now=runtime().clock())
+                          forwarded_to=institution or None, now=current_runtime().clock())
         except InvalidTransition:
             message = _refusal(current, new_status, institution)
         else:

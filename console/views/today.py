@@ -10,9 +10,10 @@ from flask import render_template
 from console.accounts import Role
 from console.chart import bar_chart
 from console.formatting import zone
-from console.security import reading, requires, runtime
+from console.security import reading, requires
 from console.today import HOURS, today_figures
 from console.web import blueprint
+from contact_center.runtime import current_runtime
 
 HOUR_LABELS = tuple(f"{hour:02d}" for hour in range(HOURS))
 
@@ -21,9 +22,9 @@ HOUR_LABELS = tuple(f"{hour:02d}" for hour in range(HOURS))
 @requires(Role.OPERATOR)
 def today() -> Any:
     """Today's figures."""
-    overdue_after = timedelta(hours=runtime().settings.console.callback_target_hours)
+    overdue_after = timedelta(hours=current_runtime().settings.console.callback_target_hours)
     with reading() as db:
-        figures = today_figures(db, runtime().clock(), zone(), overdue_after)
+        figures = today_figures(db, current_runtime().clock(), zone(), overdue_after)
     return render_template("console/today.html", figures=figures,
                            calls_chart=bar_chart(figures.calls_by_hour, HOUR_LABELS),
                            messages_chart=bar_chart(figures.messages_by_hour, HOUR_LABELS),

@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 from twilio.twiml.voice_response import VoiceResponse
 
 from agents.transitions import finish_call, mark_answered, release, release_missed
-from ivr.durable import DATABASE_DOWN
+from contact_center.durable import DATABASE_DOWN
 from ivr.flows.context import CallContext
 
 log = logging.getLogger(__name__)

@@ -8,17 +8,17 @@ token, so only the console can mint it; the entry must still be open and hold th
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 
 from twilio.twiml.voice_response import VoiceResponse
 
+from contact_center.links import CALLBACK_CALL_PATH, callback_call_signature
 from ivr.flows.context import CallContext
 from ivr.twiml import url
 from storage.models import CallbackRequest
 from voicemail.numbers import spoken_last_digits
 
-CONNECT_PATH = "/voice/callback-call"
+CONNECT_PATH = CALLBACK_CALL_PATH
 RESULT_PATH = "/voice/callback-call/result"
 OPEN_STATUSES = ("pending", "claimed")
 CITIZEN_RING_SECONDS = 30
@@ -27,20 +27,9 @@ DIAL_PROMPTS = {"busy": "callback_call_busy", "no-answer": "callback_call_no_ans
                 "failed": "callback_call_failed", "canceled": "callback_call_failed"}
 
 
-def signature(auth_token: str, entry_id: int, number: str) -> str:
-    """The HMAC binding an entry to the number the console asked to call."""
-    message = f"callback-call:{entry_id}:{number}".encode()
-    return hmac.new(auth_token.encode(), message, hashlib.sha256).hexdigest()[:40]
-
-
-def connect_url(auth_token: str, entry_id: int, number: str) -> str:
-    """The relative URL Twilio fetches when the operator answers."""
-    return url(CONNECT_PATH, entry=entry_id, number=number, sig=signature(auth_token, entry_id, number))
-
-
 def _is_callable(ctx: CallContext, entry_id: int, number: str) -> bool:
     """Whether the URL was minted by the console and the entry still waits for this number."""
-    expected = signature(ctx.runtime.auth_token, entry_id, number)
+    expected = callback_call_signature(ctx.runtime.auth_token, entry_id, number)
     if not number or not hmac.compare_digest(ctx.arg("sig"), expected):
         return False
     entry = ctx.session.get(CallbackRequest, entry_id)

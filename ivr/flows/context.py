@@ -10,8 +10,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from ivr.durable import DATABASE_DOWN
-from ivr.runtime import Runtime
+from contact_center.durable import DATABASE_DOWN
+from contact_center.runtime import Runtime
 from ivr.twiml import Speaker
 from voicemail.callbacks import REASONS
 from voicemail.numbers import CallbackNumber, usable_caller_id

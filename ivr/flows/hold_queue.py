@@ -28,7 +28,7 @@ from agents.queue import (
     waiting_callers,
 )
 from agents.reservation import ANY_TOPIC, reservation_token, reserve
-from ivr.config import RoutingSettings
+from contact_center.config import RoutingSettings
 from ivr.flows.context import CallContext
 from ivr.twiml import url
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from twilio.twiml.voice_response import VoiceResponse
 
+from contact_center.schedule import sentences_at, speech_templates
 from ivr.flows import leave_message
 from ivr.flows.context import CallContext
-from ivr.schedule import sentences_at, speech_templates
 from ivr.twiml import url
 
 CLOSED_REASON = "closed"

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 
 from twilio.twiml.voice_response import VoiceResponse
 
-from ivr.durable import DATABASE_DOWN
+from contact_center.durable import DATABASE_DOWN
+from contact_center.services import copy_policy, rest_client, transcriber
 from ivr.flows.context import CallContext
 from ivr.twiml import url
-from ivr.voicemail_services import copy_policy, rest_client, transcriber
 from tickets.codes import format_code_for_speech, is_valid_code
 from voicemail.callbacks import message_for_call, ticket_code_for_call
 from voicemail.numbers import NumberRefused, parse_callback_number

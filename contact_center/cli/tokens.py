@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 import click
 
 from access.tokens import TokenError, check_name, create_token, list_tokens, revoke_token
-from ivr.cli.common import CliState, pass_state
+from contact_center.cli.common import CliState, pass_state
 
 
 @click.group("tokens")

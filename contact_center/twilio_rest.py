@@ -2,7 +2,7 @@
 
 The real `twilio` client is used everywhere. When `twilio.api_base_url` is set (tests, the
 local simulator) every request for *.twilio.com goes to that base URL instead, through
-`callsim.fake_api.RewritingHttpClient`.
+`RewritingHttpClient`.
 """
 
 from __future__ import annotations
@@ -10,15 +10,16 @@ from __future__ import annotations
 import logging
 import re
 from functools import cache
-from typing import Final
+from typing import Any, Final
+from urllib.parse import urlsplit
 
 import requests
 from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
+from twilio.http.response import Response
 from twilio.rest import Client
 
-from callsim.fake_api import RewritingHttpClient
-from ivr.config import TwilioSettings
+from contact_center.config import TwilioSettings
 from voicemail.recordings import RecordingUnavailable
 
 log = logging.getLogger(__name__)
@@ -27,6 +28,38 @@ TWILIO_API: Final = "https://api.twilio.com"
 API_VERSION: Final = "2010-04-01"
 _RECORDING_SID: Final = re.compile(r"RE[0-9a-fA-F]{32}")
 _AUDIO_FORMATS: Final = frozenset({"wav", "mp3"})
+
+
+class RewritingHttpClient(TwilioHttpClient):  # type: ignore[misc]  # twilio ships no types
+    """A TwilioHttpClient that sends every request for *.twilio.com to `base_url` instead."""
+
+    def __init__(self, base_url: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.base_url = base_url.rstrip("/")
+
+    def rewrite(self, url: str) -> str:
+        """The URL with a twilio.com origin replaced by `base_url`; other URLs unchanged."""
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower()
+        if host != "twilio.com" and not host.endswith(".twilio.com"):
+            return url
+        return self.base_url + parts.path + (f"?{parts.query}" if parts.query else "")
+
+    def request(
+        self,
+        method: str,
+        url: str,
+        params: dict[str, object] | None = None,
+        data: dict[str, object] | None = None,
+        headers: dict[str, str] | None = None,
+        auth: tuple[str, str] | None = None,
+        timeout: float | None = None,
+        allow_redirects: bool = False,
+    ) -> Response:
+        """Send the request to the rewritten URL."""
+        return super().request(
+            method, self.rewrite(url), params, data, headers, auth, timeout, allow_redirects
+        )
 
 
 class TwilioRest:

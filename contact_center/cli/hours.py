@@ -3,7 +3,7 @@
 Dates and times are ISO 8601 in the line's local time (2026-11-28T08:00); one with an offset
 (2026-11-28T08:00+01:00 or ...Z) is taken as written. During the autumn change the repeated
 hour means its first pass; an hour skipped by the spring change is refused. Every change counts
-from the very next call of every worker process (see `ivr.schedule`).
+from the very next call of every worker process (see `contact_center.schedule`).
 """
 
 from __future__ import annotations
@@ -18,11 +18,11 @@ from zoneinfo import ZoneInfo
 
 import click
 
+from contact_center.cli.common import CliState, pass_state
+from contact_center.runtime import Runtime
+from contact_center.schedule import sentences_at, speech_templates
 from hours import Band, HoursError
 from hours.clock import to_utc
-from ivr.cli.common import CliState, pass_state
-from ivr.runtime import Runtime
-from ivr.schedule import sentences_at, speech_templates
 from storage.hours_repository import ScheduleEntry, add_closure, add_extension, cancel_entry, list_entries
 
 EXAMPLE_INSTANT = "2026-11-28T08:00"

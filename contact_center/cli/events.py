@@ -7,10 +7,10 @@ from zoneinfo import ZoneInfo
 
 import click
 
+from contact_center.cli.common import CliState, pass_state
 from figures import formatting
 from figures.events import EventError, add_event, event_period, list_events, remove_event
 from figures.period import Period, PeriodError
-from ivr.cli.common import CliState, pass_state
 
 
 def _default_author() -> str:

@@ -9,9 +9,10 @@ from typing import Any
 from flask import Flask, Response, abort, current_app, g, request
 from prometheus_client import CONTENT_TYPE_LATEST
 
-from ivr.logs import current_call_sid
-from ivr.metrics import Metrics, bearer_token_matches
-from ivr.runtime import Runtime
+from contact_center.logs import current_call_sid
+from contact_center.metrics import Metrics, bearer_token_matches
+from contact_center.runtime import current_runtime
+from ivr.webhooks import APOLOGY_FLAG
 
 log = logging.getLogger("ivr.access")
 
@@ -19,8 +20,9 @@ WEBHOOK_PREFIX = "/voice/"
 EXTENSION = "contact_center_metrics"
 
 
-def init_app(app: Flask, runtime: Runtime) -> None:
+def init_app(app: Flask) -> None:
     """Time and log every webhook under its CallSid, and serve /metrics behind the bearer token."""
+    runtime = current_runtime(app)
     metrics = Metrics(runtime)
     app.extensions[EXTENSION] = metrics
     app.before_request(_start)
@@ -59,6 +61,8 @@ def _finish(response: Response) -> Response:
     if rule is not None and _is_webhook():
         seconds = time.perf_counter() - g.get("started_at", time.perf_counter())
         current_app.extensions[EXTENSION].observe(rule.rule, response.status_code, seconds)
+        if g.get(APOLOGY_FLAG):
+            _count_apology(rule.rule)
         log.info("%s %s %d", request.method, request.path, response.status_code,
                  extra={"route": rule.rule, "status": response.status_code, "duration_ms": round(seconds * 1000, 2)})
     return response
@@ -70,7 +74,6 @@ def _forget_call(_error: BaseException | None) -> None:
         current_call_sid.reset(token)
 
 
-def note_apology() -> None:
+def _count_apology(route: str) -> None:
     """Count a webhook whose step failed and that answered with the apology."""
-    rule = request.url_rule
-    current_app.extensions[EXTENSION].apologies.labels(rule.rule if rule else request.path).inc()
+    current_app.extensions[EXTENSION].apologies.labels(route).inc()

@@ -7,13 +7,13 @@ from zoneinfo import ZoneInfo
 
 import click
 
+from contact_center.cli.common import CliState, pass_state
+from contact_center.schedule import configured_timetable
 from figures import formatting
 from figures.events import EventError, event_period, find_event
 from figures.opening import timetable_with_stored_ranges
 from figures.period import Period, PeriodError
 from hours import HoursError
-from ivr.cli.common import CliState, pass_state
-from ivr.schedule import configured_timetable
 from storage.models import EmergencyEvent
 
 

@@ -6,8 +6,8 @@ from datetime import timedelta
 from functools import cache
 from pathlib import Path
 
-from ivr.config import ConfigError, Settings
-from ivr.twilio_rest import TwilioRest, twilio_rest
+from contact_center.config import ConfigError, Settings
+from contact_center.twilio_rest import TwilioRest, twilio_rest
 from voicemail.queue import CallbackPolicy
 from voicemail.recordings import CopyPolicy
 from voicemail.transcription import Transcriber, TranscriberError, load_transcriber

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from ivr.cli.common import CliState, pass_state
+from contact_center.cli.common import CliState, pass_state
 from storage.migrate import current_revisions, head_revisions, upgrade
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 
-from ivr.cli.common import CliState
-from ivr.runtime import development_auth_token
+from contact_center.cli.common import CliState
+from contact_center.runtime import development_auth_token
 
 
 def _default_auth_token() -> str | None:

@@ -9,9 +9,9 @@ from typing import Any
 import click
 from gunicorn.app.base import BaseApplication
 
-from ivr.cli.common import CliState, pass_state
-from ivr.config import Settings
-from ivr.logs import configure_logging, logging_config
+from contact_center.cli.common import CliState, pass_state
+from contact_center.config import Settings
+from contact_center.logs import configure_logging, logging_config
 from storage.migrate import upgrade
 
 METRICS_DIRECTORY_ENV = "PROMETHEUS_MULTIPROC_DIR"
@@ -32,8 +32,8 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
             self.cfg.set(key, value)
 
     def load(self) -> Any:
-        # Imported in the worker, after PROMETHEUS_MULTIPROC_DIR was set (see ivr.metrics).
-        from ivr.app import create_app
+        # Imported in the worker, after PROMETHEUS_MULTIPROC_DIR was set (see contact_center.metrics).
+        from contact_center.app import create_app
 
         return create_app(self.settings)
 

@@ -9,21 +9,24 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Final, cast
 
+from flask import Flask, current_app
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from contact_center.config import Settings
+from contact_center.durable import DurableWriter
+from contact_center.prompts import Prompts, load_prompts
+from contact_center.schedule import LiveSchedule, configured_timetable
 from hours.clock import utcnow
-from ivr.config import Settings
-from ivr.durable import DurableWriter
-from ivr.prompts import Prompts, load_prompts
-from ivr.schedule import LiveSchedule, configured_timetable
 from storage.db import make_engine, make_session_factory
 from storage.journal import Journal
 
 log = logging.getLogger(__name__)
 
 DEV_TOKEN_FILE = "twilio-dev-auth-token"
+EXTENSION: Final = "contact_center"
 
 
 @dataclass
@@ -84,3 +87,11 @@ def development_auth_token(settings: Settings) -> str:
         log.warning("TWILIO_AUTH_TOKEN is not set: using the local development token in %s; "
                     "requests signed by the real Twilio will be refused", path)
         return token
+
+
+def current_runtime(app: Flask | None = None) -> Runtime:
+    """The running service's parts: of `app`, or of the app handling the current request.
+
+    The one accessor: every face and the app factory reach the runtime through it.
+    """
+    return cast(Runtime, (app or current_app).extensions[EXTENSION])

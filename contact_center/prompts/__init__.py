@@ -10,7 +10,7 @@ from typing import Any
 
 import yaml
 
-from ivr.config import ConfigError
+from contact_center.config import ConfigError
 
 SHIPPED_LANGUAGE = "it"
 

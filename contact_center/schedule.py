@@ -24,9 +24,9 @@ from typing import Final
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
+from contact_center.config import Settings
+from contact_center.prompts import Prompts
 from hours import HoursError, LineState, Timetable, describe_reopening, describe_schedule, describe_state
-from ivr.config import Settings
-from ivr.prompts import Prompts
 from storage.hours_repository import load_ranges, schedule_version
 
 log = logging.getLogger(__name__)

@@ -21,7 +21,7 @@ from console.accounts import (
     set_password,
     set_role,
 )
-from ivr.cli.common import CliState, pass_state
+from contact_center.cli.common import CliState, pass_state
 from storage.models import ConsoleAccount
 
 CLI_ACTOR = "cli"

@@ -9,9 +9,9 @@ import sys
 import click
 from sqlalchemy.exc import OperationalError
 
-import ivr.cli as cli_package
-from ivr.cli.common import CliState
-from ivr.config import ConfigError
+import contact_center.cli as cli_package
+from contact_center.cli.common import CliState
+from contact_center.config import ConfigError
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -24,7 +24,7 @@ def cli(ctx: click.Context, config_path: str | None) -> None:
 
 
 for _module_info in pkgutil.iter_modules(cli_package.__path__):
-    _module = importlib.import_module(f"ivr.cli.{_module_info.name}")
+    _module = importlib.import_module(f"contact_center.cli.{_module_info.name}")
     if hasattr(_module, "register"):
         _module.register(cli)
 

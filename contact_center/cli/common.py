@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 
 import click
 
-from ivr.config import Settings, load_settings
-from ivr.runtime import Runtime
+from contact_center.config import Settings, load_settings
+from contact_center.runtime import Runtime
 from storage.migrate import is_up_to_date
 
 

@@ -9,13 +9,13 @@ from typing import Any
 from flask import Flask, jsonify
 from sqlalchemy import text
 
+import console
+import ivr
 import selfservice
-from console.web import init_app as init_console
-from ivr import dossier_page, hours_page, observability
-from ivr.body_limit import BodyLimit
-from ivr.config import Settings, load_settings, settings_from_mapping
-from ivr.runtime import Runtime
-from ivr.webhooks import make_blueprint, make_validator
+from contact_center import observability
+from contact_center.body_limit import BodyLimit
+from contact_center.config import Settings, load_settings, settings_from_mapping
+from contact_center.runtime import EXTENSION, Runtime
 
 log = logging.getLogger(__name__)
 
@@ -38,18 +38,13 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
         MAX_FORM_MEMORY_SIZE=settings.web.max_body_bytes,
     )
     rt = Runtime.build(settings)
-    app.extensions["contact_center"] = rt
-    app.extensions["twilio_validator"] = make_validator(rt)
+    app.extensions[EXTENSION] = rt
     if settings.development.skip_signature_check:
         log.warning("!!! DEVELOPMENT MODE: Twilio signature check is OFF; anyone can drive calls. "
                     "Never run this configuration in production. !!!")
     app.wsgi_app = BodyLimit(app.wsgi_app, settings.web.max_body_bytes)  # type: ignore[method-assign]
-    observability.init_app(app, rt)
-    app.register_blueprint(make_blueprint())
-    app.register_blueprint(hours_page.make_blueprint())
-    selfservice.register(app)
-    init_console(app)
-    app.register_blueprint(dossier_page.make_blueprint())
+    for part in (observability, ivr, selfservice, console):
+        part.init_app(app)
 
     @app.get("/healthz")
     def healthz() -> Any:

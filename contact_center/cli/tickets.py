@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import click
 from sqlalchemy.orm import Session
 
-from ivr.cli.common import CliState, pass_state
+from contact_center.cli.common import CliState, pass_state
 from storage.models import Ticket
 from tickets.codes import is_valid_code, normalize_code
 from tickets.intake import new_ticket, open_ticket

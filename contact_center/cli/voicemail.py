@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 
-from ivr.cli.common import CliState, pass_state
-from ivr.voicemail_services import copy_policy, recordings_dir, rest_client, transcriber
+from contact_center.cli.common import CliState, pass_state
+from contact_center.services import copy_policy, recordings_dir, rest_client, transcriber
 from voicemail.recordings import copy_due_recordings, retry_failed
 from voicemail.retention import parse_age, purge
 

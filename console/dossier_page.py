@@ -17,11 +17,12 @@ from sqlalchemy.orm import Session
 
 from console import security
 from console.accounts import Role
+from contact_center.runtime import current_runtime
+from contact_center.schedule import configured_timetable
 from figures.dossier import Selector, render_dossier_html
 from figures.events import EventError, event_period, find_event, list_events
 from figures.opening import timetable_with_stored_ranges
 from figures.period import Period, PeriodError
-from ivr.schedule import configured_timetable
 from storage.models import EmergencyEvent
 
 DEFAULT_DAYS: Final = 30
@@ -34,7 +35,7 @@ UNKNOWN_EVENT: Final = "Evento non trovato: scegline uno dall'elenco. Ecco gli u
 
 def _default_period(zone: ZoneInfo) -> Period:
     """The last DEFAULT_DAYS local days, today included."""
-    today = security.runtime().clock().astimezone(zone).date()
+    today = current_runtime().clock().astimezone(zone).date()
     return Period(today - timedelta(days=DEFAULT_DAYS - 1), today, zone)
 
 
@@ -53,7 +54,7 @@ def _selection(session: Session, arguments: Mapping[str, str],
 
 def dossier() -> Response:
     """The dossier of the chosen period or event, beside its ordinary period (400 with a note on bad input)."""
-    settings = security.runtime().settings
+    settings = current_runtime().settings
     zone = ZoneInfo(settings.line.timezone)
     error: str | None = None
     with security.reading() as session:
@@ -67,7 +68,7 @@ def dossier() -> Response:
                             url_for("console.events"))
         timetable = timetable_with_stored_ranges(configured_timetable(settings), session)
         html = render_dossier_html(session, period, event, timetable=timetable, selector=selector,
-                                   now=security.runtime().clock())
+                                   now=current_runtime().clock())
     response = make_response(html, 400 if error else 200)
     response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
     response.headers["X-Content-Type-Options"] = "nosniff"

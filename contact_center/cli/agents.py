@@ -9,7 +9,7 @@ import click
 
 from agents.presence import parse_manual_state
 from agents.roster import AgentView, RosterError, add_agent, list_agents, remove_agent, set_presence
-from ivr.cli.common import CliState, pass_state
+from contact_center.cli.common import CliState, pass_state
 
 
 def _as_dict(view: AgentView, zone: ZoneInfo) -> dict[str, object]:

@@ -20,8 +20,8 @@ from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
 from sqlalchemy import func, select
 
-from ivr.durable import DATABASE_DOWN
-from ivr.runtime import Runtime
+from contact_center.durable import DATABASE_DOWN
+from contact_center.runtime import Runtime
 from storage.models import Call, CallbackRequest
 
 MULTIPROCESS_ENV = "PROMETHEUS_MULTIPROC_DIR"

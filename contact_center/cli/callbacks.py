@@ -13,9 +13,9 @@ from zoneinfo import ZoneInfo
 
 import click
 
-from ivr.cli.common import CliState, pass_state
-from ivr.runtime import Runtime
-from ivr.voicemail_services import callback_policy
+from contact_center.cli.common import CliState, pass_state
+from contact_center.runtime import Runtime
+from contact_center.services import callback_policy
 from tickets.status import TicketStatus, parse_status
 from voicemail.listing import VIEWS, EntryView, entry_details, list_entries
 from voicemail.queue import OUTCOMES, CallbackError, claim_next, record_outcome
