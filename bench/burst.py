@@ -2,10 +2,12 @@
 
     python bench/burst.py [--rate 50] [--seconds 120] [--workers 3] [--threads 4] [--outage-seconds 10]
     python bench/burst.py --rates 30,40,50 --seconds 120      # the highest rate that passes
+    python bench/burst.py --database sqlite --rate 10 --seconds 60  # SQLite, as in the quick start
 
-A private PostgreSQL cluster is created (initdb on a port of its own), the service is served by
-`contact-center serve` as the README recommends, and the call simulator plays every call the
-way Twilio would: greeting, 3 for a message, 1 to confirm the caller ID, a 12-second message,
+A private PostgreSQL cluster is created (initdb on a port of its own), or with --database sqlite
+an SQLite file (WAL) in a temporary folder; the service is served by `contact-center serve` as
+the README recommends, and the call simulator plays every call the way Twilio would:
+greeting, 3 for a message, 1 to confirm the caller ID, a 12-second message,
 the recording status callback, the call's status callback. New calls start at `--rate` per
 second whatever the earlier ones are doing; each call runs in a greenlet over one aiohttp
 connection pool, so the driver needs no thread per call. A run passes with zero errors (every
@@ -27,7 +29,8 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -330,8 +333,46 @@ def print_report(report: BurstReport, database_cpu: float | None = None) -> None
         print(f"   call {call.index} {call.sid}: {'; '.join(call.problems)}")
 
 
+@contextmanager
+def burst_database(kind: str, folder: Path) -> Iterator[tuple[str, PrivateCluster | None]]:
+    """The service's database: a private PostgreSQL cluster (yielded too), or an SQLite file in `folder`."""
+    if kind == "sqlite":
+        yield f"sqlite:///{folder / 'instance' / 'contact-center.db'}", None
+        return
+    cluster = PrivateCluster()
+    cluster.create()
+    try:
+        yield cluster.url, cluster
+    finally:
+        cluster.destroy()
+
+
+def burst(folder: Path, database_url: str, cluster: PrivateCluster | None, args: argparse.Namespace,
+          rates: list[float]) -> None:
+    """Serve the service on that database, warm it up, run each rate and print its figures."""
+    config, token = write_config(folder, database_url, metrics_token=METRICS_TOKEN)
+    port = free_port()
+    with running(serve_command(config, port, args.workers, args.threads), port, folder / "serve.log") as server:
+        asyncio.run(drive(server.url, token, 10, 2, first_index=9_000_000))  # warm-up
+        highest = 0.0
+        for number, rate in enumerate(rates):
+            outage = Outage(cluster, args.outage_seconds) if cluster and args.outage_seconds else None
+            measured = cluster if outage is None else None  # SQLite's work is counted in the service's CPU
+            database_before = cpu_seconds(measured.postmaster_pid()) if measured else 0.0
+            started = time.monotonic()
+            report = run_rate(server, database_url, token, rate, args.seconds, number * 1_000_000, outage)
+            database_cpu = ((cpu_seconds(measured.postmaster_pid()) - database_before) / (time.monotonic() - started)
+                            if measured else None)
+            print_report(report, database_cpu)
+            if report.passed:
+                highest = max(highest, rate)
+        print(f"\nhighest arrival rate sustained with zero errors, zero lost and p99 < 100 ms: "
+              f"{highest:g} calls/s (target 50)")
+        print(f"load average after: {' '.join(f'{value:.2f}' for value in os.getloadavg())}")
+
+
 def main() -> None:
-    """Serve the service on a private cluster and run the burst at each rate asked."""
+    """Serve the service on a private database and run the burst at each rate asked."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rate", type=float, default=50, help="new calls per second")
     parser.add_argument("--rates", help="comma-separated rates to try in turn (overrides --rate)")
@@ -339,40 +380,26 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=DEFAULT_WORKERS)
     parser.add_argument("--threads", type=int, default=DEFAULT_THREADS)
     parser.add_argument("--outage-seconds", type=float, default=0, help="stop PostgreSQL this long mid-run")
+    parser.add_argument("--database", choices=["postgresql", "sqlite"], default="postgresql",
+                        help="a private PostgreSQL cluster, or an SQLite file (WAL) as in the quick start")
     args = parser.parse_args()
+    if args.outage_seconds and args.database == "sqlite":
+        parser.error("--outage-seconds stops a PostgreSQL cluster: not with --database sqlite")
     rates = [float(rate) for rate in args.rates.split(",")] if args.rates else [args.rate]
-    print(f"gunicorn {args.workers} workers x {args.threads} threads, private PostgreSQL cluster, "
+    kind = "SQLite file (WAL)" if args.database == "sqlite" else "private PostgreSQL cluster"
+    print(f"gunicorn {args.workers} workers x {args.threads} threads, {kind}, "
           f"load average before: {' '.join(f'{value:.2f}' for value in os.getloadavg())}")
     with tempfile.TemporaryDirectory(prefix="cc-burst-") as temporary:
         folder = Path(temporary)
-        cluster = PrivateCluster()
-        cluster.create()
         try:
-            config, token = write_config(folder, cluster.url, metrics_token=METRICS_TOKEN)
-            port = free_port()
-            with running(serve_command(config, port, args.workers, args.threads), port,
-                         folder / "serve.log") as server:
-                asyncio.run(drive(server.url, token, 10, 2, first_index=9_000_000))  # warm-up
-                highest = 0.0
-                for number, rate in enumerate(rates):
-                    outage = Outage(cluster, args.outage_seconds) if args.outage_seconds else None
-                    database_before = cpu_seconds(cluster.postmaster_pid())
-                    started = time.monotonic()
-                    report = run_rate(server, cluster.url, token, rate, args.seconds, number * 1_000_000, outage)
-                    database_cpu = None if outage else (
-                        (cpu_seconds(cluster.postmaster_pid()) - database_before) / (time.monotonic() - started))
-                    print_report(report, database_cpu)
-                    if report.passed:
-                        highest = max(highest, rate)
-                print(f"\nhighest arrival rate sustained with zero errors, zero lost and p99 < 100 ms: "
-                      f"{highest:g} calls/s (target 50)")
-                print(f"load average after: {' '.join(f'{value:.2f}' for value in os.getloadavg())}")
+            with burst_database(args.database, folder) as (database_url, cluster):
+                burst(folder, database_url, cluster, args, rates)
         finally:
-            cluster.destroy()
-            kept = OUTPUT / "burst-serve.log"
-            OUTPUT.mkdir(exist_ok=True)
-            shutil.copyfile(folder / "serve.log", kept)
-            print(f"the service's log: {kept}")
+            if (folder / "serve.log").exists():
+                kept = OUTPUT / "burst-serve.log"
+                OUTPUT.mkdir(exist_ok=True)
+                shutil.copyfile(folder / "serve.log", kept)
+                print(f"the service's log: {kept}")
 
 
 if __name__ == "__main__":

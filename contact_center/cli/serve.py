@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+import signal
 from pathlib import Path
 from typing import Any
 
 import click
 from gunicorn.app.base import BaseApplication
+from gunicorn.arbiter import Arbiter
 
 from contact_center.cli.common import CliState, pass_state
 from contact_center.config import Settings
@@ -17,6 +19,23 @@ from storage.migrate import upgrade
 METRICS_DIRECTORY_ENV = "PROMETHEUS_MULTIPROC_DIR"
 DEFAULT_WORKERS = 3
 DEFAULT_THREADS = 4
+
+
+class _HangUpStops(Arbiter):  # type: ignore[misc]
+    """gunicorn's arbiter, except that a hangup stops it gracefully, like SIGTERM, instead of reloading.
+
+    `serve` runs in the foreground: SIGHUP means its terminal is gone (a closed window, `tmux
+    kill-session`), and a reload would keep the port taken by a server nobody can stop with Ctrl-C.
+    """
+
+    def handle_hup(self) -> None:
+        self.log.info("Hang up: stopping %s", self.master_name)
+        raise StopIteration  # what handle_term does: run() then halts, workers finish their requests
+
+
+def _worker_ignores_hangup(_worker: Any) -> None:
+    """A closed terminal hangs up every process of the group: workers leave it to the arbiter."""
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)
 
 
 class _Gunicorn(BaseApplication):  # type: ignore[misc]
@@ -37,11 +56,20 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
 
         return create_app(self.settings)
 
+    def run(self) -> None:
+        """Serve until SIGINT, SIGTERM or SIGHUP."""
+        try:
+            _HangUpStops(self).run()
+        except RuntimeError as error:  # as BaseApplication.run: gunicorn's start-up failures
+            click.echo(f"\nError: {error}\n", err=True)
+            raise SystemExit(1) from None
+
 
 def gunicorn_options(bind: str, workers: int, threads: int, log_format: str) -> dict[str, Any]:
     """Gunicorn settings for the webhooks: threaded workers, Twilio's timeout, our JSON logs.
 
-    The app logs one line per webhook with its CallSid, so gunicorn's access log is off.
+    The app logs one line per webhook with its CallSid, so gunicorn's access log is off. Workers
+    ignore SIGHUP: the arbiter stops them gracefully when the terminal hangs up.
     """
     return {
         "bind": bind,
@@ -53,6 +81,7 @@ def gunicorn_options(bind: str, workers: int, threads: int, log_format: str) -> 
         "keepalive": 5,
         "accesslog": None,
         "logconfig_dict": logging_config(log_format),
+        "post_worker_init": _worker_ignores_hangup,
     }
 
 
@@ -75,7 +104,11 @@ def prepare_metrics_directory(instance_dir: str) -> Path:
               help="Threads per worker.")
 @pass_state
 def serve(state: CliState, host: str, port: int, workers: int, threads: int) -> None:
-    """Apply migrations and serve the webhooks (gunicorn)."""
+    """Apply migrations and serve the webhooks (gunicorn).
+
+    Runs in the foreground until Ctrl-C, SIGTERM or SIGHUP (its terminal closed); requests in
+    flight are finished first, except on Ctrl-C.
+    """
     settings = state.settings
     configure_logging(settings.operations.log_format)
     runtime = state.runtime
