@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 import phonenumbers
 from flask import current_app
 
+from agents.presence import PRESENCE_LABELS
 from console.accounts import ROLE_LABELS
 from tickets.status import Channel, TicketStatus, Topic
 from tickets.vocabulary import label
@@ -20,8 +21,7 @@ LABELS: dict[str, dict[str, str]] = {
     "role": {role.value: text for role, text in ROLE_LABELS.items()},
     "callback_view": {"due": "da richiamare adesso", "waiting": "in attesa di un nuovo tentativo",
                       "claimed": "in corso", "done": "completate", "unreachable": "non raggiungibili"},
-    "presence": {"offline": "non in servizio", "available": "disponibile", "ringing": "squilla",
-                 "on_call": "in chiamata", "wrap_up": "in chiusura chiamata", "away": "in pausa"},
+    "presence": {state.value: text for state, text in PRESENCE_LABELS.items()},
 }
 for _key, _text in CALLBACK_TEMPLATES.items():
     _kind, _value = _key.split(".", 1)
