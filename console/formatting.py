@@ -10,6 +10,7 @@ from flask import current_app
 
 from agents.presence import PRESENCE_LABELS
 from console.accounts import ROLE_LABELS
+from hours.vocabulary import TEMPLATES as SCHEDULE_TEMPLATES
 from tickets.status import Channel, TicketStatus, Topic
 from tickets.vocabulary import label
 from voicemail.vocabulary import TEMPLATES as CALLBACK_TEMPLATES
@@ -23,9 +24,10 @@ LABELS: dict[str, dict[str, str]] = {
                       "claimed": "in corso", "done": "completate", "unreachable": "non raggiungibili"},
     "presence": {state.value: text for state, text in PRESENCE_LABELS.items()},
 }
-for _key, _text in CALLBACK_TEMPLATES.items():
-    _kind, _value = _key.split(".", 1)
-    LABELS.setdefault(f"callback_{_kind}", {})[_value] = _text
+for _prefix, _templates in (("callback", CALLBACK_TEMPLATES), ("schedule", SCHEDULE_TEMPLATES)):
+    for _key, _text in _templates.items():
+        _kind, _value = _key.split(".", 1)
+        LABELS.setdefault(f"{_prefix}_{_kind}", {})[_value] = _text
 
 
 def zone() -> ZoneInfo:
