@@ -149,17 +149,18 @@ def test_tokens_create_list_revoke(config: Path, database_url: str) -> None:
     assert created.exit_code == 0
     raw = created.stdout.strip()
     assert raw.startswith("cc_") and len(raw) > 40
-    assert "cannot be shown again" in created.stderr
+    assert created.stderr == "token 'protezione-civile.it' creato: copialo ora, non potrà più essere mostrato\n"
     engine = make_engine(database_url)
     with make_session_factory(engine)() as session:
         assert verify_token(session, raw).name == "protezione-civile.it"
     listed = run(config, "tokens", "list")
-    assert "protezione-civile.it" in listed.stdout and raw not in listed.stdout
-    assert run(config, "tokens", "revoke", "protezione-civile.it").stdout == "token 'protezione-civile.it' revoked\n"
+    assert re.fullmatch(r"protezione-civile\.it {20}  creato il \d\d/\d\d/\d{4} \d\d:\d\d\n", listed.stdout)
+    assert raw not in listed.stdout
+    assert run(config, "tokens", "revoke", "protezione-civile.it").stdout == "token 'protezione-civile.it' revocato\n"
     with make_session_factory(engine)() as session:
         assert verify_token(session, raw) is None
     engine.dispose()
-    assert run(config, "tokens", "list").stdout == "no tokens\n"
+    assert run(config, "tokens", "list").stdout == "nessun token\n"
 
 
 @pytest.mark.parametrize(("args", "message"), [
