@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from types import MappingProxyType
+from typing import Final
 
 
 class Presence(StrEnum):
@@ -17,6 +20,16 @@ class Presence(StrEnum):
     WRAP_UP = "wrap_up"
     AWAY = "away"
 
+
+# The Italian name of each state, as operators read it in the console and the CLI.
+PRESENCE_LABELS: Final[Mapping[Presence, str]] = MappingProxyType({
+    Presence.OFFLINE: "non in servizio",
+    Presence.AVAILABLE: "disponibile",
+    Presence.RINGING: "squilla",
+    Presence.ON_CALL: "in chiamata",
+    Presence.WRAP_UP: "in chiusura chiamata",
+    Presence.AWAY: "in pausa",
+})
 
 MANUAL_STATES = (Presence.AVAILABLE, Presence.AWAY, Presence.OFFLINE)
 BUSY_STATES = frozenset({Presence.RINGING, Presence.ON_CALL})

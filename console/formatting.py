@@ -7,8 +7,10 @@ from zoneinfo import ZoneInfo
 
 import phonenumbers
 
+from agents.presence import PRESENCE_LABELS
 from console.accounts import ROLE_LABELS
 from contact_center.runtime import current_runtime
+from hours.vocabulary import TEMPLATES as SCHEDULE_TEMPLATES
 from tickets.status import Channel, TicketStatus, Topic
 from tickets.vocabulary import label
 from voicemail.vocabulary import TEMPLATES as CALLBACK_TEMPLATES
@@ -20,12 +22,12 @@ LABELS: dict[str, dict[str, str]] = {
     "role": {role.value: text for role, text in ROLE_LABELS.items()},
     "callback_view": {"due": "da richiamare adesso", "waiting": "in attesa di un nuovo tentativo",
                       "claimed": "in corso", "done": "completate", "unreachable": "non raggiungibili"},
-    "presence": {"offline": "non in servizio", "available": "disponibile", "ringing": "squilla",
-                 "on_call": "in chiamata", "wrap_up": "in chiusura chiamata", "away": "in pausa"},
+    "presence": {state.value: text for state, text in PRESENCE_LABELS.items()},
 }
-for _key, _text in CALLBACK_TEMPLATES.items():
-    _kind, _value = _key.split(".", 1)
-    LABELS.setdefault(f"callback_{_kind}", {})[_value] = _text
+for _prefix, _templates in (("callback", CALLBACK_TEMPLATES), ("schedule", SCHEDULE_TEMPLATES)):
+    for _key, _text in _templates.items():
+        _kind, _value = _key.split(".", 1)
+        LABELS.setdefault(f"{_prefix}_{_kind}", {})[_value] = _text
 
 
 def zone() -> ZoneInfo:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -29,28 +30,32 @@ def run(database_url: str, tmp_path: Path):
     return invoke
 
 
-def test_add_list_status_remove(run) -> None:
+def test_add_list_status_remove_in_italian(run) -> None:
     added = run("add", "Anna Rossi", "--phone", "+39 06 6820 1234", "--topic", "risks", "--topic", "campaigns")
     assert added.exit_code == 0, added.output
-    assert added.output == "added Anna Rossi (+390668201234), offline\n"
+    assert added.output == "operatore Anna Rossi aggiunto (+390668201234): non in servizio\n"
     assert run("add", "Bruno", "--client", "bruno_1", "--language", "it", "--language", "en").exit_code == 0
-    assert run("status", "Anna Rossi", "available").output == "Anna Rossi is now available\n"
-    assert run("status", "Anna Rossi", "AVAILABLE").output == "Anna Rossi was already available\n"
+    assert run("status", "Anna Rossi", "available").output == "Anna Rossi: ora disponibile\n"
+    assert run("status", "Anna Rossi", "AVAILABLE").output == "Anna Rossi: già disponibile\n"
+    assert run("status", "Bruno", "away").output == "Bruno: ora in pausa\n"
     table = run("list").output.splitlines()
-    assert table[0].split()[:3] == ["NAME", "REACHED", "AT"]
-    assert table[1].startswith("Anna Rossi") and "+390668201234" in table[1] and "available" in table[1]
-    assert table[1].endswith("risks, campaigns") or table[1].endswith("campaigns, risks")
-    assert "client:bruno_1" in table[2] and "offline" in table[2] and table[2].endswith("every topic")
+    assert table[0].split() == ["NOME", "RECAPITO", "STATO", "DAL", "PERSE", "LINGUE", "ARGOMENTI"]
+    assert table[1].startswith("Anna Rossi") and "+390668201234" in table[1] and "  disponibile  " in table[1]
+    assert re.search(r"  \d\d/\d\d/\d{4} \d\d:\d\d  ", table[1])
+    topics = ("rischi sul territorio e norme di comportamento", "iniziative e materiale di divulgazione")
+    assert table[1].endswith((", ".join(topics), ", ".join(reversed(topics))))
+    assert "client:bruno_1" in table[2] and "  in pausa  " in table[2] and table[2].endswith("tutti gli argomenti")
+    assert not {"available", "away", "risks", "campaigns"} & set(" ".join(table).replace(",", " ").split())
     listed = json.loads(run("list", "--json").output)
-    assert [(row["name"], row["state"], row["languages"]) for row in listed] == [
-        ("Anna Rossi", "available", ["it"]), ("Bruno", "offline", ["it", "en"])]
+    assert [(row["name"], row["state"], row["languages"], row["topics"]) for row in listed] == [
+        ("Anna Rossi", "available", ["it"], ["campaigns", "risks"]), ("Bruno", "away", ["it", "en"], [])]
     assert listed[0]["since"].endswith(("+01:00", "+02:00"))
-    assert run("remove", "Bruno").output == "removed Bruno\n"
+    assert run("remove", "Bruno").output == "operatore Bruno rimosso\n"
     assert [row["name"] for row in json.loads(run("list", "--json").output)] == ["Anna Rossi"]
 
 
 def test_an_empty_roster_says_how_to_add_an_operator(run) -> None:
-    assert "agents add NAME" in run("list").output
+    assert run("list").output.startswith("nessun operatore: aggiungine uno con `contact-center agents add NOME")
 
 
 @pytest.mark.parametrize(("arguments", "message"), [

@@ -91,6 +91,26 @@ def test_next_claims_and_outcome_schedules_then_closes(config: Path, sessions) -
     assert "Richiamata 1: non raggiungibile" in shown.output and "marco  occupato" in shown.output
 
 
+def test_show_names_the_topic_and_every_value_in_italian(config: Path, sessions) -> None:
+    leave(sessions, 1, MOBILE, "closed")
+    run(config, "next", "--operator", "anna")
+    run(config, "outcome", "1", "wrong-number", "--note", "risponde un ufficio")
+    shown = run(config, "show", "1")
+    assert shown.exit_code == 0, shown.output
+    lines = shown.output.splitlines()
+    assert lines[0] == "Richiamata 1: non raggiungibile"
+    assert "  Motivo:              servizio chiuso" in lines and "  Argomento:           altro" in lines
+    assert any(line.endswith("anna  numero errato  «risponde un ufficio»") for line in lines)
+    assert any("numero del chiamante  12 s, copia in attesa" in line for line in lines)
+    with sessions.begin() as session:
+        session.scalars(select(Ticket)).one().topic = "national_service"
+    shown = run(config, "show", "1").output
+    assert "  Argomento:           attività e competenze del Servizio nazionale di protezione civile\n" in shown
+    words = set(shown.replace(",", " ").split())
+    assert not words & {"other", "national_service", "closed", "unreachable", "wrong_number", "caller_id", "pending"}
+    assert json.loads(run(config, "show", "1", "--json").output)["topic"] == "national_service"
+
+
 def test_reached_can_close_the_ticket_too(config: Path, sessions) -> None:
     leave(sessions, 1, MOBILE)
     run(config, "next", "--operator", "anna")

@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 import yaml
 from click.testing import CliRunner
 
+import contact_center.cli.serve as serve_module
 from callsim import Simulator, WSGITransport
 from contact_center.app import create_app
 from contact_center.cli import cli
@@ -71,8 +73,35 @@ def test_a_bad_argument_is_one_clear_line(tmp_path: Path, sqlite_url: str) -> No
 def test_db_current_reports_both_sides(tmp_path: Path, sqlite_url: str) -> None:
     config = write_config(tmp_path, sqlite_url)
     runner = CliRunner()
-    runner.invoke(cli, ["--config", str(config), "db", "upgrade"])
+    heads = ", ".join(sorted(head_revisions()))
+    empty = runner.invoke(cli, ["--config", str(config), "db", "current"])
+    assert empty.output == f"database: vuoto\ncodice:   {heads}\n"
+    upgraded = runner.invoke(cli, ["--config", str(config), "db", "upgrade"])
+    assert upgraded.output == f"database alla revisione {heads}\n"
     result = runner.invoke(cli, ["--config", str(config), "db", "current"])
     assert result.exit_code == 0
-    heads = ", ".join(sorted(head_revisions()))
-    assert result.output == f"database: {heads}\ncode:     {heads}\n"
+    assert result.output == f"database: {heads}\ncodice:   {heads}\n"
+    replayed = runner.invoke(cli, ["--config", str(config), "db", "replay-journal"])
+    assert replayed.output == "scritture del giornale riportate nel database: 0\n"
+
+
+def test_serve_says_in_italian_where_it_listens(tmp_path: Path, sqlite_url: str,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    started: list[dict[str, object]] = []
+
+    class Gunicorn:
+        def __init__(self, settings: object, options: dict[str, object]) -> None:
+            started.append(options)
+
+        def run(self) -> None:
+            """Return at once instead of serving."""
+
+    monkeypatch.setattr(serve_module, "_Gunicorn", Gunicorn)
+    monkeypatch.setattr(serve_module, "configure_logging", lambda log_format: None)
+    monkeypatch.setattr(serve_module, "prepare_metrics_directory", lambda instance_dir: tmp_path)
+    config = write_config(tmp_path, sqlite_url)
+    result = CliRunner().invoke(cli, ["--config", str(config), "serve", "--port", "8123"])
+    assert result.exit_code == 0, result.output
+    assert result.output == ("Contact Center +39800840840 in ascolto su http://127.0.0.1:8123 (Voice URL "
+                             "/voice/incoming, Fallback URL /voice/fallback, Status Callback /voice/status)\n")
+    assert [options["bind"] for options in started] == ["127.0.0.1:8123"]

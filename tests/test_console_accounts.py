@@ -165,6 +165,30 @@ def test_operators_add_prompts_twice_and_list_shows_the_account(tmp_path: Path, 
     assert '"phone": "+390612345678"' in listed.output
 
 
+def test_operators_commands_speak_italian(tmp_path: Path, sqlite_url: str) -> None:
+    config = _config(tmp_path, sqlite_url)
+    runner = CliRunner()
+
+    def operators(*arguments: str, typed: str | None = None) -> str:
+        result = runner.invoke(cli, ["--config", config, "operators", *arguments], input=typed)
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    assert operators("list") == ("nessun account: creane uno con "
+                                 "`contact-center operators add NOME --role supervisor`\n")
+    added = operators("add", "Anna Verdi", "--role", "supervisor", "--phone", "+39 06 1234 5678",
+                      typed=f"{PASSWORD}\n{PASSWORD}\n")
+    assert added == ("Password (almeno 12 caratteri): \nRipeti la password: \n"
+                     "account 'Anna Verdi' creato (supervisore)\n")
+    assert operators("list") == (f"{'Anna Verdi':30}  supervisore   attivo       +390612345678     "
+                                 "ultimo accesso mai\n")
+    assert operators("role", "Anna Verdi", "operator") == "'Anna Verdi' ora è operatore\n"
+    assert operators("disable", "Anna Verdi") == "account 'Anna Verdi' disattivato\n"
+    assert operators("enable", "Anna Verdi") == "account 'Anna Verdi' riattivato\n"
+    assert operators("password", "Anna Verdi", typed=f"{PASSWORD}!\n{PASSWORD}!\n").endswith(
+        "password di 'Anna Verdi' cambiata\n")
+
+
 def test_operators_add_refuses_a_mismatched_confirmation_and_a_short_password(
         tmp_path: Path, sqlite_url: str) -> None:
     config = _config(tmp_path, sqlite_url)
@@ -186,11 +210,11 @@ def test_operators_disable_ends_the_account_and_is_audited(tmp_path: Path, sqlit
     runner.invoke(cli, ["--config", config, "operators", "add", "Anna", "--role", "operator"],
                   input=f"{PASSWORD}\n{PASSWORD}\n")
     disabled = runner.invoke(cli, ["--config", config, "operators", "disable", "Anna"])
-    assert disabled.exit_code == 0 and "disabled" in disabled.output
+    assert (disabled.exit_code, disabled.output) == (0, "account 'Anna' disattivato\n")
     missing = runner.invoke(cli, ["--config", config, "operators", "disable", "Nessuno"])
     assert missing.exit_code == 1 and "nessun account" in missing.output
     listed = runner.invoke(cli, ["--config", config, "operators", "list"])
-    assert "disabled" in listed.output
+    assert listed.output == f"{'Anna':30}  operatore     disattivato  -                 ultimo accesso mai\n"
     engine = make_engine(sqlite_url)
     with make_session_factory(engine)() as session:
         actions = [entry.action for entry in session.scalars(select(AuditEntry).order_by(AuditEntry.id))]

@@ -50,7 +50,7 @@ def test_event_report_files_and_figures(config: Path, tmp_path: Path) -> None:
     result = run(config, "report", "--event", "Terremoto Emilia", "--out", str(out))
     assert result.exit_code == 0, result.output
     assert result.output.splitlines()[0] == (
-        "dossier dal 20/05/2026 al 22/05/2026: 10 calls, 5 tickets, 5 callback entries")
+        "dossier dal 20/05/2026 al 22/05/2026: 10 chiamate, 5 richieste, 5 richieste di richiamata")
     assert sorted(path.name for path in out.iterdir()) == sorted(["dossier.html", *(f"{t}.csv" for t in TABLES)])
     summary = {row[0]: row[1:] for row in rows(out, "sintesi")}
     assert summary["Indicatore"] == ["Periodo", "Periodo ordinario", "Variazione"]

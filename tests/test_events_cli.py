@@ -35,14 +35,18 @@ def test_add_list_remove(config: Path, database_url: str) -> None:
     added = run(config, "events", "add", "Terremoto Emilia", "--from", "20/05/2012", "--to", "16/06/2012",
                 "--description", "Sequenza sismica in Emilia", "--by", "supervisore")
     assert added.exit_code == 0, added.output
-    assert added.output == "event 'Terremoto Emilia' added: dal 20/05/2012 al 16/06/2012 (28 days)\n"
+    assert added.output == "evento 'Terremoto Emilia' aggiunto: dal 20/05/2012 al 16/06/2012 (28 giorni)\n"
     run(config, "events", "add", "Alluvione", "--from", "2012-11-10", "--to", "2012-11-12")
+    one_day = run(config, "events", "add", "Tromba d'aria", "--from", "2012-12-01", "--to", "2012-12-01")
+    assert one_day.output == "evento \"Tromba d'aria\" aggiunto: il 01/12/2012 (1 giorno)\n"
 
     listed = run(config, "events", "list")
     assert listed.exit_code == 0
-    assert listed.output.splitlines()[1:] == [
-        "20/05/2012  16/06/2012    28  Terremoto Emilia - Sequenza sismica in Emilia",
-        "10/11/2012  12/11/2012     3  Alluvione",
+    assert listed.output.splitlines() == [
+        "DAL         AL          GIORNI  NOME",
+        "20/05/2012  16/06/2012      28  Terremoto Emilia - Sequenza sismica in Emilia",
+        "10/11/2012  12/11/2012       3  Alluvione",
+        "01/12/2012  01/12/2012       1  Tromba d'aria",
     ]
     engine = migrated_engine(database_url)
     with Session(engine) as session:
@@ -52,8 +56,11 @@ def test_add_list_remove(config: Path, database_url: str) -> None:
         assert event.created_by == "supervisore"
 
     removed = run(config, "events", "remove", "Terremoto  Emilia")
-    assert (removed.exit_code, removed.output) == (0, "event 'Terremoto Emilia' removed\n")
+    assert (removed.exit_code, removed.output) == (0, "evento 'Terremoto Emilia' eliminato\n")
     assert "Terremoto" not in run(config, "events", "list").output
+    for name in ("Alluvione", "Tromba d'aria"):
+        run(config, "events", "remove", name)
+    assert run(config, "events", "list").output == "nessun evento\n"
     engine.dispose()
 
 

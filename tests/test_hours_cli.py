@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -63,9 +64,9 @@ def test_extend_with_daily_bands_and_an_announcement(config: Path) -> None:
                  "--daily", "21:00-23:00", "--daily", "08:00-20:00", "--announcement", "Allerta meteo in Liguria.",
                  "--by", "sala-operativa")
     assert result.exit_code == 0, result.output
-    assert result.stdout == (f"extension E1: {START} 08:00 {_zone_name(START, 8)} to {END} 20:00 "
-                             f"{_zone_name(END, 20)}, daily 08:00-20:00, 21:00-23:00; "
-                             "announcement: Allerta meteo in Liguria.\n")
+    assert result.stdout == (f"apertura straordinaria E1: dal {START} 08:00 {_zone_name(START, 8)} al {END} 20:00 "
+                             f"{_zone_name(END, 20)}, ogni giorno 08:00-20:00, 21:00-23:00; "
+                             "avviso: Allerta meteo in Liguria.\n")
     [entry] = listed(config)
     assert entry["id"] == "E1" and entry["kind"] == "extension" and entry["status"] == "upcoming"
     assert entry["starts_at"].startswith(f"{START}T08:00:00+0")
@@ -75,19 +76,20 @@ def test_extend_with_daily_bands_and_an_announcement(config: Path) -> None:
 
     shown = run(config, "hours", "show", "--at", f"{START}T22:30")
     assert shown.exit_code == 0, shown.output
-    assert "state:        open (extension)" in shown.stdout
-    assert f"next change:  {START} 23:00" in shown.stdout and "(closes)" in shown.stdout
-    assert "announcement: Allerta meteo in Liguria." in shown.stdout
-    assert "callers hear: Il servizio è attivo in orario straordinario." in shown.stdout
+    assert "stato:              aperto (apertura straordinaria)" in shown.stdout
+    assert f"prossimo cambio:    {START} 23:00" in shown.stdout and "(chiude)" in shown.stdout
+    assert "avviso:             Allerta meteo in Liguria." in shown.stdout
+    assert "detto ai chiamanti: Il servizio è attivo in orario straordinario." in shown.stdout
 
 
 def test_extend_all_day(config: Path) -> None:
     result = run(config, "hours", "extend", "--from", f"{START}T00:00", "--to", f"{END}T00:00", "--all-day")
     assert result.exit_code == 0, result.output
-    assert ", all day" in result.stdout
+    assert result.stdout.endswith(", tutto il giorno\n")
     [entry] = listed(config)
     assert (entry["all_day"], entry["bands"], entry["text"]) == (True, None, None)
-    assert "state:        open (extension)" in run(config, "hours", "show", "--at", f"{START}T03:00").stdout
+    assert "stato:              aperto (apertura straordinaria)" in run(
+        config, "hours", "show", "--at", f"{START}T03:00").stdout
 
 
 def test_a_time_with_an_offset_is_taken_as_written(config: Path) -> None:
@@ -103,11 +105,12 @@ def test_close_then_show_says_why_and_when_it_reopens(config: Path) -> None:
     result = run(config, "hours", "close", "--from", f"{monday}T13:00", "--to", f"{monday}T15:00",
                  "--reason", "manutenzione straordinaria")
     assert result.exit_code == 0, result.output
-    assert result.stdout.startswith("closure C1: ") and result.stdout.endswith("reason: manutenzione straordinaria\n")
+    assert result.stdout.startswith("chiusura C1: dal ")
+    assert result.stdout.endswith("motivo: manutenzione straordinaria\n")
     shown = run(config, "hours", "show", "--at", f"{monday}T14:00")
-    assert "state:        closed (closure)" in shown.stdout
-    assert f"next change:  {monday} 15:00" in shown.stdout and "(opens)" in shown.stdout
-    assert ("callers hear: Il servizio è temporaneamente chiuso: manutenzione straordinaria. "
+    assert "stato:              chiuso (chiusura straordinaria)" in shown.stdout
+    assert f"prossimo cambio:    {monday} 15:00" in shown.stdout and "(apre)" in shown.stdout
+    assert ("detto ai chiamanti: Il servizio è temporaneamente chiuso: manutenzione straordinaria. "
             "Riaprirà oggi alle ore 15. Il servizio è attivo dal lunedì al venerdì dalle 9 alle 18.") in shown.stdout
 
 
@@ -115,11 +118,11 @@ def test_show_a_holiday_in_italian(config: Path) -> None:
     shown = run(config, "hours", "show", "--at", "2026-12-25T10:00")
     assert shown.exit_code == 0, shown.output
     assert shown.stdout.splitlines() == [
-        "at:           2026-12-25 10:00 CET",
-        "state:        closed (holiday)",
-        "next change:  2026-12-28 09:00 CET (opens)",
-        "callers hear: Oggi il servizio è chiuso per Natale. Riaprirà lunedì 28 dicembre alle ore 9. "
-        "Il servizio è attivo dal lunedì al venerdì dalle 9 alle 18.",
+        "momento:            2026-12-25 10:00 CET",
+        "stato:              chiuso (festività)",
+        "prossimo cambio:    2026-12-28 09:00 CET (apre)",
+        ("detto ai chiamanti: Oggi il servizio è chiuso per Natale. Riaprirà lunedì 28 dicembre alle ore 9. "
+         "Il servizio è attivo dal lunedì al venerdì dalle 9 alle 18."),
     ]
 
 
@@ -128,19 +131,24 @@ def test_list_and_cancel(config: Path) -> None:
     run(config, "hours", "close", "--from", f"{START}T10:00", "--to", f"{START}T11:00", "--reason", "guasto")
     table = run(config, "hours", "list")
     assert table.exit_code == 0
-    assert [line.split()[:2] for line in table.stdout.splitlines()] == [
-        ["ID", "KIND"], ["E1", "extension"], ["C1", "closure"]]
+    columns = [re.split(r" {2,}", line.strip()) for line in table.stdout.splitlines()]
+    assert [row[:2] + row[4:] for row in columns] == [
+        ["ID", "TIPO", "ORARIO", "STATO", "TESTO"],
+        ["E1", "apertura straordinaria", "tutto il giorno", "prevista", "-"],
+        ["C1", "chiusura", "chiuso", "prevista", "guasto"],
+    ]
 
     cancelled = run(config, "hours", "cancel", "c1", "--by", "supervisore")
-    assert cancelled.exit_code == 0 and cancelled.stdout.startswith("cancelled closure C1 (")
+    assert cancelled.exit_code == 0 and cancelled.stdout.startswith("chiusura C1 annullata (dal ")
     assert [entry["id"] for entry in listed(config)] == ["E1"]
     assert [(entry["id"], entry["status"]) for entry in listed(config, "--all")] == [
         ("E1", "upcoming"), ("C1", "cancelled")]
 
     again = run(config, "hours", "cancel", "C1")
-    assert (again.exit_code, again.stdout) == (0, "closure C1 was already cancelled\n")
+    assert (again.exit_code, again.stdout) == (0, "chiusura C1 già annullata\n")
+    assert "  annullata  guasto" in run(config, "hours", "list", "--all").stdout
     run(config, "hours", "cancel", "E1")
-    assert run(config, "hours", "list").stdout == "no extensions or closures active or upcoming\n"
+    assert run(config, "hours", "list").stdout == "nessuna apertura straordinaria o chiusura in corso o prevista\n"
 
 
 @pytest.mark.parametrize(("args", "message"), [

@@ -182,7 +182,7 @@ def test_no_answer_rings_the_next_operator(make_line) -> None:
     call = simulator(app, DialOutcome("no-answer"), DialOutcome()).dial(from_=CALLER)
     call.press("1")
     assert dialled(call) == [[ANNA], [BRUNO]]
-    assert "L'operatore non ha risposto. Cerchiamo un altro operatore" in call.said()
+    assert "L'operatore non ha risposto. Ti mettiamo in contatto con un altro operatore" in call.said()
     assert [params["DialCallStatus"] for params in dial_attributes(call)] == ["no-answer", "completed"]
     team = roster(app)
     assert (team["Anna"].state, team["Anna"].missed_in_a_row) == (Presence.AVAILABLE, 1)

@@ -14,7 +14,7 @@ import pytest
 import requests
 
 ROOT = Path(__file__).resolve().parents[1]
-CONTACT_CENTER = [sys.executable, "-c", "from ivr.cli import main; main()"]
+CONTACT_CENTER = [sys.executable, "-c", "from contact_center.cli import main; main()"]
 STOP_SECONDS = 10
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -43,25 +44,51 @@ def test_open_prints_only_the_new_code(config: Path) -> None:
     assert is_valid_code(code, 8)
 
 
-def test_status_then_show_with_the_history(config: Path) -> None:
+def test_status_then_show_with_the_history_in_italian(config: Path) -> None:
     code = _open(config, "--by", "giulia")
     moved = run(config, "tickets", "status", code, "in-progress", "--note", "presa in carico", "--by", "giulia")
-    assert (moved.exit_code, moved.stdout) == (0, f"{code}: received -> in_progress\n")
+    assert (moved.exit_code, moved.stdout) == (0, f"{code}: ricevuta -> in lavorazione\n")
     forwarded = run(config, "tickets", "status", f"{code[:4]} {code[4:]}", "FORWARDED",
                     "--forwarded-to", "Dipartimento dei Vigili del Fuoco", "--by", "marco")
-    assert forwarded.stdout == f"{code}: in_progress -> forwarded (Dipartimento dei Vigili del Fuoco)\n"
+    assert forwarded.stdout == (f"{code}: in lavorazione -> inoltrata all'ente competente "
+                                "(Dipartimento dei Vigili del Fuoco)\n")
     shown = run(config, "tickets", "show", code)
     assert shown.exit_code == 0
     lines = shown.stdout.splitlines()
-    assert f"code:              {code}" in lines
-    assert "status:            forwarded" in lines
-    assert "phone:             +390668201" in lines
-    history = lines[lines.index("history:") + 1:]
-    assert [line.split("  ", 2)[2] for line in history] == [
-        "giulia: - -> received",
-        "giulia: received -> in_progress  presa in carico",
-        "marco: in_progress -> forwarded (Dipartimento dei Vigili del Fuoco)",
+    when = re.compile(r"\d\d/\d\d/\d{4} \d\d:\d\d")
+    assert [when.sub("GG/MM/AAAA hh:mm", line) for line in lines[:lines.index("Cronologia:")]] == [
+        f"Codice:            {code}",
+        "Stato:             inoltrata all'ente competente",
+        "Ente competente:   Dipartimento dei Vigili del Fuoco",
+        "Canale:            telefono",
+        "Argomento:         attività e competenze del Servizio nazionale di protezione civile",
+        "Telefono:          +390668201",
+        "Ricevuta:          GG/MM/AAAA hh:mm",
+        "Stato aggiornato:  GG/MM/AAAA hh:mm",
+        "Sintesi:           Come diventare volontario",
     ]
+    history = lines[lines.index("Cronologia:") + 1:]
+    assert all(when.fullmatch(line[2:18]) for line in history)
+    assert [line[20:] for line in history] == [
+        "giulia: - -> ricevuta",
+        "giulia: ricevuta -> in lavorazione  presa in carico",
+        "marco: in lavorazione -> inoltrata all'ente competente (Dipartimento dei Vigili del Fuoco)",
+    ]
+    assert not {"received", "in_progress", "forwarded", "phone", "national_service"} & set(shown.stdout.split())
+
+
+def test_show_names_every_status_channel_and_topic_in_italian(config: Path) -> None:
+    result = run(config, "tickets", "open", "--channel", "email", "--topic", "risks", "--email", "a@example.it",
+                 "--summary", "Piano di emergenza comunale")
+    code = result.stdout.strip()
+    run(config, "tickets", "status", code, "waiting-for-citizen")
+    run(config, "tickets", "status", code, "closed")
+    shown = run(config, "tickets", "show", code).stdout
+    assert "Canale:            e-mail\n" in shown and "E-mail:            a@example.it\n" in shown
+    assert "Argomento:         rischi sul territorio e norme di comportamento\n" in shown
+    assert "Stato:             chiusa\n" in shown
+    assert ": ricevuta -> in attesa di informazioni dal cittadino\n" in shown
+    assert ": in attesa di informazioni dal cittadino -> chiusa\n" in shown
 
 
 def test_show_json_is_the_api_shape(config: Path) -> None:
@@ -70,6 +97,10 @@ def test_show_json_is_the_api_shape(config: Path) -> None:
     assert (record["code"], record["topic"]) == (code, "national_service")
     assert record["summary"] == "Come diventare volontario"
     assert record["history"][0]["to"] == "received"
+    assert (record["status"], record["status_label"], record["channel"]) == ("received", "ricevuta", "phone")
+    assert set(record) == {"code", "channel", "channel_label", "topic", "topic_label", "status", "status_label",
+                           "forwarded_to", "phone", "email", "summary", "call_sid", "created_at",
+                           "status_changed_at", "history"}
 
 
 @pytest.mark.parametrize(("args", "message"), [
@@ -118,17 +149,18 @@ def test_tokens_create_list_revoke(config: Path, database_url: str) -> None:
     assert created.exit_code == 0
     raw = created.stdout.strip()
     assert raw.startswith("cc_") and len(raw) > 40
-    assert "cannot be shown again" in created.stderr
+    assert created.stderr == "token 'protezione-civile.it' creato: copialo ora, non potrà più essere mostrato\n"
     engine = make_engine(database_url)
     with make_session_factory(engine)() as session:
         assert verify_token(session, raw).name == "protezione-civile.it"
     listed = run(config, "tokens", "list")
-    assert "protezione-civile.it" in listed.stdout and raw not in listed.stdout
-    assert run(config, "tokens", "revoke", "protezione-civile.it").stdout == "token 'protezione-civile.it' revoked\n"
+    assert re.fullmatch(r"protezione-civile\.it {20}  creato il \d\d/\d\d/\d{4} \d\d:\d\d\n", listed.stdout)
+    assert raw not in listed.stdout
+    assert run(config, "tokens", "revoke", "protezione-civile.it").stdout == "token 'protezione-civile.it' revocato\n"
     with make_session_factory(engine)() as session:
         assert verify_token(session, raw) is None
     engine.dispose()
-    assert run(config, "tokens", "list").stdout == "no tokens\n"
+    assert run(config, "tokens", "list").stdout == "nessun token\n"
 
 
 @pytest.mark.parametrize(("args", "message"), [

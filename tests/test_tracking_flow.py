@@ -74,9 +74,20 @@ def test_after_a_result_a_wrong_key_says_so_and_offers_again(sqlite_app: Flask) 
 def test_the_alternatives_never_offer_another_code(sqlite_app: Flask) -> None:
     another = _post(sqlite_app, "/voice/tracking/next?attempt=1", "1")
     assert _said(another) == ["La scelta non è valida."]
-    assert _redirect(another) == "/voice/tracking/options?failures=0&attempt=2"
+    assert _redirect(another) == "/voice/tracking/options?failures=0&attempt=2&invalid=1"
     assert _redirect(_post(sqlite_app, "/voice/tracking/next?attempt=1", "2")) == "/voice/operator"
     assert _redirect(_post(sqlite_app, "/voice/tracking/next?attempt=1", "3")) == "/voice/message?reason=chosen"
+
+
+def test_the_last_wrong_key_of_the_alternatives_is_told_by_the_closing_sentence(sqlite_app: Flask) -> None:
+    last = _post(sqlite_app, "/voice/tracking/next?attempt=3&invalid=1", "7")
+    assert _said(last) == []
+    assert _redirect(last) == "/voice/tracking/options?failures=0&attempt=4&invalid=1"
+    closing = _post(sqlite_app, "/voice/tracking/options?attempt=4&invalid=1")
+    assert _said(closing) == ["Non abbiamo ricevuto una scelta valida."]
+    assert _redirect(closing) == "/voice/message?reason=no_choice"
+    after_result = _post(sqlite_app, "/voice/tracking/next?code=12345674&failures=0&attempt=3", "7")
+    assert _said(after_result) == ["La scelta non è valida."]
 
 
 def test_silent_alternatives_end_in_a_message_and_a_silent_result_menu_in_goodbye(sqlite_app: Flask) -> None:

@@ -1,4 +1,4 @@
-"""`contact-center agents ...`: the operators' roster and their presence from the terminal."""
+"""`contact-center agents ...`: the operators' roster and their presence from the terminal, in Italian."""
 
 from __future__ import annotations
 
@@ -7,9 +7,13 @@ from zoneinfo import ZoneInfo
 
 import click
 
-from agents.presence import parse_manual_state
+from agents.presence import PRESENCE_LABELS, Presence, parse_manual_state
 from agents.roster import AgentView, RosterError, add_agent, list_agents, remove_agent, set_presence
-from contact_center.cli.common import CliState, pass_state
+from contact_center.cli.common import CliState, local_time, pass_state
+from tickets.status import Topic
+from tickets.vocabulary import label
+
+EVERY_TOPIC = "tutti gli argomenti"
 
 
 def _as_dict(view: AgentView, zone: ZoneInfo) -> dict[str, object]:
@@ -23,6 +27,11 @@ def _as_dict(view: AgentView, zone: ZoneInfo) -> dict[str, object]:
         "since": view.state_since.astimezone(zone).isoformat(timespec="seconds"),
         "missed_in_a_row": view.missed_in_a_row,
     }
+
+
+def _topics(topics: tuple[str, ...]) -> str:
+    """The Italian names of the operator's topics (none: every topic)."""
+    return ", ".join(label(Topic(topic)) for topic in topics) or EVERY_TOPIC
 
 
 @click.group("agents")
@@ -47,7 +56,8 @@ def add_command(state: CliState, name: str, phone: str | None, client_identity: 
         with runtime.sessions.begin() as session:
             agent = add_agent(session, name, phone=phone, client_identity=client_identity, topics=topics,
                               languages=languages, now=runtime.clock())
-            summary = f"added {agent.name} ({agent.phone or 'client:' + str(agent.client_identity)}), offline"
+            reach = agent.phone or f"client:{agent.client_identity}"
+            summary = f"operatore {agent.name} aggiunto ({reach}): {PRESENCE_LABELS[Presence.OFFLINE]}"
     except RosterError as error:
         raise click.ClickException(str(error)) from None
     click.echo(summary)
@@ -66,14 +76,13 @@ def list_command(state: CliState, as_json: bool) -> None:
         click.echo(json.dumps([_as_dict(view, zone) for view in views], ensure_ascii=False, indent=2))
         return
     if not views:
-        click.echo("no operators: add one with `contact-center agents add NAME --phone +39...`")
+        click.echo("nessun operatore: aggiungine uno con `contact-center agents add NOME --phone +39...`")
         return
-    click.echo(f"{'NAME':20}  {'REACHED AT':22}  {'STATE':9}  {'SINCE':16}  {'MISSED':>6}  {'LANG':6}  TOPICS")
+    click.echo(f"{'NOME':20}  {'RECAPITO':22}  {'STATO':20}  {'DAL':16}  {'PERSE':>5}  {'LINGUE':6}  ARGOMENTI")
     for view in views:
-        since = view.state_since.astimezone(zone).strftime("%Y-%m-%d %H:%M")
-        topics = ", ".join(view.topics) or "every topic"
-        click.echo(f"{view.name[:20]:20}  {view.reach[:22]:22}  {view.state.value:9}  {since:16}  "
-                   f"{view.missed_in_a_row:>6}  {' '.join(view.languages):6}  {topics}")
+        click.echo(f"{view.name[:20]:20}  {view.reach[:22]:22}  {PRESENCE_LABELS[view.state]:20}  "
+                   f"{local_time(view.state_since, zone):16}  {view.missed_in_a_row:>5}  "
+                   f"{' '.join(view.languages):6}  {_topics(view.topics)}")
 
 
 @agents.command("remove")
@@ -87,7 +96,7 @@ def remove_command(state: CliState, name: str) -> None:
             remove_agent(session, name, runtime.settings.routing.presence_policy(), runtime.clock())
     except RosterError as error:
         raise click.ClickException(str(error)) from None
-    click.echo(f"removed {' '.join(name.split())}")
+    click.echo(f"operatore {' '.join(name.split())} rimosso")
 
 
 @agents.command("status")
@@ -105,7 +114,7 @@ def status_command(state: CliState, name: str, status: str) -> None:
     except (RosterError, ValueError) as error:
         raise click.ClickException(str(error)) from None
     shown = " ".join(name.split())
-    click.echo(f"{shown} is now {presence.value}" if changed else f"{shown} was already {presence.value}")
+    click.echo(f"{shown}: {'ora' if changed else 'già'} {PRESENCE_LABELS[presence]}")
 
 
 def register(cli: click.Group) -> None:

@@ -13,10 +13,11 @@ from zoneinfo import ZoneInfo
 
 import click
 
-from contact_center.cli.common import CliState, pass_state
+from contact_center.cli.common import CliState, local_time, pass_state
 from contact_center.runtime import Runtime
 from contact_center.services import callback_policy
-from tickets.status import TicketStatus, parse_status
+from tickets.status import TicketStatus, Topic, parse_status
+from tickets.vocabulary import label as ticket_label
 from voicemail.listing import VIEWS, EntryView, entry_details, list_entries
 from voicemail.queue import OUTCOMES, CallbackError, claim_next, record_outcome
 from voicemail.vocabulary import label
@@ -25,12 +26,18 @@ OUTCOME_WORDS = tuple(outcome.replace("_", "-") for outcome in OUTCOMES)
 OPERATOR_ENV = "CONTACT_CENTER_OPERATOR"
 
 
-def _when(moment: datetime | None, zone: ZoneInfo) -> str:
-    return moment.astimezone(zone).strftime("%d/%m/%Y %H:%M") if moment else "-"
-
-
 def _number(number: str | None) -> str:
     return number or label("source", "none")
+
+
+def _topic(topic: str | None) -> str:
+    """The Italian name of the entry's topic ('-' for none; an unknown key as it is)."""
+    if topic is None:
+        return "-"
+    try:
+        return ticket_label(Topic(topic))
+    except ValueError:
+        return topic
 
 
 def _recording(entry: EntryView) -> str:
@@ -71,10 +78,10 @@ def _print_table(entries: list[EntryView], zone: ZoneInfo, now: datetime) -> Non
     for entry in entries:
         status = label("status", entry.status) + (" *" if entry.is_due(now) else "")
         click.echo(
-            f"{entry.id:>6}  {_when(entry.created_at, zone):16}  {_number(entry.callback_number):16}  "
+            f"{entry.id:>6}  {local_time(entry.created_at, zone):16}  {_number(entry.callback_number):16}  "
             f"{label('reason', entry.reason):20}  {entry.ticket_code or '-':8}  {entry.message_count:>3}  "
             f"{_recording(entry):16}  {status:17}  {entry.attempt_count:>5}  "
-            f"{_when(entry.next_attempt_at, zone):16}  {entry.claimed_by or '-'}")
+            f"{local_time(entry.next_attempt_at, zone):16}  {entry.claimed_by or '-'}")
     click.echo("* da richiamare adesso")
 
 
@@ -84,12 +91,12 @@ def _print_entry(entry: EntryView, zone: ZoneInfo, now: datetime) -> None:
     rows = [
         ("Numero", _number(entry.callback_number)),
         ("Motivo", label("reason", entry.reason)),
-        ("Argomento", entry.topic or "-"),
+        ("Argomento", _topic(entry.topic)),
         ("Codice richiesta", entry.ticket_code or "-"),
-        ("Creata", _when(entry.created_at, zone)),
-        ("Prossimo tentativo", _when(entry.next_attempt_at, zone)),
+        ("Creata", local_time(entry.created_at, zone)),
+        ("Prossimo tentativo", local_time(entry.next_attempt_at, zone)),
         ("Tentativi", str(entry.attempt_count)),
-        ("Assegnata a", f"{entry.claimed_by} dalle {_when(entry.claimed_at, zone)}" if entry.claimed_by else "-"),
+        ("Assegnata a", f"{entry.claimed_by} dalle {local_time(entry.claimed_at, zone)}" if entry.claimed_by else "-"),
     ]
     for name, value in rows:
         click.echo(f"  {name + ':':20} {value}")
@@ -98,14 +105,14 @@ def _print_entry(entry: EntryView, zone: ZoneInfo, now: datetime) -> None:
         recording = (f"{message.recording_duration} s, {label('copy', message.copy_status)}"
                      if message.message_status == "recorded" else label("message", message.message_status))
         where = f", file {message.recording_path}" if message.recording_path else ""
-        click.echo(f"    {_when(message.created_at, zone)}  codice {message.ticket_code or '-'}  "
+        click.echo(f"    {local_time(message.created_at, zone)}  codice {message.ticket_code or '-'}  "
                    f"{label('source', message.number_source)}  {recording}{where}")
         if message.transcript:
             click.echo(f"      trascrizione: {message.transcript}")
     click.echo("  Tentativi:" if entry.attempts else "  Nessun tentativo.")
     for attempt in entry.attempts:
         note = f"  «{attempt.note}»" if attempt.note else ""
-        click.echo(f"    {_when(attempt.attempted_at, zone)}  {attempt.operator}  "
+        click.echo(f"    {local_time(attempt.attempted_at, zone)}  {attempt.operator}  "
                    f"{label('outcome', attempt.outcome)}{note}")
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import click
 
@@ -42,3 +44,8 @@ class CliState:
 
 
 pass_state = click.make_pass_decorator(CliState)
+
+
+def local_time(moment: datetime | None, zone: ZoneInfo) -> str:
+    """A moment as operators read it, in the line's time zone: '27/11/2026 21:15' ('-' for none)."""
+    return moment.astimezone(zone).strftime("%d/%m/%Y %H:%M") if moment else "-"

@@ -18,15 +18,15 @@ def db() -> None:
 def upgrade_command(state: CliState) -> None:
     """Apply every pending migration."""
     upgrade(state.runtime.engine)
-    click.echo(f"database at {', '.join(sorted(current_revisions(state.runtime.engine)))}")
+    click.echo(f"database alla revisione {', '.join(sorted(current_revisions(state.runtime.engine)))}")
 
 
 @db.command("current")
 @pass_state
 def current_command(state: CliState) -> None:
     """Show the schema revision of the database and of the code."""
-    current = ", ".join(sorted(current_revisions(state.runtime.engine))) or "empty"
-    click.echo(f"database: {current}\ncode:     {', '.join(sorted(head_revisions()))}")
+    current = ", ".join(sorted(current_revisions(state.runtime.engine))) or "vuoto"
+    click.echo(f"database: {current}\ncodice:   {', '.join(sorted(head_revisions()))}")
 
 
 @db.command("replay-journal")
@@ -34,7 +34,7 @@ def current_command(state: CliState) -> None:
 def replay_command(state: CliState) -> None:
     """Write the journaled entries (kept while the database was down) to the database."""
     replayed = state.migrated_runtime().writer.replay_backlog()
-    click.echo(f"replayed {replayed} journaled write{'s' if replayed != 1 else ''}")
+    click.echo(f"scritture del giornale riportate nel database: {replayed}")
 
 
 def register(cli: click.Group) -> None:

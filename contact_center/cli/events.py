@@ -13,6 +13,11 @@ from figures.events import EventError, add_event, event_period, list_events, rem
 from figures.period import Period, PeriodError
 
 
+def _days(count: int) -> str:
+    """'1 giorno', '28 giorni'."""
+    return f"{count} giorno" if count == 1 else f"{count} giorni"
+
+
 def _default_author() -> str:
     """The login name of whoever runs the command."""
     try:
@@ -45,8 +50,8 @@ def add_command(state: CliState, name: str, first: str, last: str, description: 
             event_name = event.name
     except (PeriodError, EventError) as error:
         raise click.ClickException(str(error)) from None
-    click.echo(f"event {event_name!r} added: {formatting.day_span(period.first_day, period.last_day)} "
-               f"({period.day_count} days)")
+    click.echo(f"evento {event_name!r} aggiunto: {formatting.day_span(period.first_day, period.last_day)} "
+               f"({_days(period.day_count)})")
 
 
 @events.command("list")
@@ -58,13 +63,13 @@ def list_command(state: CliState) -> None:
     with runtime.sessions() as session:
         rows = [(event.name, event_period(event, zone), event.description) for event in list_events(session)]
     if not rows:
-        click.echo("no events")
+        click.echo("nessun evento")
         return
-    click.echo(f"{'FROM':10}  {'TO':10}  {'DAYS':>4}  NAME")
+    click.echo(f"{'DAL':10}  {'AL':10}  {'GIORNI':>6}  NOME")
     for name, period, description in rows:
         suffix = f" - {description}" if description else ""
         click.echo(f"{formatting.day(period.first_day)}  {formatting.day(period.last_day)}  "
-                   f"{period.day_count:>4}  {name}{suffix}")
+                   f"{period.day_count:>6}  {name}{suffix}")
 
 
 @events.command("remove")
@@ -78,7 +83,7 @@ def remove_command(state: CliState, name: str) -> None:
             remove_event(session, name)
     except EventError as error:
         raise click.ClickException(str(error)) from None
-    click.echo(f"event {' '.join(name.split())!r} removed")
+    click.echo(f"evento {' '.join(name.split())!r} eliminato")
 
 
 def register(cli: click.Group) -> None:

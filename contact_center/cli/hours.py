@@ -23,6 +23,7 @@ from contact_center.runtime import Runtime
 from contact_center.schedule import sentences_at, speech_templates
 from hours import Band, HoursError
 from hours.clock import to_utc
+from hours.vocabulary import label
 from storage.hours_repository import ScheduleEntry, add_closure, add_extension, cancel_entry, list_entries
 
 EXAMPLE_INSTANT = "2026-11-28T08:00"
@@ -108,9 +109,9 @@ def extend_command(state: CliState, starts_text: str, ends_text: str, daily: tup
             extension = add_extension(session, starts_at, ends_at, bands, announcement, author, now=runtime.clock())
     except HoursError as error:
         raise click.ClickException(str(error)) from None
-    hours = "all day" if extension.bands is None else "daily " + ", ".join(str(band) for band in extension.bands)
-    click.echo(f"extension {extension.id}: {shown(starts_at, zone)} to {shown(ends_at, zone)}, {hours}"
-               + (f"; announcement: {extension.announcement}" if extension.announcement else ""))
+    announcement = f"; avviso: {extension.announcement}" if extension.announcement else ""
+    click.echo(f"{label('kind', 'extension')} {extension.id}: dal {shown(starts_at, zone)} al {shown(ends_at, zone)}, "
+               f"{_bands_text(extension.bands)}{announcement}")
 
 
 @hours_group.command("close")
@@ -128,8 +129,8 @@ def close_command(state: CliState, starts_text: str, ends_text: str, reason: str
             closure = add_closure(session, starts_at, ends_at, reason, author, now=runtime.clock())
     except HoursError as error:
         raise click.ClickException(str(error)) from None
-    click.echo(f"closure {closure.id}: {shown(starts_at, zone)} to {shown(ends_at, zone)}"
-               + (f"; reason: {closure.reason}" if closure.reason else ""))
+    click.echo(f"{label('kind', 'closure')} {closure.id}: dal {shown(starts_at, zone)} al {shown(ends_at, zone)}"
+               + (f"; motivo: {closure.reason}" if closure.reason else ""))
 
 
 @hours_group.command("list")
@@ -147,13 +148,13 @@ def list_command(state: CliState, everything: bool, as_json: bool) -> None:
         click.echo(json.dumps([_entry_json(entry, now, zone) for entry in entries], ensure_ascii=False, indent=2))
         return
     if not entries:
-        click.echo("no extensions or closures" + ("" if everything else " active or upcoming"))
+        click.echo("nessuna apertura straordinaria o chiusura" + ("" if everything else " in corso o prevista"))
         return
-    click.echo(f"{'ID':>6}  {'KIND':9}  {'FROM':20}  {'TO':20}  {'HOURS':24}  {'STATUS':9}  TEXT")
+    click.echo(f"{'ID':>6}  {'TIPO':22}  {'DAL':20}  {'AL':20}  {'ORARIO':24}  {'STATO':9}  TESTO")
     for entry in entries:
-        click.echo(f"{entry.id:>6}  {entry.kind:9}  {shown(entry.starts_at, zone):20}  "
-                   f"{shown(entry.ends_at, zone):20}  {_hours_text(entry):24}  {entry.status_at(now):9}  "
-                   f"{entry.text or '-'}")
+        click.echo(f"{entry.id:>6}  {label('kind', entry.kind):22}  {shown(entry.starts_at, zone):20}  "
+                   f"{shown(entry.ends_at, zone):20}  {_hours_text(entry):24}  "
+                   f"{label('status', entry.status_at(now)):9}  {entry.text or '-'}")
 
 
 @hours_group.command("cancel")
@@ -169,10 +170,12 @@ def cancel_command(state: CliState, entry_id: str, author: str) -> None:
     except HoursError as error:
         raise click.ClickException(str(error)) from None
     zone = ZoneInfo(runtime.settings.line.timezone)
+    kind = label("kind", entry.kind)
     if not cancelled:
-        click.echo(f"{entry.kind} {entry.id} was already cancelled")
+        click.echo(f"{kind} {entry.id} già {label('status', 'cancelled')}")
         return
-    click.echo(f"cancelled {entry.kind} {entry.id} ({shown(entry.starts_at, zone)} to {shown(entry.ends_at, zone)})")
+    click.echo(f"{kind} {entry.id} {label('status', 'cancelled')} "
+               f"(dal {shown(entry.starts_at, zone)} al {shown(entry.ends_at, zone)})")
 
 
 @hours_group.command("show")
@@ -188,22 +191,29 @@ def show_command(state: CliState, at_text: str | None) -> None:
     next_change = timetable.next_change(at)
     sentences = sentences_at(timetable, line_state, at, speech_templates(runtime.prompts))
     rows = [
-        ("at", shown(at, zone)),
-        ("state", f"{'open' if line_state.is_open else 'closed'} ({line_state.reason})"),
-        ("next change", "none within the next 400 days" if next_change is None else
-         f"{shown(next_change, zone)} ({'closes' if line_state.is_open else 'opens'})"),
-        *(("announcement", text) for text in timetable.active_announcements(at)),
-        ("callers hear", " ".join(filter(None, (sentences.state, sentences.reopening, sentences.schedule)))),
+        ("momento", shown(at, zone)),
+        ("stato", f"{'aperto' if line_state.is_open else 'chiuso'} ({label('reason', line_state.reason)})"),
+        ("prossimo cambio", "nessuno nei prossimi 400 giorni" if next_change is None else
+         f"{shown(next_change, zone)} ({'chiude' if line_state.is_open else 'apre'})"),
+        *(("avviso", text) for text in timetable.active_announcements(at)),
+        ("detto ai chiamanti", " ".join(filter(None, (sentences.state, sentences.reopening, sentences.schedule)))),
     ]
-    for label, value in rows:
-        click.echo(f"{label + ':':14}{value}")
+    for name, value in rows:
+        click.echo(f"{name + ':':20}{value}")
+
+
+def _bands_text(bands: Sequence[Band] | None) -> str:
+    """An extension's hours: "tutto il giorno" or "ogni giorno 08:00-20:00, 21:00-23:00"."""
+    if bands is None:
+        return label("bands", "all_day")
+    return label("bands", "daily").format(bands=", ".join(str(band) for band in bands))
 
 
 def _hours_text(entry: ScheduleEntry) -> str:
-    """The hours column of a listing: bands, all day, or "closed"."""
+    """The hours column of a listing: the bands, all day, or closed."""
     if entry.kind == "closure":
-        return "closed"
-    return "all day" if entry.bands is None else ", ".join(str(band) for band in entry.bands)
+        return label("bands", "closed")
+    return label("bands", "all_day") if entry.bands is None else ", ".join(str(band) for band in entry.bands)
 
 
 def _entry_json(entry: ScheduleEntry, now: datetime, zone: ZoneInfo) -> dict[str, Any]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import click
@@ -21,7 +22,7 @@ from console.accounts import (
     set_password,
     set_role,
 )
-from contact_center.cli.common import CliState, pass_state
+from contact_center.cli.common import CliState, local_time, pass_state
 from storage.models import ConsoleAccount
 
 CLI_ACTOR = "cli"
@@ -30,8 +31,8 @@ ROLE_CHOICE = click.Choice([role.value for role in Role])
 
 def _prompt_password(state: CliState) -> str:
     minimum = state.settings.console.min_password_length
-    return click.prompt(f"Password (at least {minimum} characters)", hide_input=True,
-                        confirmation_prompt="Repeat the password")
+    return click.prompt(f"Password (almeno {minimum} caratteri)", hide_input=True,
+                        confirmation_prompt="Ripeti la password")
 
 
 @click.group("operators")
@@ -55,7 +56,7 @@ def add_command(state: CliState, name: str, role: str, phone: str | None) -> Non
             audit.record(session, CLI_ACTOR, "account_add", account.name, f"ruolo {account.role}", at=runtime.clock())
     except AccountError as error:
         raise click.ClickException(str(error)) from None
-    click.echo(f"account {account.name!r} created ({account.role})")
+    click.echo(f"account {account.name!r} creato ({ROLE_LABELS[Role(account.role)]})")
 
 
 @operators.command("list")
@@ -65,24 +66,33 @@ def list_command(state: CliState, as_json: bool) -> None:
     """Every account with its role and whether it may sign in."""
     runtime = state.migrated_runtime()
     zone = ZoneInfo(runtime.settings.line.timezone)
+    now = runtime.clock()
     with runtime.sessions() as session:
+        accounts = list_accounts(session)
         rows = [{"name": a.name, "role": a.role, "active": a.active, "phone": a.phone,
                  "locked_until": a.locked_until.astimezone(zone).isoformat(timespec="seconds")
-                 if a.locked_until and a.locked_until > runtime.clock() else None,
+                 if a.locked_until and a.locked_until > now else None,
                  "last_login_at": a.last_login_at.astimezone(zone).isoformat(timespec="seconds")
-                 if a.last_login_at else None} for a in list_accounts(session)]
+                 if a.last_login_at else None} for a in accounts]
+        lines = [_account_line(account, zone, now) for account in accounts]
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
     if not rows:
-        click.echo("no accounts: create one with `contact-center operators add NAME --role supervisor`")
+        click.echo("nessun account: creane uno con `contact-center operators add NOME --role supervisor`")
         return
-    for row in rows:
-        state_text = "active" if row["active"] else "disabled"
-        if row["locked_until"]:
-            state_text += f", locked until {row['locked_until']}"
-        click.echo(f"{row['name']:30}  {ROLE_LABELS[Role(row['role'])]:12}  {state_text:10}  "
-                   f"{row['phone'] or '-':16}  last sign-in {row['last_login_at'] or 'never'}")
+    for line in lines:
+        click.echo(line)
+
+
+def _account_line(account: ConsoleAccount, zone: ZoneInfo, now: datetime) -> str:
+    """One account as `operators list` prints it, in Italian."""
+    state_text = "attivo" if account.active else "disattivato"
+    if account.locked_until and account.locked_until > now:
+        state_text += f", bloccato fino al {local_time(account.locked_until, zone)}"
+    last = local_time(account.last_login_at, zone) if account.last_login_at else "mai"
+    return (f"{account.name:30}  {ROLE_LABELS[Role(account.role)]:12}  {state_text:11}  "
+            f"{account.phone or '-':16}  ultimo accesso {last}")
 
 
 def _change(state: CliState, action: str, change: Callable[[Session], ConsoleAccount], message: str) -> None:
@@ -102,7 +112,7 @@ def _change(state: CliState, action: str, change: Callable[[Session], ConsoleAcc
 def disable_command(state: CliState, name: str) -> None:
     """Stop an account from signing in; its open sessions end at once."""
     _change(state, "account_disable", lambda session: set_active(session, name, False),
-            "account {name!r} disabled")
+            "account {name!r} disattivato")
 
 
 @operators.command("enable")
@@ -111,7 +121,7 @@ def disable_command(state: CliState, name: str) -> None:
 def enable_command(state: CliState, name: str) -> None:
     """Let a disabled account sign in again (and lift any lock)."""
     _change(state, "account_enable", lambda session: set_active(session, name, True),
-            "account {name!r} enabled")
+            "account {name!r} riattivato")
 
 
 @operators.command("password")
@@ -123,7 +133,7 @@ def password_command(state: CliState, name: str) -> None:
     minimum = state.settings.console.min_password_length
     _change(state, "account_password",
             lambda session: set_password(session, name, password, min_password_length=minimum),
-            "password of {name!r} changed")
+            "password di {name!r} cambiata")
 
 
 @operators.command("role")
@@ -133,7 +143,7 @@ def password_command(state: CliState, name: str) -> None:
 def role_command(state: CliState, name: str, role: str) -> None:
     """Make an account an operator or a supervisor."""
     _change(state, "account_role", lambda session: set_role(session, name, parse_role(role)),
-            f"{{name!r}} is now {role}")
+            f"{{name!r}} ora è {ROLE_LABELS[parse_role(role)]}")
 
 
 def register(cli: click.Group) -> None:

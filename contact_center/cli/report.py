@@ -55,8 +55,8 @@ def report(state: CliState, first: str | None, last: str | None, event_name: str
         raise click.ClickException(f"cannot write to {out_dir}: {error.strerror}") from None
     current = dossier.comparison.current
     click.echo(f"dossier {formatting.day_span(period.first_day, period.last_day)}: "
-               f"{current.calls.total} calls, {current.tickets.total} tickets, "
-               f"{current.callbacks.total} callback entries")
+               f"{current.calls.total} chiamate, {current.tickets.total} richieste, "
+               f"{current.callbacks.total} richieste di richiamata")
     for path in written:
         click.echo(f"  {path}")
 

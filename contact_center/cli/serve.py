@@ -115,8 +115,8 @@ def serve(state: CliState, host: str, port: int, workers: int, threads: int) -> 
     upgrade(runtime.engine)
     runtime.engine.dispose()
     prepare_metrics_directory(settings.database.instance_dir)
-    click.echo(f"Contact Center {settings.line.number} listening on http://{host}:{port} "
-               f"(Voice URL /voice/incoming, Fallback /voice/fallback, Status /voice/status)")
+    click.echo(f"Contact Center {settings.line.number} in ascolto su http://{host}:{port} "
+               f"(Voice URL /voice/incoming, Fallback URL /voice/fallback, Status Callback /voice/status)")
     _Gunicorn(settings, gunicorn_options(f"{host}:{port}", workers, threads,
                                          settings.operations.log_format)).run()
 

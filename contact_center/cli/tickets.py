@@ -1,4 +1,4 @@
-"""`contact-center tickets ...`: open a ticket, change its status, show it with its history."""
+"""`contact-center tickets ...`: open a ticket, change its status, show it with its history, in Italian."""
 
 from __future__ import annotations
 
@@ -9,13 +9,14 @@ from zoneinfo import ZoneInfo
 import click
 from sqlalchemy.orm import Session
 
-from contact_center.cli.common import CliState, pass_state
+from contact_center.cli.common import CliState, local_time, pass_state
 from storage.models import Ticket
 from tickets.codes import is_valid_code, normalize_code
 from tickets.intake import new_ticket, open_ticket
 from tickets.records import ticket_record
 from tickets.repository import change_status, find_by_code
-from tickets.status import Channel, InvalidTransition, Topic, parse_status
+from tickets.status import Channel, InvalidTransition, TicketStatus, Topic, parse_status
+from tickets.vocabulary import label
 
 BY_OPTION = click.option("--by", "changed_by", default=lambda: os.environ.get("USER") or "cli",
                          show_default="$USER", help="Who makes the change (kept in the history).")
@@ -31,6 +32,35 @@ def _find(session: Session, raw_code: str, code_length: int, for_update: bool = 
     if ticket is None:
         raise click.ClickException(f"no ticket with code {code}")
     return ticket
+
+
+def _status(value: str | None) -> str:
+    """The Italian name of a stored status ('-' for none: a ticket's first history step)."""
+    return label(TicketStatus(value)) if value else "-"
+
+
+def _ticket_lines(ticket: Ticket, zone: ZoneInfo) -> list[str]:
+    """The ticket and its history as operators read them: Italian labels and names."""
+    rows = [
+        ("Codice", ticket.code),
+        ("Stato", _status(ticket.status)),
+        ("Ente competente", ticket.forwarded_to),
+        ("Canale", label(Channel(ticket.channel))),
+        ("Argomento", label(Topic(ticket.topic))),
+        ("Telefono", ticket.contact_phone),
+        ("E-mail", ticket.contact_email),
+        ("Ricevuta", local_time(ticket.created_at, zone)),
+        ("Stato aggiornato", local_time(ticket.status_changed_at, zone)),
+        ("Sintesi", ticket.summary),
+    ]
+    lines = [f"{name + ':':19}{value}" for name, value in rows if value]
+    lines.append("Cronologia:")
+    for change in ticket.history:
+        target = _status(change.to_status) + (f" ({change.forwarded_to})" if change.forwarded_to else "")
+        when = local_time(change.changed_at, zone)
+        line = f"  {when}  {change.changed_by}: {_status(change.from_status)} -> {target}"
+        lines.append(f"{line}  {change.note}" if change.note else line)
+    return lines
 
 
 @click.group("tickets")
@@ -84,7 +114,7 @@ def status_command(state: CliState, code: str, new_status: str, forwarded_to: st
                                    forwarded_to=forwarded_to.strip() if forwarded_to else None, now=runtime.clock())
         except InvalidTransition as error:
             raise click.ClickException(str(error)) from None
-        summary = f"{ticket.code}: {change.from_status} -> {change.to_status}"
+        summary = f"{ticket.code}: {_status(change.from_status)} -> {_status(change.to_status)}"
         if change.forwarded_to:
             summary += f" ({change.forwarded_to})"
     click.echo(summary)
@@ -99,19 +129,10 @@ def show_command(state: CliState, code: str, as_json: bool) -> None:
     runtime = state.migrated_runtime()
     zone = ZoneInfo(runtime.settings.line.timezone)
     with runtime.sessions() as session:
-        record = ticket_record(_find(session, code, runtime.settings.tickets.code_length), zone)
-    if as_json:
-        click.echo(json.dumps(record, ensure_ascii=False, indent=2))
-        return
-    for key in ("code", "status", "forwarded_to", "channel", "topic", "phone", "email", "created_at",
-                "status_changed_at", "summary"):
-        if record[key] is not None:
-            click.echo(f"{key + ':':19}{record[key]}")
-    click.echo("history:")
-    for step in record["history"]:
-        target = f"{step['to']} ({step['forwarded_to']})" if step["forwarded_to"] else step["to"]
-        line = f"  {step['at']}  {step['by']}: {step['from'] or '-'} -> {target}"
-        click.echo(f"{line}  {step['note']}" if step["note"] else line)
+        ticket = _find(session, code, runtime.settings.tickets.code_length)
+        output = (json.dumps(ticket_record(ticket, zone), ensure_ascii=False, indent=2) if as_json
+                  else "\n".join(_ticket_lines(ticket, zone)))
+    click.echo(output)
 
 
 def register(cli: click.Group) -> None:

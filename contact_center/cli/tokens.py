@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 import click
 
 from access.tokens import TokenError, check_name, create_token, list_tokens, revoke_token
-from contact_center.cli.common import CliState, pass_state
+from contact_center.cli.common import CliState, local_time, pass_state
 
 
 @click.group("tokens")
@@ -28,7 +28,7 @@ def create_command(state: CliState, name: str) -> None:
     except TokenError as error:
         raise click.ClickException(str(error)) from None
     click.echo(raw)
-    click.echo(f"token {name!r} created: copy it now, it cannot be shown again", err=True)
+    click.echo(f"token {name!r} creato: copialo ora, non potrà più essere mostrato", err=True)
 
 
 @tokens.command("list")
@@ -38,12 +38,11 @@ def list_command(state: CliState) -> None:
     runtime = state.migrated_runtime()
     zone = ZoneInfo(runtime.settings.line.timezone)
     with runtime.sessions() as session:
-        rows = [(token.name, token.created_at.astimezone(zone).isoformat(timespec="seconds"))
-                for token in list_tokens(session)]
+        rows = [(token.name, local_time(token.created_at, zone)) for token in list_tokens(session)]
     if not rows:
-        click.echo("no tokens")
+        click.echo("nessun token")
     for name, created in rows:
-        click.echo(f"{name:40}  created {created}")
+        click.echo(f"{name:40}  creato il {created}")
 
 
 @tokens.command("revoke")
@@ -57,7 +56,7 @@ def revoke_command(state: CliState, name: str) -> None:
             revoke_token(session, name)
     except TokenError as error:
         raise click.ClickException(str(error)) from None
-    click.echo(f"token {name!r} revoked")
+    click.echo(f"token {name!r} revocato")
 
 
 def register(cli: click.Group) -> None:

@@ -16,6 +16,13 @@ from ivr.twiml import Speaker
 from voicemail.callbacks import REASONS
 from voicemail.numbers import CallbackNumber, usable_caller_id
 
+WRONG_KEY_PRESSED = "1"  # a menu URL's `invalid` argument: some earlier attempt was a wrong key, not silence
+
+
+def invalid_arg(invalid: bool) -> str | None:
+    """A menu URL's `invalid` argument (left out until a wrong key is pressed)."""
+    return WRONG_KEY_PRESSED if invalid else None
+
 
 @dataclass
 class CallContext:
@@ -75,6 +82,11 @@ class CallContext:
         """Why the caller is leaving a message (an unknown value counts as the caller's choice)."""
         reason = self.args.get("reason", "chosen")
         return reason if reason in REASONS else "chosen"
+
+    @property
+    def wrong_key_pressed(self) -> bool:
+        """Whether an earlier attempt at this menu was a wrong key rather than silence (our own URL says)."""
+        return self.args.get("invalid") == WRONG_KEY_PRESSED
 
     def arg(self, name: str, default: str = "") -> str:
         """A query argument of our own action URL."""

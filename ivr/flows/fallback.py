@@ -22,7 +22,7 @@ def apology(speaker: Speaker) -> VoiceResponse:
     response = VoiceResponse()
     speaker.say(response, "technical_problem")
     response.record(
-        action=url(RECORDED_PATH),
+        action=url(RECORDED_PATH, reason="error"),
         method="POST",
         max_length=FALLBACK_RECORD_SECONDS,
         finish_on_key="#",

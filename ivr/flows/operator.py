@@ -94,7 +94,8 @@ def _ring(ctx: CallContext, response: VoiceResponse, topic: Topic, attempt: int,
                                                       routing.presence_policy(), now, exclude=tried)
     if reservation is None:
         return _nobody_free(ctx, response, topic, attempt)
-    ctx.speaker.say(response, "connecting")
+    # Said only now that an operator is reserved: "resta in linea" is never followed by "nessun operatore".
+    ctx.speaker.say(response, "connecting" if attempt == 1 else "trying_next_operator")
     _dial(ctx, response, reservation, topic, attempt, (*tried, reservation.agent_id))
     return response
 
@@ -164,7 +165,6 @@ def dial_result(ctx: CallContext) -> VoiceResponse:
     if attempt >= ctx.runtime.settings.routing.max_tries:
         response.redirect(url(leave_message.PATH, reason="no_answer"))
         return response
-    ctx.speaker.say(response, "trying_next_operator")
     return _ring(ctx, response, _topic(ctx) or Topic.OTHER, attempt + 1, _tried(ctx))
 
 

@@ -125,6 +125,15 @@ def _send_code_by_sms(ctx: CallContext, left: _Left) -> bool:
     return True
 
 
+def _closing_promise(reason: str, has_number: bool) -> str:
+    """The last sentence before goodbye, agreeing with the promise the caller heard before recording."""
+    # A closed line promised a callback when it reopens; the technical-problem apology, one at the
+    # number said in the message; without a number, the caller hears how to follow the request up.
+    if not has_number and reason != "error":
+        return "no_callback_promise"
+    return "callback_promise_closed" if reason == "closed" else "callback_promise"
+
+
 def recorded(ctx: CallContext) -> VoiceResponse:
     """The Record action: keep what was recorded, then the code twice and goodbye."""
     _store_recording(ctx, "completed")
@@ -142,7 +151,7 @@ def recorded(ctx: CallContext) -> VoiceResponse:
         ctx.speaker.say(response, "tracking_code_repeat", code=spoken)
     if sms_sent:
         ctx.speaker.say(response, "tracking_code_by_sms")
-    ctx.speaker.say(response, "callback_promise" if left.number else "no_callback_promise")
+    ctx.speaker.say(response, _closing_promise(ctx.message_reason, bool(left.number)))
     ctx.speaker.say(response, "goodbye")
     response.hangup()
     return response

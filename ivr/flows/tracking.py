@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from ivr.flows import leave_message, operator
-from ivr.flows.context import CallContext
+from ivr.flows.context import CallContext, invalid_arg
 from ivr.twiml import url
 from tickets.codes import format_code_for_speech, is_valid_code
 from tickets.lookups import (
@@ -132,17 +132,18 @@ def _offer_options(ctx: CallContext, response: VoiceResponse, view: StatusView |
     response.redirect(url(OPTIONS_PATH, code=code, failures=failures, attempt=attempt + 1))
 
 
-def _offer_alternatives(ctx: CallContext, response: VoiceResponse, attempt: int) -> VoiceResponse:
-    """Instead of another code: an operator or a message."""
+def _offer_alternatives(ctx: CallContext, response: VoiceResponse, attempt: int,
+                        invalid: bool = False) -> VoiceResponse:
+    """Instead of another code: an operator or a message (`invalid`: a wrong key was pressed before)."""
     gather = response.gather(num_digits=1, timeout=ctx.runtime.settings.ivr.gather_timeout_seconds,
-                             action=url(NEXT_PATH, attempt=attempt))
+                             action=url(NEXT_PATH, attempt=attempt, invalid=invalid_arg(invalid)))
     ctx.speaker.say(gather, "tracking_alternatives_menu")
-    response.redirect(url(OPTIONS_PATH, attempt=attempt + 1))
+    response.redirect(url(OPTIONS_PATH, attempt=attempt + 1, invalid=invalid_arg(invalid)))
     return response
 
 
 def options(ctx: CallContext) -> VoiceResponse:
-    """The options again after silence; when they run out, goodbye after a result, else a message."""
+    """The options again; when they run out, goodbye after a result, else say why and take a message."""
     code = ctx.arg("code")
     failures = ctx.arg_int("failures", 0)
     attempt = ctx.arg_int("attempt", 1, low=1)
@@ -152,13 +153,13 @@ def options(ctx: CallContext) -> VoiceResponse:
             ctx.speaker.say(response, "goodbye")
             response.hangup()
         else:
-            ctx.speaker.say(response, "no_choice")
+            ctx.speaker.say(response, "no_valid_choice" if ctx.wrong_key_pressed else "no_choice")
             response.redirect(url(leave_message.PATH, reason="no_choice"))
         return response
     if code:
         _offer_options(ctx, response, None, failures, attempt, code=code)
         return response
-    return _offer_alternatives(ctx, response, attempt)
+    return _offer_alternatives(ctx, response, attempt, ctx.wrong_key_pressed)
 
 
 def choose(ctx: CallContext) -> VoiceResponse:
@@ -176,10 +177,14 @@ def choose(ctx: CallContext) -> VoiceResponse:
     elif ctx.digits == REPEAT_KEY and code:
         response.redirect(url(RESULT_PATH, code=code, failures=failures))
     elif ctx.digits == REPEAT_KEY:
-        response.redirect(url(OPTIONS_PATH, attempt=attempt))
-    else:
+        response.redirect(url(OPTIONS_PATH, attempt=attempt, invalid=invalid_arg(ctx.wrong_key_pressed)))
+    elif code:
         ctx.speaker.say(response, "invalid_choice")
-        response.redirect(url(OPTIONS_PATH, code=code or None, failures=failures, attempt=attempt + 1))
+        response.redirect(url(OPTIONS_PATH, code=code, failures=failures, attempt=attempt + 1))
+    else:
+        if attempt < ctx.runtime.settings.ivr.menu_attempts:  # the last wrong key: `options` says "no valid choice"
+            ctx.speaker.say(response, "invalid_choice")
+        response.redirect(url(OPTIONS_PATH, failures=failures, attempt=attempt + 1, invalid=invalid_arg(True)))
     return response
 
 
