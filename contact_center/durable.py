@@ -7,15 +7,13 @@ import os
 import threading
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy.exc import DataError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.orm import Session, sessionmaker
 
-from storage import call_log
+from contact_center.durable_writes import OPERATIONS, DurableWrite, from_journal, journal_arguments
 from storage.journal import REJECTED, Journal, JournalEntry
-from voicemail import callbacks
 
 log = logging.getLogger(__name__)
 
@@ -24,47 +22,8 @@ NEVER_APPLICABLE = (TypeError, ValueError, KeyError, DataError, IntegrityError)
 REPLAY_GROUP_SIZE = 100
 
 
-def _open_callback_request(session: Session, now: datetime, **arguments: Any) -> None:
-    callbacks.open_callback_request(session, now=now, **arguments)
-
-
-def _attach_recording(session: Session, now: datetime, call_sid: str, reason: str, **recording: Any) -> None:
-    callbacks.attach_recording(session, call_sid, callbacks.Recording(**recording), reason=reason, now=now)
-
-
-def _mark_no_message(session: Session, now: datetime, call_sid: str) -> None:
-    callbacks.mark_no_message(session, call_sid)
-
-
-def _note_code_sms(session: Session, now: datetime, call_sid: str, sms_sid: str) -> None:
-    callbacks.note_code_sms(session, call_sid, sms_sid)
-
-
-def _record_call_start(session: Session, now: datetime, **arguments: Any) -> None:
-    call_log.record_call_start(session, now=now, **arguments)
-
-
-def _record_call_outcome(session: Session, now: datetime, **arguments: Any) -> None:
-    call_log.record_call_outcome(session, now=now, **arguments)
-
-
-def _record_call_end(session: Session, now: datetime, **arguments: Any) -> None:
-    call_log.record_call_end(session, now=now, **arguments)
-
-
-OPERATIONS: dict[str, Callable[..., None]] = {
-    "open_callback_request": _open_callback_request,
-    "attach_recording": _attach_recording,
-    "mark_no_message": _mark_no_message,
-    "note_code_sms": _note_code_sms,
-    "record_call_start": _record_call_start,
-    "record_call_outcome": _record_call_outcome,
-    "record_call_end": _record_call_end,
-}
-
-
 class DurableWriter:
-    """Apply named idempotent operations, journaling them while the database is down.
+    """Apply typed idempotent writes, journaling them while the database is down.
 
     While earlier writes wait in the journal, new ones queue behind them: the writes of one
     call reach the database in the order they were made. A background thread of each
@@ -76,20 +35,19 @@ class DurableWriter:
         self.journal = journal
         self.replayer = BackgroundReplayer(self._replay_if_free, journal.has_backlog, retry_seconds)
 
-    def apply(self, operation: str, now: datetime, **arguments: Any) -> bool:
+    def apply(self, write: DurableWrite, now: datetime) -> bool:
         """Write now if possible; return False when the write went to the journal.
 
         `now` is the instant the write happens at; replayed later, it keeps that instant.
         """
-        handler = OPERATIONS[operation]
         if not self.journal.has_backlog():
             try:
                 with self.sessions.begin() as session:
-                    handler(session, now, **arguments)
+                    write.apply(session, now)
                 return True
             except DATABASE_DOWN as exc:
-                log.warning("database unavailable, journaling %s: %s", operation, exc.__class__.__name__)
-        self.journal.append(operation, arguments, now)
+                log.warning("database unavailable, journaling %s: %s", write.operation, exc.__class__.__name__)
+        self.journal.append(write.operation, journal_arguments(write), now)
         self.replayer.wake()
         return False
 
@@ -114,20 +72,20 @@ class DurableWriter:
         try:
             with self.sessions.begin() as session:
                 for entry in entries:
-                    OPERATIONS[entry.operation](session, entry.asked_at, **entry.arguments)
+                    from_journal(entry.operation, entry.arguments).apply(session, entry.asked_at)
         except NEVER_APPLICABLE:
             for entry in entries:
                 self._apply_entry(entry)
 
     def _apply_entry(self, entry: JournalEntry) -> None:
         """Apply one journaled write; one that can never be applied is set aside, not retried forever."""
-        handler = OPERATIONS.get(entry.operation)
-        if handler is None:
+        if entry.operation not in OPERATIONS:
             self._reject(entry, f"unknown operation {entry.operation!r}")
             return
         try:
+            write = from_journal(entry.operation, entry.arguments)
             with self.sessions.begin() as session:
-                handler(session, entry.asked_at, **entry.arguments)
+                write.apply(session, entry.asked_at)
         except NEVER_APPLICABLE as exc:
             self._reject(entry, f"{exc.__class__.__name__}: {exc}")
 

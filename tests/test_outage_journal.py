@@ -24,6 +24,7 @@ from sqlalchemy.engine import make_url
 from bench.tcp_proxy import TcpProxy
 from callsim import Call, HttpResponse, Simulator, WSGITransport
 from contact_center.durable import DurableWriter
+from contact_center.durable_writes import AttachRecording, OpenCallbackRequest
 from ivr.flows.context import CallContext
 from ivr.twiml import Speaker
 from ivr.webhooks import flow_steps
@@ -176,12 +177,12 @@ def test_a_journaled_entry_and_its_recording_replay_in_order(postgres_url: str, 
     writer.replayer.stop()  # this test replays by hand, at the moment it chooses
     sid = "CA" + "9" * 32
     proxy.cut()
-    assert writer.apply("open_callback_request", call_sid=sid, callback_number="+393471234567",
-                        number_source="caller_id", reason="closed", now=LINE_OPEN_AT) is False
+    assert writer.apply(OpenCallbackRequest(call_sid=sid, callback_number="+393471234567",
+                                            number_source="caller_id", reason="closed"), LINE_OPEN_AT) is False
     proxy.restore()
     # The database is back but the entry still waits in the journal: the recording queues behind it.
-    assert writer.apply("attach_recording", call_sid=sid, reason="closed", sid="RE" + "9" * 32,
-                        url="https://api.twilio.com/r", duration_seconds=11, now=LINE_OPEN_AT) is False
+    assert writer.apply(AttachRecording(call_sid=sid, reason="closed", sid="RE" + "9" * 32,
+                                        url="https://api.twilio.com/r", duration_seconds=11), LINE_OPEN_AT) is False
     assert writer.replay_backlog() == 2
     with make_session_factory(make_engine(postgres_url))() as session:
         message = session.scalars(select(CallbackMessage)).one()

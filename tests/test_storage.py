@@ -11,6 +11,7 @@ from sqlalchemy import func, inspect, select, text, update
 from sqlalchemy.orm import Session
 
 from contact_center.durable import DurableWriter
+from contact_center.durable_writes import AttachRecording, OpenCallbackRequest
 from storage import call_log
 from storage.db import make_engine, make_session_factory
 from storage.journal import Journal
@@ -207,10 +208,10 @@ def test_the_journal_keeps_writes_while_the_database_is_down_and_replays_them(
         database_url: str, tmp_path: Path, engine) -> None:
     journal = Journal(tmp_path / "journal")
     down = DurableWriter(make_session_factory(make_engine("postgresql+psycopg://postgres@127.0.0.1:1/none")), journal)
-    assert down.apply("open_callback_request", call_sid=SID, callback_number="+393471234567",
-                      number_source="caller_id", reason="error", now=LINE_OPEN_AT) is False
-    assert down.apply("attach_recording", call_sid=SID, reason="error", sid="RE" + "3" * 32,
-                      url="https://x", duration_seconds=7, now=LINE_OPEN_AT) is False
+    assert down.apply(OpenCallbackRequest(call_sid=SID, callback_number="+393471234567",
+                                          number_source="caller_id", reason="error"), LINE_OPEN_AT) is False
+    assert down.apply(AttachRecording(call_sid=SID, reason="error", sid="RE" + "3" * 32,
+                                      url="https://x", duration_seconds=7), LINE_OPEN_AT) is False
     assert journal.backlog() == 2
 
     up = DurableWriter(make_session_factory(engine), journal)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from twilio.twiml.voice_response import VoiceResponse
 
+from contact_center.durable_writes import RecordCallEnd
 from ivr.flows.context import CallContext
 
 PATH = "/voice/status"
@@ -16,8 +17,8 @@ def update(ctx: CallContext) -> VoiceResponse:
         duration = min(max(int(ctx.params.get("CallDuration", "")), 0), MAX_CALL_SECONDS)
     except ValueError:
         duration = None
-    ctx.write("record_call_end", call_sid=ctx.call_sid,
-              status=ctx.params.get("CallStatus", "")[:16], duration_seconds=duration)
+    ctx.write(RecordCallEnd(call_sid=ctx.call_sid,
+                            status=ctx.params.get("CallStatus", "")[:16], duration_seconds=duration))
     return VoiceResponse()
 
 

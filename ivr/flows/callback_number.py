@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from twilio.twiml.voice_response import VoiceResponse
 
+from contact_center.durable_writes import OpenCallbackRequest
 from ivr.flows import record_message
 from ivr.flows.context import CallContext
 from ivr.twiml import url
@@ -123,8 +124,8 @@ def _confirmed(ctx: CallContext, response: VoiceResponse, number: str | None, so
     """Store the ticket and the callback entry now, then go on to the recording."""
     code_length = ctx.runtime.settings.tickets.code_length
     code = call_tracking_code(ctx.call_sid, ctx.runtime.auth_token, code_length)
-    ctx.write("open_callback_request", call_sid=ctx.call_sid, callback_number=number,
-              number_source=source, reason=ctx.message_reason, tracking_code=code, code_length=code_length)
+    ctx.write(OpenCallbackRequest(call_sid=ctx.call_sid, callback_number=number, number_source=source,
+                                  reason=ctx.message_reason, tracking_code=code, code_length=code_length))
     response.redirect(url(record_message.START_PATH, reason=ctx.message_reason, code=code, number=number))
     return response
 

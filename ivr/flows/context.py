@@ -6,11 +6,11 @@ from collections.abc import Mapping
 from contextlib import suppress
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
 
 from sqlalchemy.orm import Session
 
 from contact_center.durable import DATABASE_DOWN
+from contact_center.durable_writes import DurableWrite
 from contact_center.runtime import Runtime
 from ivr.twiml import Speaker
 from voicemail.callbacks import REASONS
@@ -73,9 +73,9 @@ class CallContext:
             with suppress(*DATABASE_DOWN):
                 session.close()
 
-    def write(self, operation: str, **arguments: Any) -> bool:
+    def write(self, write: DurableWrite) -> bool:
         """A write the call must not lose: database now, or the journal while it is down."""
-        return self.runtime.writer.apply(operation, self.runtime.clock(), **arguments)
+        return self.runtime.writer.apply(write, self.runtime.clock())
 
     @property
     def message_reason(self) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from twilio.twiml.voice_response import VoiceResponse
 
+from contact_center.durable_writes import OpenCallbackRequest
 from ivr.flows import record_message
 from ivr.flows.context import CallContext
 from ivr.twiml import Speaker, url
@@ -42,10 +43,10 @@ def answer(ctx: CallContext) -> VoiceResponse:
 def recorded(ctx: CallContext) -> VoiceResponse:
     """Keep the message with the caller ID (when usable) as callback number, then goodbye."""
     caller = ctx.caller
-    ctx.write("open_callback_request", call_sid=ctx.call_sid,
-              callback_number=caller.e164 if caller else None,
-              number_source="caller_id" if caller else "none", reason="error",
-              code_length=ctx.runtime.settings.tickets.code_length)
+    ctx.write(OpenCallbackRequest(call_sid=ctx.call_sid,
+                                  callback_number=caller.e164 if caller else None,
+                                  number_source="caller_id" if caller else "none", reason="error",
+                                  code_length=ctx.runtime.settings.tickets.code_length))
     return record_message.recorded(ctx)
 
 

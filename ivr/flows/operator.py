@@ -21,6 +21,7 @@ from twilio.twiml.voice_response import VoiceResponse
 from agents.queue import join_queue, leave_queue, queued_call
 from agents.reservation import Reservation, find_reservation, reservation_token, reserve
 from agents.transitions import finish_call, release, release_missed
+from contact_center.durable_writes import RecordCallOutcome
 from ivr.flows import agent_leg_status, hold_queue, leave_message, opening_hours, topic_menu, whisper
 from ivr.flows.agent_leg_status import update_presence
 from ivr.flows.context import CallContext
@@ -150,7 +151,7 @@ def dial_result(ctx: CallContext) -> VoiceResponse:
     response = VoiceResponse()
     if status in ANSWERED:
         update_presence(ctx, finish_call, token, ctx.runtime.clock())
-        ctx.write("record_call_outcome", call_sid=ctx.call_sid, outcome="operator")
+        ctx.write(RecordCallOutcome(call_sid=ctx.call_sid, outcome="operator"))
         ctx.speaker.say(response, "goodbye")
         response.hangup()
         return response

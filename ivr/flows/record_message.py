@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from twilio.twiml.voice_response import VoiceResponse
 
 from contact_center.durable import DATABASE_DOWN
+from contact_center.durable_writes import AttachRecording, MarkNoMessage, NoteCodeSms, RecordCallOutcome
 from contact_center.services import copy_policy, rest_client, transcriber
 from ivr.flows.context import CallContext
 from ivr.twiml import url
@@ -73,11 +74,11 @@ def _duration(ctx: CallContext) -> int:
 def _store_recording(ctx: CallContext, status: str) -> None:
     recording_sid = ctx.params.get("RecordingSid", "")[:64]
     if recording_sid or status != "completed":
-        ctx.write("attach_recording", call_sid=ctx.call_sid, reason=ctx.message_reason,
-                  sid=recording_sid, url=ctx.params.get("RecordingUrl", "")[:512],
-                  duration_seconds=_duration(ctx), status=status)
+        ctx.write(AttachRecording(call_sid=ctx.call_sid, reason=ctx.message_reason,
+                                  sid=recording_sid, url=ctx.params.get("RecordingUrl", "")[:512],
+                                  duration_seconds=_duration(ctx), status=status))
     else:
-        ctx.write("mark_no_message", call_sid=ctx.call_sid)
+        ctx.write(MarkNoMessage(call_sid=ctx.call_sid))
 
 
 @dataclass(frozen=True)
@@ -121,7 +122,7 @@ def _send_code_by_sms(ctx: CallContext, left: _Left) -> bool:
     sms_sid = rest_client(ctx.runtime.settings).send_sms(number.e164, config.sms_from, body)
     if sms_sid is None:
         return False
-    ctx.write("note_code_sms", call_sid=ctx.call_sid, sms_sid=sms_sid)
+    ctx.write(NoteCodeSms(call_sid=ctx.call_sid, sms_sid=sms_sid))
     return True
 
 
@@ -137,7 +138,7 @@ def _closing_promise(reason: str, has_number: bool) -> str:
 def recorded(ctx: CallContext) -> VoiceResponse:
     """The Record action: keep what was recorded, then the code twice and goodbye."""
     _store_recording(ctx, "completed")
-    ctx.write("record_call_outcome", call_sid=ctx.call_sid, outcome="message")
+    ctx.write(RecordCallOutcome(call_sid=ctx.call_sid, outcome="message"))
     left = _what_was_left(ctx)
     sms_sent = _send_code_by_sms(ctx, left)
     response = VoiceResponse()

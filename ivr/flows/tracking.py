@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
+from contact_center.durable_writes import RecordCallOutcome
 from ivr.flows import leave_message, operator
 from ivr.flows.context import CallContext, invalid_arg
 from ivr.twiml import url
@@ -83,7 +84,7 @@ def check(ctx: CallContext) -> VoiceResponse:
 def _answer(ctx: CallContext, response: VoiceResponse, result: LookupResult, failures: int) -> VoiceResponse:
     """The spoken outcome of a lookup."""
     if result.view is not None:
-        ctx.write("record_call_outcome", call_sid=ctx.call_sid, outcome="self_service")
+        ctx.write(RecordCallOutcome(call_sid=ctx.call_sid, outcome="self_service"))
         _offer_options(ctx, response, result.view, failures, attempt=1)
         return response
     if result.outcome == "refused":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from twilio.twiml.voice_response import VoiceResponse
 
+from contact_center.durable_writes import RecordCallStart
 from ivr.flows import main_menu, opening_hours
 from ivr.flows.context import CallContext
 
@@ -12,9 +13,9 @@ PATH = "/voice/incoming"
 
 def answer(ctx: CallContext) -> VoiceResponse:
     """The first document of every call."""
-    ctx.write("record_call_start", call_sid=ctx.call_sid,
-              caller_number=ctx.caller.e164 if ctx.caller else None,
-              line_number=ctx.params.get("To") or None)
+    ctx.write(RecordCallStart(call_sid=ctx.call_sid,
+                              caller_number=ctx.caller.e164 if ctx.caller else None,
+                              line_number=ctx.params.get("To") or None))
     response = VoiceResponse()
     ctx.speaker.say(response, "greeting")
     ctx.speaker.say(response, "not_emergency")
