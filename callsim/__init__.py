@@ -5,7 +5,8 @@
     assert call.errors == [] and "Grazie" in call.said()
 """
 
-from callsim.call import STOCK_ERROR_MESSAGE, Call
+from callsim.call import Call
+from callsim.engine import STOCK_ERROR_MESSAGE
 from callsim.fake_api import FakeTwilioApi, RewritingHttpClient, twilio_client_for
 from callsim.model import (
     CallError,

@@ -4,49 +4,29 @@ from __future__ import annotations
 
 import base64
 import hmac
-import io
 import json
 import re
 import threading
-import wave
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import format_datetime
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import urlsplit
 
 from twilio.rest import Client
 
+from callsim.audio import silent_mp3, silent_wav
+from callsim.fake_api_http import ApiResponse, ApiServer
 from callsim.model import new_sid
 from contact_center.twilio_rest import RewritingHttpClient
 
 API_VERSION = "2010-04-01"
-WAV_SAMPLE_RATE = 8000  # Twilio records 8 kHz, 16-bit mono
-_MP3_SILENT_FRAME = b"\xff\xfb\x90\xc0" + bytes(413)  # MPEG-1 Layer III, 128 kbit/s, mono
-_MP3_FRAMES_PER_SECOND = 44100 / 1152
 _ROUTES = re.compile(
     r"^/2010-04-01/Accounts/(?P<account>AC\w+)/"
     r"(?:(?P<collection>Messages|Calls)\.json"
     r"|Recordings/(?P<recording>RE\w+)(?P<format>\.json|\.wav|\.mp3)?)$"
 )
-
-
-def silent_wav(seconds: int) -> bytes:
-    """A valid WAV file of `seconds` of silence, 8 kHz 16-bit mono."""
-    buffer = io.BytesIO()
-    with wave.open(buffer, "wb") as wav:
-        wav.setnchannels(1)
-        wav.setsampwidth(2)
-        wav.setframerate(WAV_SAMPLE_RATE)
-        wav.writeframes(bytes(2 * WAV_SAMPLE_RATE * seconds))
-    return buffer.getvalue()
-
-
-def silent_mp3(seconds: int) -> bytes:
-    """An MP3 stream of about `seconds` of silence."""
-    return _MP3_SILENT_FRAME * max(1, round(seconds * _MP3_FRAMES_PER_SECOND))
 
 
 @dataclass(frozen=True)
@@ -65,16 +45,6 @@ class Created:
 
     sid: str
     params: dict[str, str]
-
-
-@dataclass(frozen=True)
-class ApiResponse:
-    """What the fake API answers."""
-
-    status: int
-    content_type: str = "application/json"
-    body: bytes = b""
-    headers: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -98,11 +68,11 @@ class FakeTwilioApi:
         self._recordings: dict[str, _StoredRecording] = {}
         self._failures: list[int] = []
         self._lock = threading.Lock()
-        self._server: _Server | None = None
+        self._server: ApiServer | None = None
         self._thread: threading.Thread | None = None
 
     def __enter__(self) -> FakeTwilioApi:
-        self._server = _Server(self)
+        self._server = ApiServer(self)
         self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,))
         self._thread.daemon = True
         self._thread.start()
@@ -289,55 +259,6 @@ class FakeTwilioApi:
 
     def _uri(self, resource: str) -> str:
         return f"/{API_VERSION}/Accounts/{self.account_sid}/{resource}"
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self, api: FakeTwilioApi) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
-        self.api = api
-
-
-class _Handler(BaseHTTPRequestHandler):
-    server: _Server
-
-    def do_GET(self) -> None:
-        self._handle()
-
-    def do_POST(self) -> None:
-        self._handle()
-
-    def do_DELETE(self) -> None:
-        self._handle()
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Stay quiet: tests read `api.requests` instead."""
-
-    def _handle(self) -> None:
-        url = urlsplit(self.path)
-        length = int(self.headers.get("Content-Length") or 0)
-        form = self.rfile.read(length).decode("utf-8")
-        params = _form_params(url.query + "&" + form)
-        response = self.server.api.respond(
-            self.command, url.path, params, self.headers.get("Authorization")
-        )
-        self.send_response(response.status)
-        if response.content_type:
-            self.send_header("Content-Type", response.content_type)
-        for name, value in response.headers:
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(len(response.body)))
-        self.end_headers()
-        self.wfile.write(response.body)
-
-
-def _form_params(encoded: str) -> dict[str, str]:
-    """Form parameters; a repeated name (e.g. StatusCallbackEvent) joins its values with spaces."""
-    params: dict[str, str] = {}
-    for name, value in parse_qsl(encoded, keep_blank_values=True):
-        params[name] = f"{params[name]} {value}" if name in params else value
-    return params
 
 
 def _now() -> str:

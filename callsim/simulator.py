@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urljoin
 
-from callsim.call import Call, CallSettings, RecordingStore
+from callsim.call import Call
+from callsim.call_state import CallSettings, RecordingStore
 from callsim.model import (
     DialInfo,
     DialOutcome,

@@ -4,7 +4,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from callsim.call import collect_digits, dial_targets
+from callsim.dialing import dial_targets
+from callsim.prompts import collect_digits
 from callsim.twiml import Context, Node, TwimlError, parse_document
 from callsim.voices import speech_seconds, voice_problem
 

@@ -15,7 +15,7 @@ from sqlalchemy import select, update
 
 from agents.roster import add_agent
 from callsim import DialInfo, DialOutcome, FakeTwilioApi, Simulator, WSGITransport
-from callsim.fake_api import silent_wav
+from callsim.audio import silent_wav
 from console.accounts import Role
 from contact_center.services import copy_policy, rest_client, transcriber
 from storage.models import AuditEntry, CallbackMessage, CallbackRequest, Ticket
