@@ -36,8 +36,6 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import aiohttp
-import requests
-from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import select
 
 if __package__ in (None, ""):
@@ -45,6 +43,7 @@ if __package__ in (None, ""):
 
 from bench.greenlet_transport import AsyncHttpTransport, run_in_greenlet
 from bench.pgcluster import PrivateCluster
+from bench.service_health import METRICS_TOKEN, server_latency, wait_for_journal, webhook_histogram
 from bench.stack import PUBLIC_BASE_URL, Server, cpu_seconds, free_port, running, serve_command, write_config
 from callsim import Call, Simulator, SimulatorError
 from contact_center.cli.serve import DEFAULT_THREADS, DEFAULT_WORKERS
@@ -56,7 +55,6 @@ SAVED = "messaggio è stato registrato"
 P99_TARGET_MS = 100.0
 CONFIRM_PATH = "/voice/message/number/confirm"
 RECORDED_PATH = "/voice/message/recorded"
-METRICS_TOKEN = "burst-metrics-token"
 OUTPUT = Path(__file__).with_name("out")
 
 
@@ -214,43 +212,6 @@ def lost_entries(database_url: str, calls: list[CallResult]) -> int:
         if number_lost or (left_a_message(call) and status != "recorded"):
             lost += 1
     return lost
-
-
-def webhook_histogram(base_url: str) -> dict[float, float]:
-    """The server's webhook latency histogram, summed over routes: upper bound (s) -> count."""
-    text = requests.get(base_url + "/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"},
-                        timeout=30).text
-    buckets: dict[float, float] = {}
-    for family in text_string_to_metric_families(text):
-        for sample in family.samples:
-            if sample.name == "contact_center_webhook_duration_seconds_bucket":
-                bound = float(sample.labels["le"])
-                buckets[bound] = buckets.get(bound, 0.0) + sample.value
-    return buckets
-
-
-def server_latency(before: dict[float, float], after: dict[float, float]) -> tuple[float, float]:
-    """From two scrapes: the bound (ms) of the bucket holding the 99th percentile, and the share under 100 ms."""
-    counts = {bound: after.get(bound, 0.0) - before.get(bound, 0.0) for bound in after}
-    total = counts.get(float("inf"), 0.0)
-    if not total:
-        return 0.0, 1.0
-    p99_bound = next(bound for bound in sorted(counts) if counts[bound] >= 0.99 * total)
-    return p99_bound * 1000, counts.get(0.1, 0.0) / total
-
-
-def wait_for_journal(base_url: str, deadline_seconds: float = 600) -> float:
-    """Wait until the journal is empty (GET /healthz); returns how long it took."""
-    started = time.monotonic()
-    while time.monotonic() - started < deadline_seconds:
-        try:
-            health = requests.get(base_url + "/healthz", timeout=10).json()
-            if health["journal_backlog"] == 0 and health["database"] == "ok":
-                return time.monotonic() - started
-        except (requests.RequestException, ValueError):
-            pass
-        time.sleep(0.5)
-    raise RuntimeError(f"the journal was not replayed within {deadline_seconds:g} s")
 
 
 class Outage:

@@ -12,7 +12,6 @@ from datetime import UTC, datetime
 from email.utils import format_datetime
 from http import HTTPStatus
 from typing import Any
-from urllib.parse import urlsplit
 
 from twilio.rest import Client
 

@@ -17,7 +17,8 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from bench.burst import drive, lost_entries, wait_for_journal
+from bench.burst import drive, lost_entries
+from bench.service_health import wait_for_journal
 from bench.stack import Server, free_port, running, serve_command, write_config
 from bench.tcp_proxy import TcpProxy
 
