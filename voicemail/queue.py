@@ -20,10 +20,10 @@ from storage.models import CallbackAttempt, CallbackMessage, CallbackRequest, Ti
 from tickets.repository import change_status
 from tickets.status import InvalidTransition, TicketStatus
 from tickets.vocabulary import label as ticket_label
+from voicemail.status import OPEN_STATUSES, CallbackStatus
 from voicemail.vocabulary import label
 
-STATUSES: Final = ("pending", "claimed", "done", "unreachable")
-OPEN_STATUSES: Final = ("pending", "claimed")
+STATUSES: Final = tuple(CallbackStatus)
 OUTCOMES: Final = ("reached", "no_answer", "busy", "wrong_number")
 RETRIED_OUTCOMES: Final = frozenset({"no_answer", "busy"})
 CLAIM_TRIES: Final = 5
@@ -50,8 +50,9 @@ def release_expired_claims(session: Session, policy: CallbackPolicy, now: dateti
     """Put back on the list the claims older than the timeout; how many went back."""
     result = cast(CursorResult[Any], session.execute(
         update(CallbackRequest)
-        .where(CallbackRequest.status == "claimed", CallbackRequest.claimed_at < now - policy.claim_timeout)
-        .values(status="pending", claimed_by=None, claimed_at=None, updated_at=now)
+        .where(CallbackRequest.status == CallbackStatus.CLAIMED.value,
+               CallbackRequest.claimed_at < now - policy.claim_timeout)
+        .values(status=CallbackStatus.PENDING.value, claimed_by=None, claimed_at=None, updated_at=now)
         .execution_options(synchronize_session=False)
     ))
     return result.rowcount or 0
@@ -59,7 +60,7 @@ def release_expired_claims(session: Session, policy: CallbackPolicy, now: dateti
 
 def _due(now: datetime) -> tuple[ColumnElement[bool], ...]:
     """The filter of entries waiting to be called back at `now`."""
-    return (CallbackRequest.status == "pending", CallbackRequest.next_attempt_at <= now)
+    return (CallbackRequest.status == CallbackStatus.PENDING.value, CallbackRequest.next_attempt_at <= now)
 
 
 def claim_next(session: Session, operator: str, policy: CallbackPolicy,
@@ -77,8 +78,8 @@ def claim_next(session: Session, operator: str, policy: CallbackPolicy,
         )
         claimed = session.scalars(
             update(CallbackRequest)
-            .where(CallbackRequest.id == candidate, CallbackRequest.status == "pending")
-            .values(status="claimed", claimed_by=operator[:120], claimed_at=now, updated_at=now)
+            .where(CallbackRequest.id == candidate, CallbackRequest.status == CallbackStatus.PENDING.value)
+            .values(status=CallbackStatus.CLAIMED.value, claimed_by=operator[:120], claimed_at=now, updated_at=now)
             .returning(CallbackRequest)
             .execution_options(synchronize_session=False, populate_existing=True)
         ).first()
@@ -106,19 +107,19 @@ def _lock_open_entry(session: Session, entry_id: int, now: datetime) -> Callback
     return entry
 
 
-def _close(entry: CallbackRequest, status: str, now: datetime) -> None:
-    entry.status, entry.closed_at = status, now
+def _close(entry: CallbackRequest, status: CallbackStatus, now: datetime) -> None:
+    entry.status, entry.closed_at = status.value, now
 
 
 def _apply_outcome(entry: CallbackRequest, outcome: str, policy: CallbackPolicy, now: datetime) -> None:
     """Reached: done. Wrong number: unreachable at once. No answer, busy: retry later, or give up."""
     entry.claimed_by = entry.claimed_at = None
     if outcome == "reached":
-        _close(entry, "done", now)
+        _close(entry, CallbackStatus.DONE, now)
     elif outcome == "wrong_number" or entry.attempt_count >= policy.max_attempts:
-        _close(entry, "unreachable", now)
+        _close(entry, CallbackStatus.UNREACHABLE, now)
     else:
-        entry.status = "pending"
+        entry.status = CallbackStatus.PENDING.value
         entry.next_attempt_at = now + policy.delay_after(entry.attempt_count)
 
 
@@ -153,7 +154,7 @@ def record_outcome(session: Session, entry_id: int, outcome: str, policy: Callba
         raise CallbackError(f"esito sconosciuto {outcome!r}: usa {', '.join(OUTCOMES)}")
     entry = _lock_open_entry(session, entry_id, now)
     operator = (operator or "").strip()
-    if entry.status == "claimed" and operator and entry.claimed_by != operator:
+    if entry.status == CallbackStatus.CLAIMED.value and operator and entry.claimed_by != operator:
         raise CallbackError(f"la richiamata {entry_id} è assegnata a {entry.claimed_by}")
     who = operator or entry.claimed_by
     if not who:
