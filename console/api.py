@@ -27,8 +27,10 @@ from contact_center.json_api import ApiError, api_error, json_body
 from contact_center.runtime import current_runtime
 from contact_center.services import callback_policy
 from tickets.status import Topic, parse_status
+from voicemail.errors import CallbackError
 from voicemail.listing import entry_details
-from voicemail.queue import OUTCOMES, CallbackError, claim_next, record_outcome, release_expired_claims
+from voicemail.queue import OUTCOMES, claim_next, record_outcome, release_expired_claims
+from voicemail.vocabulary import describe
 
 MAX_ENTRY_ID = 2**62
 MAX_PAGE = 200
@@ -161,7 +163,7 @@ def callback(entry_id: int) -> Response:
         try:
             entry = entry_details(db, _entry_id(entry_id))
         except CallbackError as error:
-            raise ApiError(404, "not_found", str(error)) from None
+            raise ApiError(404, "not_found", describe(error)) from None
     return jsonify(entry.as_dict(_zone(), current_runtime().clock()))
 
 
@@ -197,7 +199,7 @@ def outcome(entry_id: int) -> Response:
             record_outcome(db, _entry_id(entry_id), body.outcome, callback_policy(rt.settings),
                            operator=operator, note=body.note, ticket_status=ticket_status, now=rt.clock())
         except CallbackError as error:
-            raise ApiError(409, "refused", str(error)) from None
+            raise ApiError(409, "refused", describe(error)) from None
         _audit(db, "callback_outcome", f"richiamata {entry_id}", f"{body.outcome} per {operator}")
     with current_runtime().sessions() as db:
         return jsonify(entry_details(db, entry_id).as_dict(_zone(), current_runtime().clock()))

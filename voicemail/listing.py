@@ -12,7 +12,8 @@ from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from storage.models import CallbackAttempt, CallbackMessage, CallbackRequest, Ticket
-from voicemail.queue import CallbackError, CallbackPolicy, release_expired_claims
+from voicemail.errors import CallbackError, CallbackProblem
+from voicemail.queue import CallbackPolicy, release_expired_claims
 from voicemail.status import CallbackStatus
 
 WORK_ORDER: Final = (CallbackRequest.priority, CallbackRequest.created_at, CallbackRequest.id)
@@ -123,7 +124,7 @@ def list_entries(session: Session, policy: CallbackPolicy, view: str = "open", l
                  *, now: datetime) -> list[EntryView]:
     """The first `limit` entries of `view`: due first, then reason priority, then oldest."""
     if view not in VIEWS:
-        raise CallbackError(f"elenco sconosciuto {view!r}: usa {', '.join(VIEWS)}")
+        raise CallbackError(CallbackProblem.UNKNOWN_LIST, view=view, choices=VIEWS)
     release_expired_claims(session, policy, now)
     entries: list[CallbackRequest] = []
     for filters in _groups(view, now):
@@ -138,7 +139,7 @@ def entry_details(session: Session, entry_id: int) -> EntryView:
     """One entry with its messages and attempts; CallbackError if there is none."""
     entry = session.get(CallbackRequest, entry_id)
     if entry is None:
-        raise CallbackError(f"la richiamata {entry_id} non esiste")
+        raise CallbackError(CallbackProblem.NO_SUCH_ENTRY, entry_id=entry_id)
     return _views(session, [entry], with_attempts=True)[0]
 
 

@@ -19,18 +19,13 @@ from sqlalchemy.orm import Session
 from storage.models import CallbackAttempt, CallbackMessage, CallbackRequest, Ticket
 from tickets.repository import change_status
 from tickets.status import InvalidTransition, TicketStatus
-from tickets.vocabulary import label as ticket_label
+from voicemail.errors import CallbackError, CallbackProblem
 from voicemail.status import OPEN_STATUSES, CallbackStatus
-from voicemail.vocabulary import label
 
 STATUSES: Final = tuple(CallbackStatus)
 OUTCOMES: Final = ("reached", "no_answer", "busy", "wrong_number")
 RETRIED_OUTCOMES: Final = frozenset({"no_answer", "busy"})
 CLAIM_TRIES: Final = 5
-
-
-class CallbackError(Exception):
-    """An operator's request the list cannot carry out; the message (Italian) says why."""
 
 
 @dataclass(frozen=True)
@@ -68,7 +63,7 @@ def claim_next(session: Session, operator: str, policy: CallbackPolicy,
     """Give `operator` the next due entry (due, most urgent reason, oldest), or None."""
     operator = operator.strip()
     if not operator:
-        raise CallbackError("indica il nome dell'operatore")
+        raise CallbackError(CallbackProblem.NO_OPERATOR)
     release_expired_claims(session, policy, now)
     for _ in range(CLAIM_TRIES):
         candidate = (
@@ -101,9 +96,9 @@ def _lock_open_entry(session: Session, entry_id: int, now: datetime) -> Callback
     ).scalar()
     entry = session.get(CallbackRequest, entry_id, populate_existing=True)
     if entry is None:
-        raise CallbackError(f"la richiamata {entry_id} non esiste")
+        raise CallbackError(CallbackProblem.NO_SUCH_ENTRY, entry_id=entry_id)
     if counted is None:
-        raise CallbackError(f"la richiamata {entry_id} è già chiusa ({label('status', entry.status)})")
+        raise CallbackError(CallbackProblem.ENTRY_CLOSED, entry_id=entry_id, status=CallbackStatus(entry.status))
     return entry
 
 
@@ -139,9 +134,8 @@ def _update_tickets(session: Session, entry: CallbackRequest, status: TicketStat
         try:
             change_status(session, ticket, status, now=now, changed_by=operator, note=note)
         except InvalidTransition:
-            raise CallbackError(
-                f"la richiesta {ticket.code} non può passare da «{ticket_label(TicketStatus(ticket.status))}» "
-                f"a «{ticket_label(status)}»") from None
+            raise CallbackError(CallbackProblem.TICKET_REFUSED, ticket=ticket.code,
+                                current=TicketStatus(ticket.status), new=status) from None
         changed.append(ticket)
     return changed
 
@@ -151,14 +145,14 @@ def record_outcome(session: Session, entry_id: int, outcome: str, policy: Callba
                    now: datetime) -> CallbackRequest:
     """Store one call back and move the entry on; the operator defaults to whoever claimed it."""
     if outcome not in OUTCOMES:
-        raise CallbackError(f"esito sconosciuto {outcome!r}: usa {', '.join(OUTCOMES)}")
+        raise CallbackError(CallbackProblem.UNKNOWN_OUTCOME, outcome=outcome, choices=OUTCOMES)
     entry = _lock_open_entry(session, entry_id, now)
     operator = (operator or "").strip()
     if entry.status == CallbackStatus.CLAIMED.value and operator and entry.claimed_by != operator:
-        raise CallbackError(f"la richiamata {entry_id} è assegnata a {entry.claimed_by}")
+        raise CallbackError(CallbackProblem.CLAIMED_BY_ANOTHER, entry_id=entry_id, claimed_by=entry.claimed_by)
     who = operator or entry.claimed_by
     if not who:
-        raise CallbackError(f"la richiamata {entry_id} non è assegnata: indica l'operatore")
+        raise CallbackError(CallbackProblem.NOT_CLAIMED, entry_id=entry_id)
     session.add(CallbackAttempt(entry_id=entry.id, outcome=outcome, note=note.strip() or None,
                                 operator=who[:120], attempted_at=now))
     _apply_outcome(entry, outcome, policy, now)

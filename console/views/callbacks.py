@@ -18,9 +18,10 @@ from contact_center.runtime import current_runtime
 from contact_center.services import callback_policy
 from storage.models import Ticket, TicketStatusChange
 from tickets.status import Topic, parse_status
+from voicemail.errors import CallbackError
 from voicemail.listing import EntryView, entry_details
-from voicemail.queue import OUTCOMES, CallbackError, claim_next, record_outcome, release_expired_claims
-from voicemail.vocabulary import label
+from voicemail.queue import OUTCOMES, claim_next, record_outcome, release_expired_claims
+from voicemail.vocabulary import describe, label
 
 MAX_NOTE_LENGTH = 2000
 TOPICS = tuple(topic.value for topic in Topic)
@@ -106,7 +107,7 @@ def callback_outcome(entry_id: int) -> Any:
             log_action(db, "callback_outcome", f"richiamata {entry_id}", detail)
             status, next_attempt = entry.status, entry.next_attempt_at
     except CallbackError as error:
-        flash(f"Esito non registrato: {error}.", "error")
+        flash(f"Esito non registrato: {describe(error)}.", "error")
         return redirect(url_for("console.callback", entry_id=entry_id))
     if status == "pending":
         flash(f"Esito registrato: {label('outcome', outcome)}. Nuovo tentativo previsto: "
