@@ -15,11 +15,12 @@ from flask import Blueprint, Response, g, jsonify, request
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy.orm import Session
 
+from access import audit
+from access.accounts import find_account
 from access.tokens import bearer, verify_token
 from agents.presence import parse_manual_state
 from agents.roster import RosterError, list_agents, set_presence
-from console import audit, callback_list
-from console.accounts import find_account
+from console import callback_list
 from console.callback_list import BadFilter, Cursor
 from console.openapi import openapi_document
 from console.today import today_figures

@@ -14,8 +14,8 @@ from flask import g, redirect, render_template, request, session, url_for
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from console import audit
-from console.accounts import Role, has_role
+from access import audit
+from access.accounts import Role, account_by_id, has_role
 from contact_center.runtime import current_runtime
 from storage.models import CallbackRequest, ConsoleAccount
 from storage.models.console import DUE_TIME
@@ -62,7 +62,7 @@ def load_signed_in_account() -> None:
     if not isinstance(account_id, int) or not isinstance(epoch, str):
         return
     with reading() as db:
-        account = db.scalars(select(ConsoleAccount).where(ConsoleAccount.id == account_id)).first()
+        account = account_by_id(db, account_id)
     if account is None or not account.active or not hmac.compare_digest(account.session_epoch, epoch):
         session.pop("account", None)
         session.pop("epoch", None)

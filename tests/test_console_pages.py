@@ -11,7 +11,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from console.accounts import Role
+from access.accounts import Role
 from console.chart import bar_chart
 from console.today import DayWindow, today_figures
 from storage.models import AuditEntry, Call, CallbackAttempt, CallbackRequest

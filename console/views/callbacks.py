@@ -8,8 +8,8 @@ from flask import abort, flash, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from access.accounts import Role
 from console import callback_list
-from console.accounts import Role
 from console.callback_list import BadFilter, Cursor
 from console.formatting import zone
 from console.security import log_action, requires, transaction

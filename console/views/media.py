@@ -9,7 +9,7 @@ from flask import Response, abort, flash, g, redirect, request, send_file, url_f
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from console.accounts import Role
+from access.accounts import Role
 from console.calling import CallNotStarted, start_callback_call
 from console.security import log_action, reading, requires, transaction
 from console.web import blueprint

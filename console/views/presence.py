@@ -7,9 +7,9 @@ from typing import Any
 from flask import flash, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 
+from access.accounts import Role
 from agents.presence import MANUAL_STATES, parse_manual_state
 from agents.roster import RosterError, list_agents, set_presence
-from console.accounts import Role
 from console.formatting import LABELS
 from console.security import log_action, requires, transaction
 from console.web import blueprint

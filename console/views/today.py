@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import render_template
 
-from console.accounts import Role
+from access.accounts import Role
 from console.chart import bar_chart
 from console.formatting import zone
 from console.security import reading, requires
