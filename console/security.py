@@ -11,14 +11,13 @@ from typing import Any, TypeVar, cast
 from urllib.parse import urlsplit
 
 from flask import g, redirect, render_template, request, session, url_for
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from access import audit
 from access.accounts import Role, account_by_id, has_role
 from contact_center.runtime import current_runtime
-from storage.models import CallbackRequest, ConsoleAccount
-from storage.models.console import DUE_TIME
+from storage.models import ConsoleAccount
+from voicemail.worklist import due_count as count_due
 
 CSRF_FIELD = "csrf_token"
 View = TypeVar("View", bound=Callable[..., Any])
@@ -126,6 +125,5 @@ def due_count() -> int:
     """How many callbacks wait to be made now (shown in the navigation), counted once per request."""
     if "due_count" not in g:
         with reading() as db:
-            g.due_count = db.scalar(select(func.count()).select_from(CallbackRequest).where(
-                CallbackRequest.status == "pending", current_runtime().clock() >= DUE_TIME)) or 0
+            g.due_count = count_due(db, current_runtime().clock())
     return int(g.due_count)

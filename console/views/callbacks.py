@@ -9,8 +9,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from access.accounts import Role
-from console import callback_list
-from console.callback_list import BadFilter, Cursor
 from console.formatting import zone
 from console.security import log_action, requires, transaction
 from console.web import blueprint
@@ -18,10 +16,12 @@ from contact_center.runtime import current_runtime
 from contact_center.services import callback_policy
 from storage.models import Ticket, TicketStatusChange
 from tickets.status import Topic, parse_status
-from voicemail.errors import CallbackError
+from voicemail import worklist
+from voicemail.errors import BadFilter, CallbackError
 from voicemail.listing import EntryView, entry_details
 from voicemail.queue import OUTCOMES, claim_next, record_outcome, release_expired_claims
 from voicemail.vocabulary import describe, label
+from voicemail.worklist import Cursor
 
 MAX_NOTE_LENGTH = 2000
 TOPICS = tuple(topic.value for topic in Topic)
@@ -33,19 +33,19 @@ def callbacks() -> Any:
     """Counts by status, then one page of the chosen view in work order."""
     args = request.args.to_dict()
     try:
-        filters = callback_list.parse_filters(args, TOPICS)
+        filters = worklist.parse_filters(args, TOPICS)
         after = Cursor.decode(args["after"]) if args.get("after") else None
     except BadFilter as error:
-        flash(f"Filtro non valido: {error}.", "error")
+        flash(f"Filtro non valido: {describe(error)}.", "error")
         return redirect(url_for("console.callbacks"))
     now = current_runtime().clock()
     with transaction() as db:
         release_expired_claims(db, callback_policy(current_runtime().settings), now)
-        counts = callback_list.counts(db, now)
+        counts = worklist.counts(db, now)
         g.due_count = counts["due"]
-        page = callback_list.page(db, filters, now, zone(), current_runtime().settings.console.page_size, after)
+        page = worklist.page(db, filters, now, zone(), current_runtime().settings.console.page_size, after)
     return render_template("console/callbacks.html", counts=counts, page=page, filters=filters, now=now,
-                           views=callback_list.VIEWS, topics=TOPICS, first_page=after is None)
+                           views=worklist.VIEWS, topics=TOPICS, first_page=after is None)
 
 
 @blueprint.post("/callbacks/claim")
