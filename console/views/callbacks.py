@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from access.accounts import Role
@@ -15,6 +14,7 @@ from console.web import blueprint
 from contact_center.runtime import current_runtime
 from contact_center.services import callback_policy
 from storage.models import Ticket, TicketStatusChange
+from tickets.repository import find_with_history
 from tickets.status import Topic, parse_status
 from voicemail import worklist
 from voicemail.errors import BadFilter, CallbackError
@@ -65,10 +65,10 @@ def callback_claim() -> Any:
 
 
 def _ticket_with_history(db: Session, entry: EntryView) -> tuple[Ticket | None, list[TicketStatusChange]]:
-    if entry.ticket_code is None:
-        return None, []
-    ticket = db.scalars(select(Ticket).where(Ticket.code == entry.ticket_code)).first()
-    return ticket, list(ticket.history) if ticket else []
+    found = None
+    if entry.ticket_code is not None:
+        found = find_with_history(db, entry.ticket_code, current_runtime().settings.tickets.code_length)
+    return found if found is not None else (None, [])
 
 
 @blueprint.get("/callbacks/<int:entry_id>")
