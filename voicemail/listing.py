@@ -143,6 +143,15 @@ def entry_details(session: Session, entry_id: int) -> EntryView:
     return _views(session, [entry], with_attempts=True)[0]
 
 
+def recorded_message(session: Session, entry_id: int, call_sid: str) -> CallbackMessage | None:
+    """The message the call `call_sid` left on the entry, if it was recorded (None otherwise)."""
+    message = session.scalars(select(CallbackMessage).where(CallbackMessage.entry_id == entry_id,
+                                                            CallbackMessage.call_sid == call_sid)).first()
+    if message is None or message.message_status != "recorded" or not message.recording_sid:
+        return None
+    return message
+
+
 def _views(session: Session, entries: Sequence[CallbackRequest], with_attempts: bool) -> list[EntryView]:
     """Views of `entries`, with their messages and tickets (an entry's ticket is its first message's)."""
     ids = [entry.id for entry in entries]

@@ -85,6 +85,17 @@ def claim_next(session: Session, operator: str, policy: CallbackPolicy,
     return None
 
 
+def find_entry(session: Session, entry_id: int) -> CallbackRequest | None:
+    """The entry with this id, or None."""
+    return session.get(CallbackRequest, entry_id)
+
+
+def awaits_call_to(session: Session, entry_id: int, number: str) -> bool:
+    """Whether the entry is still open (pending or claimed) and its number to call back is `number`."""
+    entry = find_entry(session, entry_id)
+    return entry is not None and entry.status in OPEN_STATUSES and entry.callback_number == number
+
+
 def _lock_open_entry(session: Session, entry_id: int, now: datetime) -> CallbackRequest:
     """Count one more attempt on an open entry, taking its row lock first; CallbackError otherwise."""
     counted = session.execute(

@@ -20,6 +20,7 @@ from voicemail import worklist
 from voicemail.errors import BadFilter, CallbackError
 from voicemail.listing import EntryView, entry_details
 from voicemail.queue import OUTCOMES, claim_next, record_outcome, release_expired_claims
+from voicemail.status import CallbackStatus
 from voicemail.vocabulary import describe, label
 from voicemail.worklist import Cursor
 
@@ -81,7 +82,7 @@ def callback(entry_id: int) -> Any:
         except CallbackError:
             abort(404)
         ticket, history = _ticket_with_history(db, entry)
-    mine = entry.status == "claimed" and entry.claimed_by == g.account.name
+    mine = entry.status is CallbackStatus.CLAIMED and entry.claimed_by == g.account.name
     return render_template("console/callback.html", entry=entry, ticket=ticket, history=history, mine=mine,
                            outcomes=OUTCOMES, now=current_runtime().clock())
 
@@ -105,11 +106,11 @@ def callback_outcome(entry_id: int) -> Any:
                                    now=current_runtime().clock())
             detail = label("outcome", outcome) + (f", richiesta: {ticket_status.value}" if ticket_status else "")
             log_action(db, "callback_outcome", f"richiamata {entry_id}", detail)
-            status, next_attempt = entry.status, entry.next_attempt_at
+            status, next_attempt = CallbackStatus(entry.status), entry.next_attempt_at
     except CallbackError as error:
         flash(f"Esito non registrato: {describe(error)}.", "error")
         return redirect(url_for("console.callback", entry_id=entry_id))
-    if status == "pending":
+    if status is CallbackStatus.PENDING:
         flash(f"Esito registrato: {label('outcome', outcome)}. Nuovo tentativo previsto: "
               f"{next_attempt.astimezone(zone()).strftime('%d/%m/%Y %H:%M')}.", "success")
     else:
