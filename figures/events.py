@@ -82,6 +82,16 @@ def remove_event(session: Session, name: str) -> None:
     session.execute(delete(EmergencyEvent).where(EmergencyEvent.id == event.id))
 
 
+def remove_event_by_id(session: Session, event_id: int) -> str | None:
+    """Forget the event with this id; its name, or None when there is none."""
+    event = session.get(EmergencyEvent, event_id)
+    if event is None:
+        return None
+    name = event.name
+    session.delete(event)
+    return name
+
+
 def event_period(event: EmergencyEvent, zone: ZoneInfo) -> Period:
     """The local days of the event."""
     return Period.from_instants(event.starts_at, event.ends_at, zone)

@@ -11,15 +11,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import flash, g, redirect, render_template, request, url_for
-from sqlalchemy import select
 
 from access.accounts import Role
 from console.security import log_action, reading, requires, transaction
 from console.web import blueprint
 from contact_center.runtime import current_runtime
-from figures.events import EventError, add_event, event_period, list_events
+from figures.events import EventError, add_event, event_period, list_events, remove_event_by_id
 from figures.period import Period, PeriodError
-from storage.models import EmergencyEvent
 
 DESCRIPTION_MAX = 600
 
@@ -79,12 +77,10 @@ def events_add() -> Any:
 def events_remove(event_id: int) -> Any:
     """Forget an event; the calls and requests of its period stay."""
     with transaction() as db:
-        event = db.scalar(select(EmergencyEvent).where(EmergencyEvent.id == event_id))
-        if event is None:
+        name = remove_event_by_id(db, event_id)
+        if name is None:
             flash("Evento non trovato: forse è già stato eliminato.", "error")
             return redirect(url_for("console.events"))
-        name = event.name
-        db.delete(event)
         log_action(db, "event_remove", name)
     flash(f"Evento «{name}» eliminato: le chiamate e le richieste del periodo restano.", "success")
     return redirect(url_for("console.events"))
