@@ -10,7 +10,8 @@ from functools import wraps
 from typing import Any, TypeVar, cast
 from urllib.parse import urlsplit
 
-from flask import g, redirect, render_template, request, session, url_for
+from flask import g, redirect, render_template, request, url_for
+from flask import session as cookie  # the signed browser session (database sessions are `db`)
 from sqlalchemy.orm import Session
 
 from access import audit
@@ -40,16 +41,16 @@ def reading() -> Iterator[Session]:
 
 def csrf_token() -> str:
     """This browser session's CSRF token, made on first use."""
-    token = session.get("csrf")
+    token = cookie.get("csrf")
     if not isinstance(token, str) or len(token) < 32:
         token = secrets.token_urlsafe(32)
-        session["csrf"] = token
+        cookie["csrf"] = token
     return token
 
 
 def csrf_is_valid() -> bool:
     """Whether the submitted form carries this session's CSRF token (constant-time comparison)."""
-    expected = session.get("csrf")
+    expected = cookie.get("csrf")
     submitted = request.form.get(CSRF_FIELD, "")
     return isinstance(expected, str) and bool(submitted) and hmac.compare_digest(submitted, expected)
 
@@ -57,24 +58,24 @@ def csrf_is_valid() -> bool:
 def load_signed_in_account() -> None:
     """Put the signed-in, active account in `g.account` (None when there is none or it was revoked)."""
     g.account = None
-    account_id, epoch = session.get("account"), session.get("epoch")
+    account_id, epoch = cookie.get("account"), cookie.get("epoch")
     if not isinstance(account_id, int) or not isinstance(epoch, str):
         return
     with reading() as db:
         account = account_by_id(db, account_id)
     if account is None or not account.active or not hmac.compare_digest(account.session_epoch, epoch):
-        session.pop("account", None)
-        session.pop("epoch", None)
+        cookie.pop("account", None)
+        cookie.pop("epoch", None)
         return
     g.account = account
 
 
 def start_session(account: ConsoleAccount) -> None:
     """A fresh session for `account` (a new CSRF token too: no fixation)."""
-    session.clear()
-    session.permanent = True
-    session["account"] = account.id
-    session["epoch"] = account.session_epoch
+    cookie.clear()
+    cookie.permanent = True
+    cookie["account"] = account.id
+    cookie["epoch"] = account.session_epoch
     csrf_token()
 
 
