@@ -1,1 +1,1 @@
-"""Access to the service's APIs: named bearer tokens for integrators and other services."""
+"""Who may act: console accounts (passwords, roles, lockout), API bearer tokens, and the audit log of what they did."""

@@ -104,12 +104,13 @@ def clean_languages(raw: Iterable[str]) -> tuple[str, ...]:
     return tuple(languages) or ("it",)
 
 
-def _find(session: Session, name: str) -> Agent | None:
+def find_agent(session: Session, name: str) -> Agent | None:
+    """The operator on the roster with exactly this name, or None."""
     return session.scalars(select(Agent).where(Agent.name == name)).first()
 
 
 def _require(session: Session, name: str) -> Agent:
-    agent = _find(session, clean_name(name))
+    agent = find_agent(session, clean_name(name))
     if agent is None:
         raise RosterError(f"no operator named {name!r}")
     return agent
@@ -133,7 +134,7 @@ def add_agent(session: Session, name: str, *, phone: str | None = None, client_i
 
 
 def _refuse_duplicates(session: Session, agent: Agent) -> None:
-    if _find(session, agent.name) is not None:
+    if find_agent(session, agent.name) is not None:
         raise RosterError(f"an operator named {agent.name!r} already exists")
     if agent.phone and session.scalars(select(Agent).where(Agent.phone == agent.phone)).first():
         raise RosterError(f"another operator is already reached at {agent.phone}")

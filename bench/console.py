@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from flask.testing import FlaskClient
 from sqlalchemy import insert, text
 
-from console.accounts import Role, add_account
+from access.accounts import Role, add_account
 from contact_center.app import create_app
 from contact_center.config import settings_from_mapping
 from hours.clock import utcnow

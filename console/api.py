@@ -15,20 +15,23 @@ from flask import Blueprint, Response, g, jsonify, request
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy.orm import Session
 
+from access import audit
+from access.accounts import find_account
 from access.tokens import bearer, verify_token
 from agents.presence import parse_manual_state
 from agents.roster import RosterError, list_agents, set_presence
-from console import audit, callback_list
-from console.accounts import find_account
-from console.callback_list import BadFilter, Cursor
 from console.openapi import openapi_document
-from console.today import today_figures
 from contact_center.json_api import ApiError, api_error, json_body
 from contact_center.runtime import current_runtime
 from contact_center.services import callback_policy
+from figures.today import today_figures
 from tickets.status import Topic, parse_status
+from voicemail import worklist
+from voicemail.errors import BadFilter, CallbackError
 from voicemail.listing import entry_details
-from voicemail.queue import OUTCOMES, CallbackError, claim_next, record_outcome, release_expired_claims
+from voicemail.queue import OUTCOMES, claim_next, record_outcome, release_expired_claims
+from voicemail.vocabulary import describe
+from voicemail.worklist import Cursor
 
 MAX_ENTRY_ID = 2**62
 MAX_PAGE = 200
@@ -141,16 +144,16 @@ def _limit() -> int:
 def callbacks() -> Response:
     """Counts by view and one page of entries in work order."""
     try:
-        filters = callback_list.parse_filters(request.args.to_dict(), TOPICS)
+        filters = worklist.parse_filters(request.args.to_dict(), TOPICS)
         after = Cursor.decode(request.args["after"]) if request.args.get("after") else None
     except BadFilter as error:
-        raise ApiError(400, "bad_request", str(error)) from None
+        raise ApiError(400, "bad_request", describe(error)) from None
     limit, now = _limit(), current_runtime().clock()
     with current_runtime().sessions.begin() as db:
         release_expired_claims(db, callback_policy(current_runtime().settings), now)
-        counts = callback_list.counts(db, now)
-        page = callback_list.page(db, filters, now, _zone(), limit, after)
-    return jsonify(counts=counts, entries=[callback_list.row_as_dict(row, _zone()) for row in page.rows],
+        counts = worklist.counts(db, now)
+        page = worklist.page(db, filters, now, _zone(), limit, after)
+    return jsonify(counts=counts, entries=[worklist.row_as_dict(row, _zone()) for row in page.rows],
                    next=page.next_cursor.encode() if page.next_cursor else None)
 
 
@@ -161,7 +164,7 @@ def callback(entry_id: int) -> Response:
         try:
             entry = entry_details(db, _entry_id(entry_id))
         except CallbackError as error:
-            raise ApiError(404, "not_found", str(error)) from None
+            raise ApiError(404, "not_found", describe(error)) from None
     return jsonify(entry.as_dict(_zone(), current_runtime().clock()))
 
 
@@ -197,7 +200,7 @@ def outcome(entry_id: int) -> Response:
             record_outcome(db, _entry_id(entry_id), body.outcome, callback_policy(rt.settings),
                            operator=operator, note=body.note, ticket_status=ticket_status, now=rt.clock())
         except CallbackError as error:
-            raise ApiError(409, "refused", str(error)) from None
+            raise ApiError(409, "refused", describe(error)) from None
         _audit(db, "callback_outcome", f"richiamata {entry_id}", f"{body.outcome} per {operator}")
     with current_runtime().sessions() as db:
         return jsonify(entry_details(db, entry_id).as_dict(_zone(), current_runtime().clock()))

@@ -15,8 +15,8 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, Response, make_response, request, url_for
 from sqlalchemy.orm import Session
 
+from access.accounts import Role
 from console import security
-from console.accounts import Role
 from contact_center.runtime import current_runtime
 from contact_center.schedule import configured_timetable
 from figures.dossier import Selector, render_dossier_html

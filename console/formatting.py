@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 
 import phonenumbers
 
+from access.vocabulary import ROLE_LABELS
 from agents.presence import PRESENCE_LABELS
-from console.accounts import ROLE_LABELS
 from contact_center.runtime import current_runtime
 from hours.vocabulary import TEMPLATES as SCHEDULE_TEMPLATES
 from tickets.status import Channel, TicketStatus, Topic
@@ -19,7 +19,7 @@ LABELS: dict[str, dict[str, str]] = {
     "ticket_status": {status.value: label(status) for status in TicketStatus},
     "topic": {topic.value: label(topic) for topic in Topic},
     "channel": {channel.value: label(channel) for channel in Channel},
-    "role": {role.value: text for role, text in ROLE_LABELS.items()},
+    "role": dict(ROLE_LABELS),
     "callback_view": {"due": "da richiamare adesso", "waiting": "in attesa di un nuovo tentativo",
                       "claimed": "in corso", "done": "completate", "unreachable": "non raggiungibili"},
     "presence": {state.value: text for state, text in PRESENCE_LABELS.items()},

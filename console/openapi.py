@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from tickets.status import TicketStatus, Topic
+from voicemail import worklist
 from voicemail.callbacks import REASONS
 from voicemail.queue import OUTCOMES
 
-VIEWS = ["due", "waiting", "claimed", "done", "unreachable"]
+VIEWS = list(worklist.VIEWS)
 MANUAL_STATES = ["available", "away", "offline"]
 
 

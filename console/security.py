@@ -10,15 +10,15 @@ from functools import wraps
 from typing import Any, TypeVar, cast
 from urllib.parse import urlsplit
 
-from flask import g, redirect, render_template, request, session, url_for
-from sqlalchemy import func, select
+from flask import g, redirect, render_template, request, url_for
+from flask import session as cookie  # the signed browser session (database sessions are `db`)
 from sqlalchemy.orm import Session
 
-from console import audit
-from console.accounts import Role, has_role
+from access import audit
+from access.accounts import Role, account_by_id, has_role
 from contact_center.runtime import current_runtime
-from storage.models import CallbackRequest, ConsoleAccount
-from storage.models.console import DUE_TIME
+from storage.models import ConsoleAccount
+from voicemail.worklist import due_count as count_due
 
 CSRF_FIELD = "csrf_token"
 View = TypeVar("View", bound=Callable[..., Any])
@@ -41,16 +41,16 @@ def reading() -> Iterator[Session]:
 
 def csrf_token() -> str:
     """This browser session's CSRF token, made on first use."""
-    token = session.get("csrf")
+    token = cookie.get("csrf")
     if not isinstance(token, str) or len(token) < 32:
         token = secrets.token_urlsafe(32)
-        session["csrf"] = token
+        cookie["csrf"] = token
     return token
 
 
 def csrf_is_valid() -> bool:
     """Whether the submitted form carries this session's CSRF token (constant-time comparison)."""
-    expected = session.get("csrf")
+    expected = cookie.get("csrf")
     submitted = request.form.get(CSRF_FIELD, "")
     return isinstance(expected, str) and bool(submitted) and hmac.compare_digest(submitted, expected)
 
@@ -58,24 +58,24 @@ def csrf_is_valid() -> bool:
 def load_signed_in_account() -> None:
     """Put the signed-in, active account in `g.account` (None when there is none or it was revoked)."""
     g.account = None
-    account_id, epoch = session.get("account"), session.get("epoch")
+    account_id, epoch = cookie.get("account"), cookie.get("epoch")
     if not isinstance(account_id, int) or not isinstance(epoch, str):
         return
     with reading() as db:
-        account = db.scalars(select(ConsoleAccount).where(ConsoleAccount.id == account_id)).first()
+        account = account_by_id(db, account_id)
     if account is None or not account.active or not hmac.compare_digest(account.session_epoch, epoch):
-        session.pop("account", None)
-        session.pop("epoch", None)
+        cookie.pop("account", None)
+        cookie.pop("epoch", None)
         return
     g.account = account
 
 
 def start_session(account: ConsoleAccount) -> None:
     """A fresh session for `account` (a new CSRF token too: no fixation)."""
-    session.clear()
-    session.permanent = True
-    session["account"] = account.id
-    session["epoch"] = account.session_epoch
+    cookie.clear()
+    cookie.permanent = True
+    cookie["account"] = account.id
+    cookie["epoch"] = account.session_epoch
     csrf_token()
 
 
@@ -126,6 +126,5 @@ def due_count() -> int:
     """How many callbacks wait to be made now (shown in the navigation), counted once per request."""
     if "due_count" not in g:
         with reading() as db:
-            g.due_count = db.scalar(select(func.count()).select_from(CallbackRequest).where(
-                CallbackRequest.status == "pending", current_runtime().clock() >= DUE_TIME)) or 0
+            g.due_count = count_due(db, current_runtime().clock())
     return int(g.due_count)

@@ -22,7 +22,8 @@ from sqlalchemy import func, select
 
 from contact_center.durable import DATABASE_DOWN
 from contact_center.runtime import Runtime
-from storage.models import Call, CallbackRequest
+from storage.models import Call
+from voicemail.worklist import pending_count
 
 MULTIPROCESS_ENV = "PROMETHEUS_MULTIPROC_DIR"
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 15.0)
@@ -45,8 +46,7 @@ class StateCollector(Collector):
             with self.runtime.sessions() as session:
                 outcomes = session.execute(
                     select(func.coalesce(Call.outcome, "none"), func.count()).group_by(Call.outcome)).all()
-                pending = session.scalar(
-                    select(func.count()).select_from(CallbackRequest).where(CallbackRequest.status == "pending"))
+                pending = pending_count(session)
         except DATABASE_DOWN:
             yield GaugeMetricFamily("contact_center_database_up", "Whether the database answered", value=0)
             return
@@ -56,7 +56,7 @@ class StateCollector(Collector):
             calls.add_metric([outcome], count)
         yield calls
         yield GaugeMetricFamily("contact_center_callbacks_pending",
-                                "Callback entries nobody has claimed yet", value=pending or 0)
+                                "Callback entries nobody has claimed yet", value=pending)
 
 
 class Metrics:

@@ -23,7 +23,7 @@ def _labels() -> dict[str, dict[str, str]]:
 
 
 def text(kind: str, key: str) -> str:
-    """The label of `key` in `kind` (outcome, summary, column, chart, callback)."""
+    """The label of `key` in `kind` (outcome, summary, column, chart, callback, problem)."""
     return _labels()[kind][key]
 
 

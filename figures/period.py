@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from enum import StrEnum
 from typing import Final
 from zoneinfo import ZoneInfo
 
@@ -20,8 +21,20 @@ _DAY: Final = timedelta(days=1)
 _ITALIAN_DATE: Final = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
 
 
+class PeriodProblem(StrEnum):
+    """Why a date or a period was refused (its Italian correction: figures.labels.problem)."""
+
+    INVALID_DATE = "invalid_date"
+    REVERSED = "reversed"
+    TOO_LONG = "too_long"
+
+
 class PeriodError(ValueError):
-    """A date or a period that cannot be used; the message names the value."""
+    """A date or a period that cannot be used: `problem` says why, the (English) message names the value."""
+
+    def __init__(self, problem: PeriodProblem, message: str) -> None:
+        super().__init__(message)
+        self.problem = problem
 
 
 def parse_day(text: str) -> date:
@@ -33,7 +46,7 @@ def parse_day(text: str) -> date:
             return date(int(match[3]), int(match[2]), int(match[1]))
         return date.fromisoformat(raw)
     except ValueError:
-        raise PeriodError(f"invalid date {text!r}: use YYYY-MM-DD or DD/MM/YYYY") from None
+        raise PeriodError(PeriodProblem.INVALID_DATE, f"invalid date {text!r}: use YYYY-MM-DD or DD/MM/YYYY") from None
 
 
 def local_midnight(day: date, zone: ZoneInfo) -> datetime:
@@ -52,10 +65,10 @@ class Period:
     def __post_init__(self) -> None:
         """Refuse an empty or reversed period, or one longer than three years."""
         if self.last_day < self.first_day:
-            raise PeriodError(f"the period ends ({self.last_day:%d/%m/%Y}) "
+            raise PeriodError(PeriodProblem.REVERSED, f"the period ends ({self.last_day:%d/%m/%Y}) "
                               f"before it starts ({self.first_day:%d/%m/%Y})")
         if self.day_count > MAX_DAYS:
-            raise PeriodError(f"the period is {self.day_count} days long: at most {MAX_DAYS}")
+            raise PeriodError(PeriodProblem.TOO_LONG, f"the period is {self.day_count} days long: at most {MAX_DAYS}")
 
     @classmethod
     def parse(cls, first: str, last: str, zone: ZoneInfo) -> Period:

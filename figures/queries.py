@@ -21,12 +21,13 @@ from figures.opening import Interval, chunks
 from figures.period import Period
 from storage.models import Call, CallbackAttempt, CallbackRequest, Ticket
 from tickets.status import Channel, Topic
+from voicemail.status import CallbackStatus
 
 OPERATOR_OUTCOME: Final = "operator"
 UNKNOWN_OUTCOME: Final = "unknown"
 KNOWN_OUTCOMES: Final = ("self_service", "operator", "message", "abandoned")
-REACHED_STATUS: Final = "done"
-UNREACHABLE_STATUS: Final = "unreachable"
+REACHED_STATUS: Final = CallbackStatus.DONE.value
+UNREACHABLE_STATUS: Final = CallbackStatus.UNREACHABLE.value
 INTERVALS_PER_QUERY: Final = 200
 STREAM_BATCH: Final = 20_000
 

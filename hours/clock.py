@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Final
@@ -48,6 +49,27 @@ def wall_clock_instants(zone: ZoneInfo, day: date, minute: int) -> tuple[datetim
         if instant.astimezone(zone).replace(tzinfo=None) == wall:
             instants.add(instant)
     return tuple(sorted(instants))
+
+
+@dataclass(frozen=True)
+class DayWindow:
+    """One local calendar day as an interval of instants [start, end), in UTC."""
+
+    day: date
+    start: datetime
+    end: datetime
+
+    @classmethod
+    def containing(cls, moment: datetime, zone: ZoneInfo) -> DayWindow:
+        """The local day that contains `moment` (23 or 25 hours long on DST changes)."""
+        return cls.of(moment.astimezone(zone).date(), zone)
+
+    @classmethod
+    def of(cls, day: date, zone: ZoneInfo) -> DayWindow:
+        """The local calendar day `day`."""
+        start = datetime.combine(day, time(), zone).astimezone(UTC)
+        end = datetime.combine(day + timedelta(days=1), time(), zone).astimezone(UTC)
+        return cls(day, start, end)
 
 
 def _offset_at(zone: ZoneInfo, seconds: int) -> timedelta | None:

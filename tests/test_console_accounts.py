@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
-from console.accounts import (
+from access.accounts import (
     AccountError,
     LockoutPolicy,
     Role,

@@ -14,9 +14,9 @@ from flask import Flask
 from sqlalchemy import select
 from werkzeug.serving import make_server
 
+from access.accounts import Role
 from access.tokens import create_token
 from agents.roster import add_agent
-from console.accounts import Role
 from storage.models import AuditEntry, CallbackRequest, Ticket
 from tests.conftest import LINE_OPEN_AT, make_app
 from tests.test_console_support import create_account

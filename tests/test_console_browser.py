@@ -13,8 +13,8 @@ from playwright.sync_api import Page, expect, sync_playwright
 from sqlalchemy import select, update
 from werkzeug.serving import make_server
 
+from access.accounts import Role
 from callsim import FakeTwilioApi, Simulator, WSGITransport
-from console.accounts import Role
 from storage.models import CallbackRequest, Ticket
 from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, LINE_OPEN_AT, make_app, make_settings
 from tests.test_console_support import PASSWORD, create_account

@@ -13,10 +13,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select, update
 
+from access.accounts import Role
 from agents.roster import add_agent
 from callsim import DialInfo, DialOutcome, FakeTwilioApi, Simulator, WSGITransport
 from callsim.audio import silent_wav
-from console.accounts import Role
 from contact_center.services import copy_policy, rest_client, transcriber
 from storage.models import AuditEntry, CallbackMessage, CallbackRequest, Ticket
 from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, LINE_OPEN_AT, make_app, make_settings

@@ -10,7 +10,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from console.accounts import Role
+from access.accounts import Role
 from storage.models import AuditEntry, EmergencyEvent
 from tests.conftest import make_app
 from tests.test_console_support import create_account, csrf_from, post_form, sign_in

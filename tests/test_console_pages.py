@@ -11,9 +11,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from console.accounts import Role
+from access.accounts import Role
 from console.chart import bar_chart
-from console.today import DayWindow, today_figures
+from figures.today import today_figures
+from hours.clock import DayWindow
 from storage.models import AuditEntry, Call, CallbackAttempt, CallbackRequest
 from tests.conftest import LINE_OPEN_AT, make_app
 from tests.test_console_support import create_account, post_form, sign_in

@@ -9,8 +9,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from access.accounts import Role
 from agents.roster import add_agent
-from console.accounts import Role
 from storage.models import Agent
 from tests.conftest import LINE_OPEN_AT, make_app
 from tests.test_console_support import create_account, post_form, sign_in

@@ -9,7 +9,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from console.accounts import Role
+from access.accounts import Role
 from storage.models import AuditEntry
 from tests.conftest import make_app, make_settings
 from tests.test_console_support import PASSWORD, create_account, csrf_from, post_form, sign_in

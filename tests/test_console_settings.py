@@ -11,7 +11,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from console.accounts import Role
+from access.accounts import Role
 from storage.hours_repository import list_entries
 from storage.models import AuditEntry
 from tests.conftest import LINE_OPEN_AT, make_app

@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask
 from flask.testing import FlaskClient
 
-from console.accounts import Role, add_account
+from access.accounts import Role, add_account
 from tests.conftest import LINE_OPEN_AT
 
 PASSWORD = "correct horse battery"

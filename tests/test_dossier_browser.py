@@ -12,7 +12,7 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 from sqlalchemy.orm import Session
 from werkzeug.serving import make_server
 
-from console.accounts import Role
+from access.accounts import Role
 from contact_center.cli import cli
 from figures.events import add_event
 from tests.conftest import make_app, make_settings

@@ -10,7 +10,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
-from console.accounts import Role
+from access.accounts import Role
 from contact_center.config import Settings
 from figures.events import add_event
 from tests.conftest import make_app

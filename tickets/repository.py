@@ -61,6 +61,24 @@ def find_by_code(session: Session, code: str, code_length: int = 8, *, for_updat
     return session.scalars(query.with_for_update() if for_update else query).first()
 
 
+def find_with_history(session: Session, code: str,
+                      code_length: int = 8) -> tuple[Ticket, list[TicketStatusChange]] | None:
+    """The ticket with this code and its status history, oldest first; None as for `find_by_code`."""
+    ticket = find_by_code(session, code, code_length)
+    return (ticket, list(ticket.history)) if ticket is not None else None
+
+
+def latest_tickets(session: Session, limit: int) -> list[Ticket]:
+    """The `limit` most recent tickets, newest first."""
+    return list(session.scalars(select(Ticket).order_by(Ticket.created_at.desc(), Ticket.id.desc()).limit(limit)))
+
+
+def tickets_by_phone(session: Session, number: str, limit: int) -> list[Ticket]:
+    """The latest tickets whose contact phone is `number` (E.164), newest first, at most `limit`."""
+    return list(session.scalars(select(Ticket).where(Ticket.contact_phone == number)
+                                .order_by(Ticket.created_at.desc(), Ticket.id.desc()).limit(limit)))
+
+
 def change_status(session: Session, ticket: Ticket, new_status: TicketStatus, *, now: datetime, changed_by: str,
                   note: str = "", forwarded_to: str | None = None) -> TicketStatusChange:
     """Move the ticket to `new_status` (InvalidTransition if not allowed) and keep the history."""

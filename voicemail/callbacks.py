@@ -17,6 +17,7 @@ from storage.models import CallbackMessage, CallbackRequest, Ticket
 from storage.upsert import get_or_insert, inserted_or_got
 from tickets.repository import create_ticket
 from tickets.status import Channel
+from voicemail.status import CallbackStatus
 
 REASONS: Final = ("closed", "all_busy", "no_answer", "chosen", "no_choice", "error")
 # Work order among due entries: a technical failure first, then callers who wanted an operator
@@ -70,7 +71,7 @@ def _pending_entry_for(session: Session, number: str) -> CallbackRequest | None:
     _lock_number(session, number)
     return session.scalars(
         select(CallbackRequest)
-        .where(CallbackRequest.callback_number == number, CallbackRequest.status == "pending")
+        .where(CallbackRequest.callback_number == number, CallbackRequest.status == CallbackStatus.PENDING.value)
         .order_by(CallbackRequest.id).limit(1).with_for_update()
     ).first()
 
@@ -95,7 +96,8 @@ def _file(session: Session, message: CallbackMessage, now: datetime, ticket_id: 
         _join(entry, message, now)
     else:
         entry = CallbackRequest(callback_number=message.callback_number, reason=message.reason,
-                                priority=REASON_PRIORITY[message.reason], status="pending", message_count=1,
+                                priority=REASON_PRIORITY[message.reason], status=CallbackStatus.PENDING.value,
+                                message_count=1,
                                 ticket_id=ticket_id if ticket_id is not None else message.ticket_id,
                                 next_attempt_at=now, attempt_count=0, created_at=now, updated_at=now)
         session.add(entry)

@@ -12,10 +12,13 @@ from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from storage.models import CallbackAttempt, CallbackMessage, CallbackRequest, Ticket
-from voicemail.queue import CallbackError, CallbackPolicy, release_expired_claims
+from voicemail.errors import CallbackError, CallbackProblem
+from voicemail.queue import CallbackPolicy, release_expired_claims
+from voicemail.status import CallbackStatus
 
 WORK_ORDER: Final = (CallbackRequest.priority, CallbackRequest.created_at, CallbackRequest.id)
-VIEWS: Final = ("open", "pending", "claimed", "done", "unreachable", "all")
+# What `contact-center callbacks list --status` shows: open (pending and claimed), one status, or all.
+VIEWS: Final = ("open", *(status.value for status in CallbackStatus), "all")
 
 
 @dataclass(frozen=True)
@@ -54,7 +57,7 @@ class EntryView:
     reason: str
     topic: str | None
     ticket_code: str | None
-    status: str
+    status: CallbackStatus
     created_at: datetime
     next_attempt_at: datetime
     attempt_count: int
@@ -71,7 +74,7 @@ class EntryView:
 
     def is_due(self, now: datetime) -> bool:
         """Whether the entry waits to be called back now."""
-        return self.status == "pending" and self.next_attempt_at <= now
+        return self.status is CallbackStatus.PENDING and self.next_attempt_at <= now
 
     def as_dict(self, zone: ZoneInfo, now: datetime) -> dict[str, Any]:
         """JSON-ready, times in `zone`."""
@@ -80,7 +83,7 @@ class EntryView:
 
         return {
             "id": self.id, "callback_number": self.callback_number, "reason": self.reason,
-            "topic": self.topic, "ticket": self.ticket_code, "status": self.status, "due": self.is_due(now),
+            "topic": self.topic, "ticket": self.ticket_code, "status": self.status.value, "due": self.is_due(now),
             "created_at": when(self.created_at), "next_attempt_at": when(self.next_attempt_at),
             "attempt_count": self.attempt_count, "claimed_by": self.claimed_by,
             "claimed_at": when(self.claimed_at), "message_count": self.message_count,
@@ -100,15 +103,19 @@ class EntryView:
 def _groups(view: str, now: datetime) -> list[tuple[ColumnElement[bool], ...]]:
     """The filters of `view`, in the order their entries are listed."""
     Filters = list[tuple[ColumnElement[bool], ...]]
-    pending_due = (CallbackRequest.status == "pending", CallbackRequest.next_attempt_at <= now)
-    pending_later = (CallbackRequest.status == "pending", CallbackRequest.next_attempt_at > now)
+    pending_status = CallbackRequest.status == CallbackStatus.PENDING.value
+    pending_due = (pending_status, CallbackRequest.next_attempt_at <= now)
+    pending_later = (pending_status, CallbackRequest.next_attempt_at > now)
     by_status: dict[str, Filters] = {
-        status: [(CallbackRequest.status == status,)] for status in ("claimed", "done", "unreachable")}
+        status.value: [(CallbackRequest.status == status.value,)] for status in CallbackStatus
+        if status is not CallbackStatus.PENDING}
     pending: Filters = [pending_due, pending_later]
+    claimed, done, unreachable = (by_status[status.value] for status in (
+        CallbackStatus.CLAIMED, CallbackStatus.DONE, CallbackStatus.UNREACHABLE))
     combined: dict[str, Filters] = {
-        "pending": pending,
-        "open": pending + by_status["claimed"],
-        "all": pending + by_status["claimed"] + by_status["done"] + by_status["unreachable"],
+        CallbackStatus.PENDING.value: pending,
+        "open": pending + claimed,
+        "all": pending + claimed + done + unreachable,
     }
     return combined.get(view) or by_status[view]
 
@@ -117,7 +124,7 @@ def list_entries(session: Session, policy: CallbackPolicy, view: str = "open", l
                  *, now: datetime) -> list[EntryView]:
     """The first `limit` entries of `view`: due first, then reason priority, then oldest."""
     if view not in VIEWS:
-        raise CallbackError(f"elenco sconosciuto {view!r}: usa {', '.join(VIEWS)}")
+        raise CallbackError(CallbackProblem.UNKNOWN_LIST, view=view, choices=VIEWS)
     release_expired_claims(session, policy, now)
     entries: list[CallbackRequest] = []
     for filters in _groups(view, now):
@@ -132,8 +139,17 @@ def entry_details(session: Session, entry_id: int) -> EntryView:
     """One entry with its messages and attempts; CallbackError if there is none."""
     entry = session.get(CallbackRequest, entry_id)
     if entry is None:
-        raise CallbackError(f"la richiamata {entry_id} non esiste")
+        raise CallbackError(CallbackProblem.NO_SUCH_ENTRY, entry_id=entry_id)
     return _views(session, [entry], with_attempts=True)[0]
+
+
+def recorded_message(session: Session, entry_id: int, call_sid: str) -> CallbackMessage | None:
+    """The message the call `call_sid` left on the entry, if it was recorded (None otherwise)."""
+    message = session.scalars(select(CallbackMessage).where(CallbackMessage.entry_id == entry_id,
+                                                            CallbackMessage.call_sid == call_sid)).first()
+    if message is None or message.message_status != "recorded" or not message.recording_sid:
+        return None
+    return message
 
 
 def _views(session: Session, entries: Sequence[CallbackRequest], with_attempts: bool) -> list[EntryView]:
@@ -159,7 +175,7 @@ def _view(entry: CallbackRequest, messages: list[CallbackMessage], tickets: dict
     return EntryView(
         id=entry.id, callback_number=entry.callback_number, reason=entry.reason,
         topic=ticket.topic if ticket else None, ticket_code=ticket.code if ticket else None,
-        status=entry.status, created_at=entry.created_at, next_attempt_at=entry.next_attempt_at,
+        status=CallbackStatus(entry.status), created_at=entry.created_at, next_attempt_at=entry.next_attempt_at,
         attempt_count=entry.attempt_count, claimed_by=entry.claimed_by, claimed_at=entry.claimed_at,
         message_count=entry.message_count,
         messages=tuple(MessageView(

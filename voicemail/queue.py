@@ -19,18 +19,13 @@ from sqlalchemy.orm import Session
 from storage.models import CallbackAttempt, CallbackMessage, CallbackRequest, Ticket
 from tickets.repository import change_status
 from tickets.status import InvalidTransition, TicketStatus
-from tickets.vocabulary import label as ticket_label
-from voicemail.vocabulary import label
+from voicemail.errors import CallbackError, CallbackProblem
+from voicemail.status import OPEN_STATUSES, CallbackStatus
 
-STATUSES: Final = ("pending", "claimed", "done", "unreachable")
-OPEN_STATUSES: Final = ("pending", "claimed")
+STATUSES: Final = tuple(CallbackStatus)
 OUTCOMES: Final = ("reached", "no_answer", "busy", "wrong_number")
 RETRIED_OUTCOMES: Final = frozenset({"no_answer", "busy"})
 CLAIM_TRIES: Final = 5
-
-
-class CallbackError(Exception):
-    """An operator's request the list cannot carry out; the message (Italian) says why."""
 
 
 @dataclass(frozen=True)
@@ -50,8 +45,9 @@ def release_expired_claims(session: Session, policy: CallbackPolicy, now: dateti
     """Put back on the list the claims older than the timeout; how many went back."""
     result = cast(CursorResult[Any], session.execute(
         update(CallbackRequest)
-        .where(CallbackRequest.status == "claimed", CallbackRequest.claimed_at < now - policy.claim_timeout)
-        .values(status="pending", claimed_by=None, claimed_at=None, updated_at=now)
+        .where(CallbackRequest.status == CallbackStatus.CLAIMED.value,
+               CallbackRequest.claimed_at < now - policy.claim_timeout)
+        .values(status=CallbackStatus.PENDING.value, claimed_by=None, claimed_at=None, updated_at=now)
         .execution_options(synchronize_session=False)
     ))
     return result.rowcount or 0
@@ -59,7 +55,7 @@ def release_expired_claims(session: Session, policy: CallbackPolicy, now: dateti
 
 def _due(now: datetime) -> tuple[ColumnElement[bool], ...]:
     """The filter of entries waiting to be called back at `now`."""
-    return (CallbackRequest.status == "pending", CallbackRequest.next_attempt_at <= now)
+    return (CallbackRequest.status == CallbackStatus.PENDING.value, CallbackRequest.next_attempt_at <= now)
 
 
 def claim_next(session: Session, operator: str, policy: CallbackPolicy,
@@ -67,7 +63,7 @@ def claim_next(session: Session, operator: str, policy: CallbackPolicy,
     """Give `operator` the next due entry (due, most urgent reason, oldest), or None."""
     operator = operator.strip()
     if not operator:
-        raise CallbackError("indica il nome dell'operatore")
+        raise CallbackError(CallbackProblem.NO_OPERATOR)
     release_expired_claims(session, policy, now)
     for _ in range(CLAIM_TRIES):
         candidate = (
@@ -77,8 +73,8 @@ def claim_next(session: Session, operator: str, policy: CallbackPolicy,
         )
         claimed = session.scalars(
             update(CallbackRequest)
-            .where(CallbackRequest.id == candidate, CallbackRequest.status == "pending")
-            .values(status="claimed", claimed_by=operator[:120], claimed_at=now, updated_at=now)
+            .where(CallbackRequest.id == candidate, CallbackRequest.status == CallbackStatus.PENDING.value)
+            .values(status=CallbackStatus.CLAIMED.value, claimed_by=operator[:120], claimed_at=now, updated_at=now)
             .returning(CallbackRequest)
             .execution_options(synchronize_session=False, populate_existing=True)
         ).first()
@@ -87,6 +83,17 @@ def claim_next(session: Session, operator: str, policy: CallbackPolicy,
         if not session.scalar(select(exists().where(*_due(now)))):
             return None
     return None
+
+
+def find_entry(session: Session, entry_id: int) -> CallbackRequest | None:
+    """The entry with this id, or None."""
+    return session.get(CallbackRequest, entry_id)
+
+
+def awaits_call_to(session: Session, entry_id: int, number: str) -> bool:
+    """Whether the entry is still open (pending or claimed) and its number to call back is `number`."""
+    entry = find_entry(session, entry_id)
+    return entry is not None and entry.status in OPEN_STATUSES and entry.callback_number == number
 
 
 def _lock_open_entry(session: Session, entry_id: int, now: datetime) -> CallbackRequest:
@@ -100,25 +107,25 @@ def _lock_open_entry(session: Session, entry_id: int, now: datetime) -> Callback
     ).scalar()
     entry = session.get(CallbackRequest, entry_id, populate_existing=True)
     if entry is None:
-        raise CallbackError(f"la richiamata {entry_id} non esiste")
+        raise CallbackError(CallbackProblem.NO_SUCH_ENTRY, entry_id=entry_id)
     if counted is None:
-        raise CallbackError(f"la richiamata {entry_id} è già chiusa ({label('status', entry.status)})")
+        raise CallbackError(CallbackProblem.ENTRY_CLOSED, entry_id=entry_id, status=CallbackStatus(entry.status))
     return entry
 
 
-def _close(entry: CallbackRequest, status: str, now: datetime) -> None:
-    entry.status, entry.closed_at = status, now
+def _close(entry: CallbackRequest, status: CallbackStatus, now: datetime) -> None:
+    entry.status, entry.closed_at = status.value, now
 
 
 def _apply_outcome(entry: CallbackRequest, outcome: str, policy: CallbackPolicy, now: datetime) -> None:
     """Reached: done. Wrong number: unreachable at once. No answer, busy: retry later, or give up."""
     entry.claimed_by = entry.claimed_at = None
     if outcome == "reached":
-        _close(entry, "done", now)
+        _close(entry, CallbackStatus.DONE, now)
     elif outcome == "wrong_number" or entry.attempt_count >= policy.max_attempts:
-        _close(entry, "unreachable", now)
+        _close(entry, CallbackStatus.UNREACHABLE, now)
     else:
-        entry.status = "pending"
+        entry.status = CallbackStatus.PENDING.value
         entry.next_attempt_at = now + policy.delay_after(entry.attempt_count)
 
 
@@ -138,9 +145,8 @@ def _update_tickets(session: Session, entry: CallbackRequest, status: TicketStat
         try:
             change_status(session, ticket, status, now=now, changed_by=operator, note=note)
         except InvalidTransition:
-            raise CallbackError(
-                f"la richiesta {ticket.code} non può passare da «{ticket_label(TicketStatus(ticket.status))}» "
-                f"a «{ticket_label(status)}»") from None
+            raise CallbackError(CallbackProblem.TICKET_REFUSED, ticket=ticket.code,
+                                current=TicketStatus(ticket.status), new=status) from None
         changed.append(ticket)
     return changed
 
@@ -150,14 +156,14 @@ def record_outcome(session: Session, entry_id: int, outcome: str, policy: Callba
                    now: datetime) -> CallbackRequest:
     """Store one call back and move the entry on; the operator defaults to whoever claimed it."""
     if outcome not in OUTCOMES:
-        raise CallbackError(f"esito sconosciuto {outcome!r}: usa {', '.join(OUTCOMES)}")
+        raise CallbackError(CallbackProblem.UNKNOWN_OUTCOME, outcome=outcome, choices=OUTCOMES)
     entry = _lock_open_entry(session, entry_id, now)
     operator = (operator or "").strip()
-    if entry.status == "claimed" and operator and entry.claimed_by != operator:
-        raise CallbackError(f"la richiamata {entry_id} è assegnata a {entry.claimed_by}")
+    if entry.status == CallbackStatus.CLAIMED.value and operator and entry.claimed_by != operator:
+        raise CallbackError(CallbackProblem.CLAIMED_BY_ANOTHER, entry_id=entry_id, claimed_by=entry.claimed_by)
     who = operator or entry.claimed_by
     if not who:
-        raise CallbackError(f"la richiamata {entry_id} non è assegnata: indica l'operatore")
+        raise CallbackError(CallbackProblem.NOT_CLAIMED, entry_id=entry_id)
     session.add(CallbackAttempt(entry_id=entry.id, outcome=outcome, note=note.strip() or None,
                                 operator=who[:120], attempted_at=now))
     _apply_outcome(entry, outcome, policy, now)

@@ -20,8 +20,8 @@ from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage.models import Call, CallbackAttempt, CallbackMessage, CallbackRequest, Ticket
-from voicemail.queue import OPEN_STATUSES
 from voicemail.recordings import RecordingSource, RecordingUnavailable
+from voicemail.status import OPEN_STATUSES
 
 log = logging.getLogger(__name__)
 

@@ -6,8 +6,8 @@ from typing import Any
 
 from flask import flash, g, redirect, render_template, request, url_for
 
-from console import audit
-from console.accounts import (
+from access import audit
+from access.accounts import (
     AccountError,
     Role,
     account_name,
@@ -17,6 +17,7 @@ from console.accounts import (
     set_active,
     set_password,
 )
+from access.vocabulary import describe
 from console.security import log_action, reading, requires, transaction
 from console.web import blueprint
 from contact_center.runtime import current_runtime
@@ -35,8 +36,8 @@ def accounts() -> Any:
 
 
 def _account_error(error: AccountError) -> str:
-    """The domain's reason (in Italian), as a sentence."""
-    return f"Operazione non riuscita: {error}."
+    """The domain's reason, in Italian, as a sentence."""
+    return f"Operazione non riuscita: {describe(error)}."
 
 
 @blueprint.post("/accounts")

@@ -7,8 +7,8 @@ from typing import Any
 
 from flask import flash, g, redirect, render_template, request, session, url_for
 
-from console import audit
-from console.accounts import LockoutPolicy, Role, end_sessions, sign_in
+from access import audit
+from access.accounts import LockoutPolicy, Role, end_sessions, sign_in
 from console.formatting import local_time
 from console.security import log_action, requires, safe_next, start_session, transaction
 from console.web import blueprint

@@ -5,22 +5,24 @@ from __future__ import annotations
 from typing import Any
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from console import callback_list
-from console.accounts import Role
-from console.callback_list import BadFilter, Cursor
+from access.accounts import Role
 from console.formatting import zone
 from console.security import log_action, requires, transaction
 from console.web import blueprint
 from contact_center.runtime import current_runtime
 from contact_center.services import callback_policy
 from storage.models import Ticket, TicketStatusChange
+from tickets.repository import find_with_history
 from tickets.status import Topic, parse_status
+from voicemail import worklist
+from voicemail.errors import BadFilter, CallbackError
 from voicemail.listing import EntryView, entry_details
-from voicemail.queue import OUTCOMES, CallbackError, claim_next, record_outcome, release_expired_claims
-from voicemail.vocabulary import label
+from voicemail.queue import OUTCOMES, claim_next, record_outcome, release_expired_claims
+from voicemail.status import CallbackStatus
+from voicemail.vocabulary import describe, label
+from voicemail.worklist import Cursor
 
 MAX_NOTE_LENGTH = 2000
 TOPICS = tuple(topic.value for topic in Topic)
@@ -32,19 +34,19 @@ def callbacks() -> Any:
     """Counts by status, then one page of the chosen view in work order."""
     args = request.args.to_dict()
     try:
-        filters = callback_list.parse_filters(args, TOPICS)
+        filters = worklist.parse_filters(args, TOPICS)
         after = Cursor.decode(args["after"]) if args.get("after") else None
     except BadFilter as error:
-        flash(f"Filtro non valido: {error}.", "error")
+        flash(f"Filtro non valido: {describe(error)}.", "error")
         return redirect(url_for("console.callbacks"))
     now = current_runtime().clock()
     with transaction() as db:
         release_expired_claims(db, callback_policy(current_runtime().settings), now)
-        counts = callback_list.counts(db, now)
+        counts = worklist.counts(db, now)
         g.due_count = counts["due"]
-        page = callback_list.page(db, filters, now, zone(), current_runtime().settings.console.page_size, after)
+        page = worklist.page(db, filters, now, zone(), current_runtime().settings.console.page_size, after)
     return render_template("console/callbacks.html", counts=counts, page=page, filters=filters, now=now,
-                           views=callback_list.VIEWS, topics=TOPICS, first_page=after is None)
+                           views=worklist.VIEWS, topics=TOPICS, first_page=after is None)
 
 
 @blueprint.post("/callbacks/claim")
@@ -64,10 +66,10 @@ def callback_claim() -> Any:
 
 
 def _ticket_with_history(db: Session, entry: EntryView) -> tuple[Ticket | None, list[TicketStatusChange]]:
-    if entry.ticket_code is None:
-        return None, []
-    ticket = db.scalars(select(Ticket).where(Ticket.code == entry.ticket_code)).first()
-    return ticket, list(ticket.history) if ticket else []
+    found = None
+    if entry.ticket_code is not None:
+        found = find_with_history(db, entry.ticket_code, current_runtime().settings.tickets.code_length)
+    return found if found is not None else (None, [])
 
 
 @blueprint.get("/callbacks/<int:entry_id>")
@@ -80,7 +82,7 @@ def callback(entry_id: int) -> Any:
         except CallbackError:
             abort(404)
         ticket, history = _ticket_with_history(db, entry)
-    mine = entry.status == "claimed" and entry.claimed_by == g.account.name
+    mine = entry.status is CallbackStatus.CLAIMED and entry.claimed_by == g.account.name
     return render_template("console/callback.html", entry=entry, ticket=ticket, history=history, mine=mine,
                            outcomes=OUTCOMES, now=current_runtime().clock())
 
@@ -104,11 +106,11 @@ def callback_outcome(entry_id: int) -> Any:
                                    now=current_runtime().clock())
             detail = label("outcome", outcome) + (f", richiesta: {ticket_status.value}" if ticket_status else "")
             log_action(db, "callback_outcome", f"richiamata {entry_id}", detail)
-            status, next_attempt = entry.status, entry.next_attempt_at
+            status, next_attempt = CallbackStatus(entry.status), entry.next_attempt_at
     except CallbackError as error:
-        flash(f"Esito non registrato: {error}.", "error")
+        flash(f"Esito non registrato: {describe(error)}.", "error")
         return redirect(url_for("console.callback", entry_id=entry_id))
-    if status == "pending":
+    if status is CallbackStatus.PENDING:
         flash(f"Esito registrato: {label('outcome', outcome)}. Nuovo tentativo previsto: "
               f"{next_attempt.astimezone(zone()).strftime('%d/%m/%Y %H:%M')}.", "success")
     else:

@@ -11,34 +11,20 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import flash, g, redirect, render_template, request, url_for
-from sqlalchemy import select
 
-from console.accounts import Role
+from access.accounts import Role
 from console.security import log_action, reading, requires, transaction
 from console.web import blueprint
 from contact_center.runtime import current_runtime
-from figures.events import EventError, add_event, event_period, list_events
+from figures import labels
+from figures.events import EventError, add_event, event_period, list_events, remove_event_by_id
 from figures.period import Period, PeriodError
-from storage.models import EmergencyEvent
 
 DESCRIPTION_MAX = 600
 
 
 def _zone() -> ZoneInfo:
     return ZoneInfo(current_runtime().settings.line.timezone)
-
-
-# What the supervisor must correct, in Italian, after the domain's (English) reason; the last is the default.
-_PERIOD_CORRECTIONS = (("invalid date", "scrivi le due date come 20/05/2026 o 2026-05-20"),
-                       ("before it starts", "l'ultimo giorno non può venire prima del primo"),
-                       ("", "il periodo può durare al massimo tre anni"))
-_NAME_CORRECTIONS = (("already exists", "esiste già un evento con questo nome"),
-                     ("needs a name", "dai un nome all'evento"),
-                     ("", "il nome è troppo lungo (al massimo 120 caratteri)"))
-
-
-def _correction(error: ValueError, corrections: tuple[tuple[str, str], ...]) -> str:
-    return next(italian for marker, italian in corrections if marker in str(error))
 
 
 @blueprint.get("/events")
@@ -63,10 +49,8 @@ def events_add() -> Any:
             event = add_event(db, name, period, g.account.name, description)
             log_action(db, "event_add", event.name, f"{period.first_day.isoformat()} → {period.last_day.isoformat()}")
             saved = event.name
-    except PeriodError as error:
-        flash(f"Evento non salvato: {_correction(error, _PERIOD_CORRECTIONS)}.", "error")
-    except EventError as error:
-        flash(f"Evento non salvato: {_correction(error, _NAME_CORRECTIONS)}.", "error")
+    except (PeriodError, EventError) as error:
+        flash(f"Evento non salvato: {labels.text('problem', error.problem)}.", "error")
     else:
         flash(f"Evento «{saved}» salvato: il dossier lo confronta con il periodo ordinario precedente.", "success")
         return redirect(url_for("console.events"))
@@ -79,12 +63,10 @@ def events_add() -> Any:
 def events_remove(event_id: int) -> Any:
     """Forget an event; the calls and requests of its period stay."""
     with transaction() as db:
-        event = db.scalar(select(EmergencyEvent).where(EmergencyEvent.id == event_id))
-        if event is None:
+        name = remove_event_by_id(db, event_id)
+        if name is None:
             flash("Evento non trovato: forse è già stato eliminato.", "error")
             return redirect(url_for("console.events"))
-        name = event.name
-        db.delete(event)
         log_action(db, "event_remove", name)
     flash(f"Evento «{name}» eliminato: le chiamate e le richieste del periodo restano.", "success")
     return redirect(url_for("console.events"))

@@ -6,18 +6,21 @@ from pathlib import Path
 from typing import Any
 
 from flask import Response, abort, flash, g, redirect, request, send_file, url_for
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from console.accounts import Role
+from access.accounts import Role
+from agents.roster import find_agent
 from console.calling import CallNotStarted, start_callback_call
 from console.security import log_action, reading, requires, transaction
 from console.web import blueprint
 from contact_center.links import callback_call_url
 from contact_center.runtime import current_runtime
 from contact_center.services import recordings_dir, rest_client
-from storage.models import Agent, CallbackMessage, CallbackRequest
+from storage.models import CallbackMessage
+from voicemail.listing import recorded_message
+from voicemail.queue import find_entry
 from voicemail.recordings import RecordingUnavailable
+from voicemail.status import CallbackStatus
 
 MIME_TYPES = {".wav": "audio/wav", ".mp3": "audio/mpeg"}
 
@@ -38,9 +41,8 @@ def _local_file(message: CallbackMessage) -> Path | None:
 def recording(entry_id: int, call_sid: str) -> Any:
     """Stream the local copy, or fetch it from Twilio on the server (credentials never leave it)."""
     with reading() as db:
-        message = db.scalars(select(CallbackMessage).where(CallbackMessage.entry_id == entry_id,
-                                                           CallbackMessage.call_sid == call_sid[:64])).first()
-    if message is None or message.message_status != "recorded" or not message.recording_sid:
+        message = recorded_message(db, entry_id, call_sid[:64])
+    if message is None or not message.recording_sid:
         abort(404)
     path = _local_file(message)
     if path is not None:
@@ -60,7 +62,8 @@ def _operator_phone(db: Session) -> str | None:
     """The operator's own phone: their account's, else the one on the operators' roster."""
     if g.account.phone:
         return str(g.account.phone)
-    return db.scalars(select(Agent.phone).where(Agent.name == g.account.name)).first()
+    agent = find_agent(db, g.account.name)
+    return agent.phone if agent is not None else None
 
 
 @blueprint.post("/callbacks/<int:entry_id>/call")
@@ -70,11 +73,11 @@ def callback_call(entry_id: int) -> Any:
     settings = current_runtime().settings
     back = redirect(url_for("console.callback", entry_id=entry_id))
     with reading() as db:
-        entry = db.get(CallbackRequest, entry_id)
+        entry = find_entry(db, entry_id)
         phone = _operator_phone(db)
     if entry is None:
         abort(404)
-    if entry.status != "claimed" or entry.claimed_by != g.account.name:
+    if entry.status != CallbackStatus.CLAIMED or entry.claimed_by != g.account.name:
         flash("Prendi in carico la richiamata prima di chiamare.", "error")
         return back
     if not entry.callback_number:

@@ -5,16 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from flask import flash, g, redirect, render_template, request, url_for
-from sqlalchemy import select
 
+from access.accounts import Role
 from agents.presence import MANUAL_STATES, parse_manual_state
-from agents.roster import RosterError, list_agents, set_presence
-from console.accounts import Role
+from agents.roster import RosterError, find_agent, list_agents, set_presence
 from console.formatting import LABELS
 from console.security import log_action, requires, transaction
 from console.web import blueprint
 from contact_center.runtime import current_runtime
-from storage.models import Agent
 
 
 @blueprint.get("/presence")
@@ -38,7 +36,7 @@ def presence_set() -> Any:
         flash("Stato non valido.", "error")
         return redirect(url_for("console.presence"))
     with transaction() as db:
-        on_roster = db.scalars(select(Agent.id).where(Agent.name == g.account.name)).first() is not None
+        on_roster = find_agent(db, g.account.name) is not None
         try:
             rt = current_runtime()
             changed = on_roster and set_presence(db, g.account.name, state,

@@ -10,7 +10,7 @@ from flask import flash, g, redirect, render_template, request, url_for
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from console.accounts import Role
+from access.accounts import Role
 from console.formatting import zone
 from console.security import log_action, reading, requires, transaction
 from console.web import blueprint

@@ -6,20 +6,20 @@ from typing import Any
 
 import phonenumbers
 from flask import abort, flash, g, redirect, render_template, request, url_for
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from console.accounts import Role
+from access.accounts import Role
 from console.security import log_action, reading, requires, transaction
 from console.web import blueprint
 from contact_center.runtime import current_runtime
 from storage.models import Ticket
 from tickets.codes import normalize_code
-from tickets.repository import change_status, find_by_code
+from tickets.repository import change_status, find_by_code, find_with_history, latest_tickets, tickets_by_phone
 from tickets.status import ALLOWED_TRANSITIONS, InvalidTransition, TicketStatus, parse_status
 from tickets.vocabulary import label
 
 MAX_RESULTS = 100
+LATEST = 20
 MAX_NOTE_LENGTH = 2000
 MAX_INSTITUTION_LENGTH = 200
 
@@ -35,11 +35,6 @@ def _phone_query(text: str) -> str | None:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
-def _tickets_by_phone(db: Session, number: str) -> list[Ticket]:
-    return list(db.scalars(select(Ticket).where(Ticket.contact_phone == number)
-                           .order_by(Ticket.created_at.desc(), Ticket.id.desc()).limit(MAX_RESULTS)))
-
-
 @blueprint.get("/tickets")
 @requires(Role.OPERATOR)
 def tickets() -> Any:
@@ -47,7 +42,7 @@ def tickets() -> Any:
     query = request.args.get("q", "").strip()[:64]
     if not query:
         with reading() as db:
-            latest = list(db.scalars(select(Ticket).order_by(Ticket.created_at.desc(), Ticket.id.desc()).limit(20)))
+            latest = latest_tickets(db, LATEST)
         return render_template("console/tickets.html", query="", results=latest, searched=False)
     code, code_length = normalize_code(query), current_runtime().settings.tickets.code_length
     if code.isdigit() and len(code) == code_length:
@@ -62,7 +57,7 @@ def tickets() -> Any:
         return render_template("console/tickets.html", query=query, results=[], searched=True,
                                error=f"Scrivi un codice di {code_length} cifre o un numero di telefono."), 400
     with reading() as db:
-        results = _tickets_by_phone(db, number)
+        results = tickets_by_phone(db, number, MAX_RESULTS)
     return render_template("console/tickets.html", query=query, results=results, searched=True, number=number)
 
 
@@ -78,8 +73,10 @@ def _ticket_or_404(db: Session, code: str) -> Ticket:
 def ticket(code: str) -> Any:
     """A ticket, its history, and the status changes its rules allow."""
     with reading() as db:
-        found = _ticket_or_404(db, code)
-        history = list(found.history)
+        found_with_history = find_with_history(db, code, current_runtime().settings.tickets.code_length)
+    if found_with_history is None:
+        abort(404)
+    found, history = found_with_history
     allowed = sorted(ALLOWED_TRANSITIONS[TicketStatus(found.status)], key=list(TicketStatus).index)
     return render_template("console/ticket.html", ticket=found, history=history, allowed=allowed)
 

@@ -7,13 +7,13 @@ from typing import Any
 
 from flask import render_template
 
-from console.accounts import Role
+from access.accounts import Role
 from console.chart import bar_chart
 from console.formatting import zone
 from console.security import reading, requires
-from console.today import HOURS, today_figures
 from console.web import blueprint
 from contact_center.runtime import current_runtime
+from figures.today import HOURS, today_figures
 
 HOUR_LABELS = tuple(f"{hour:02d}" for hour in range(HOURS))
 

@@ -18,9 +18,10 @@ from contact_center.runtime import Runtime
 from contact_center.services import callback_policy
 from tickets.status import TicketStatus, Topic, parse_status
 from tickets.vocabulary import label as ticket_label
+from voicemail.errors import CallbackError
 from voicemail.listing import VIEWS, EntryView, entry_details, list_entries
-from voicemail.queue import OUTCOMES, CallbackError, claim_next, record_outcome
-from voicemail.vocabulary import label
+from voicemail.queue import OUTCOMES, claim_next, record_outcome
+from voicemail.vocabulary import describe, label
 
 OUTCOME_WORDS = tuple(outcome.replace("_", "-") for outcome in OUTCOMES)
 OPERATOR_ENV = "CONTACT_CENTER_OPERATOR"
@@ -163,7 +164,7 @@ def next_command(state: CliState, operator: str | None, as_json: bool) -> None:
         try:
             entry = claim_next(session, name, callback_policy(runtime.settings), now=runtime.clock())
         except CallbackError as error:
-            raise click.ClickException(str(error)) from None
+            raise click.ClickException(describe(error)) from None
         details = entry_details(session, entry.id) if entry else None
     if details is None:
         click.echo("null" if as_json else "nessuna richiamata da fare adesso")
@@ -194,7 +195,7 @@ def outcome_command(state: CliState, entry_id: str, outcome: str, note: str, tic
                            operator=operator, note=note,
                            ticket_status=new_ticket_status, now=runtime.clock())
         except CallbackError as error:
-            raise click.ClickException(str(error)) from None
+            raise click.ClickException(describe(error)) from None
         details = entry_details(session, number)
     _show(runtime, details, as_json)
 
@@ -211,7 +212,7 @@ def show_command(state: CliState, entry_id: str, as_json: bool) -> None:
         try:
             details = entry_details(session, number)
         except CallbackError as error:
-            raise click.ClickException(str(error)) from None
+            raise click.ClickException(describe(error)) from None
     _show(runtime, details, as_json)
 
 

@@ -10,9 +10,8 @@ from zoneinfo import ZoneInfo
 import click
 from sqlalchemy.orm import Session
 
-from console import audit
-from console.accounts import (
-    ROLE_LABELS,
+from access import audit
+from access.accounts import (
     AccountError,
     Role,
     add_account,
@@ -22,6 +21,7 @@ from console.accounts import (
     set_password,
     set_role,
 )
+from access.vocabulary import describe, role_label
 from contact_center.cli.common import CliState, local_time, pass_state
 from storage.models import ConsoleAccount
 
@@ -55,8 +55,8 @@ def add_command(state: CliState, name: str, role: str, phone: str | None) -> Non
                                   min_password_length=state.settings.console.min_password_length)
             audit.record(session, CLI_ACTOR, "account_add", account.name, f"ruolo {account.role}", at=runtime.clock())
     except AccountError as error:
-        raise click.ClickException(str(error)) from None
-    click.echo(f"account {account.name!r} creato ({ROLE_LABELS[Role(account.role)]})")
+        raise click.ClickException(describe(error)) from None
+    click.echo(f"account {account.name!r} creato ({role_label(account.role)})")
 
 
 @operators.command("list")
@@ -91,7 +91,7 @@ def _account_line(account: ConsoleAccount, zone: ZoneInfo, now: datetime) -> str
     if account.locked_until and account.locked_until > now:
         state_text += f", bloccato fino al {local_time(account.locked_until, zone)}"
     last = local_time(account.last_login_at, zone) if account.last_login_at else "mai"
-    return (f"{account.name:30}  {ROLE_LABELS[Role(account.role)]:12}  {state_text:11}  "
+    return (f"{account.name:30}  {role_label(account.role):12}  {state_text:11}  "
             f"{account.phone or '-':16}  ultimo accesso {last}")
 
 
@@ -102,7 +102,7 @@ def _change(state: CliState, action: str, change: Callable[[Session], ConsoleAcc
             account = change(session)
             audit.record(session, CLI_ACTOR, action, account.name, at=runtime.clock())
     except AccountError as error:
-        raise click.ClickException(str(error)) from None
+        raise click.ClickException(describe(error)) from None
     click.echo(message.format(name=account.name))
 
 
@@ -143,7 +143,7 @@ def password_command(state: CliState, name: str) -> None:
 def role_command(state: CliState, name: str, role: str) -> None:
     """Make an account an operator or a supervisor."""
     _change(state, "account_role", lambda session: set_role(session, name, parse_role(role)),
-            f"{{name!r}} ora è {ROLE_LABELS[parse_role(role)]}")
+            f"{{name!r}} ora è {role_label(parse_role(role))}")
 
 
 def register(cli: click.Group) -> None:

@@ -15,12 +15,11 @@ from twilio.twiml.voice_response import VoiceResponse
 from contact_center.links import CALLBACK_CALL_PATH, callback_call_signature
 from ivr.flows.context import CallContext
 from ivr.twiml import url
-from storage.models import CallbackRequest
 from voicemail.numbers import spoken_last_digits
+from voicemail.queue import awaits_call_to
 
 CONNECT_PATH = CALLBACK_CALL_PATH
 RESULT_PATH = "/voice/callback-call/result"
-OPEN_STATUSES = ("pending", "claimed")
 CITIZEN_RING_SECONDS = 30
 MAX_ENTRY_ID = 2**62
 DIAL_PROMPTS = {"busy": "callback_call_busy", "no-answer": "callback_call_no_answer",
@@ -32,8 +31,7 @@ def _is_callable(ctx: CallContext, entry_id: int, number: str) -> bool:
     expected = callback_call_signature(ctx.runtime.auth_token, entry_id, number)
     if not number or not hmac.compare_digest(ctx.arg("sig"), expected):
         return False
-    entry = ctx.session.get(CallbackRequest, entry_id)
-    return entry is not None and entry.status in OPEN_STATUSES and entry.callback_number == number
+    return awaits_call_to(ctx.session, entry_id, number)
 
 
 def connect(ctx: CallContext) -> VoiceResponse:

@@ -1,9 +1,10 @@
-"""The callback list as the console shows it: counts, filters and pages in work order.
+"""The callback list as the console pages through it: counts per view, filters and pages in work order.
 
-The voicemail domain decides the work order (due first, then the reason's priority, then the
-oldest) and the statuses; this module only reads them, a page at a time, with keyset
-pagination on the (status, priority, created_at, id) index so the first page costs the same
-with ten entries or a hundred thousand.
+The work order (due first, then the reason's priority, then the oldest) and the statuses are
+the list's own (voicemail.listing, voicemail.status); this module reads them a page at a time,
+with keyset pagination on the (status, priority, created_at, id) index so the first page costs
+the same with ten entries or a hundred thousand. Refusals are BadFilter codes: the faces say
+them in Italian through voicemail.vocabulary.
 """
 
 from __future__ import annotations
@@ -17,23 +18,21 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, func, select, tuple_
 from sqlalchemy.orm import Session
 
-from console.today import DayWindow
+from hours.clock import DayWindow
 from storage.models import CallbackMessage, CallbackRequest, Ticket
 from storage.models.console import DUE_TIME
 from voicemail.callbacks import REASONS
+from voicemail.errors import BadFilter, CallbackProblem
 from voicemail.listing import WORK_ORDER
+from voicemail.status import CallbackStatus
 
 # "due" and "waiting" split the pending entries: to call now, or after a retry delay.
-VIEWS: Final = ("due", "waiting", "claimed", "done", "unreachable")
+VIEWS: Final = ("due", "waiting", *(status.value for status in CallbackStatus if status is not CallbackStatus.PENDING))
 DEFAULT_VIEW: Final = "due"
 EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
 MICROSECOND: Final = timedelta(microseconds=1)
 MAX_KEY: Final = 2**62
 MIN_YEAR, MAX_YEAR = 2000, 2999
-
-
-class BadFilter(ValueError):
-    """A filter or a page cursor that cannot be used; the message (Italian) says which."""
 
 
 @dataclass(frozen=True)
@@ -71,9 +70,9 @@ class Cursor:
             priority, micros, entry_id = (int(part) for part in text.split("."))
             created_at = EPOCH + micros * MICROSECOND
         except (ValueError, OverflowError):
-            raise BadFilter("indicatore di pagina non valido") from None
+            raise BadFilter(CallbackProblem.BAD_CURSOR) from None
         if not (0 <= priority <= MAX_KEY and 0 <= entry_id <= MAX_KEY):
-            raise BadFilter("indicatore di pagina non valido")
+            raise BadFilter(CallbackProblem.BAD_CURSOR)
         return cls(priority, created_at, entry_id)
 
 
@@ -84,7 +83,7 @@ class Row:
     id: int
     callback_number: str | None
     reason: str
-    status: str
+    status: CallbackStatus
     priority: int
     created_at: datetime
     next_attempt_at: datetime
@@ -105,34 +104,35 @@ class Page:
 
 
 def parse_filters(args: dict[str, str], topics: Sequence[str]) -> ListFilters:
-    """Filters from query arguments; BadFilter (in Italian) for a value that is not allowed."""
+    """Filters from query arguments; BadFilter for a value that is not allowed."""
     view = args.get("view") or DEFAULT_VIEW
     if view not in VIEWS:
-        raise BadFilter(f"elenco sconosciuto: {view}")
+        raise BadFilter(CallbackProblem.UNKNOWN_VIEW, view=view)
     reason = args.get("reason") or None
     if reason is not None and reason not in REASONS:
-        raise BadFilter(f"motivo sconosciuto: {reason}")
+        raise BadFilter(CallbackProblem.UNKNOWN_REASON, reason=reason)
     topic = args.get("topic") or None
     if topic is not None and topic not in topics:
-        raise BadFilter(f"argomento sconosciuto: {topic}")
+        raise BadFilter(CallbackProblem.UNKNOWN_TOPIC, topic=topic)
     day = None
     if args.get("day"):
         try:
             day = date.fromisoformat(args["day"])
         except ValueError:
-            raise BadFilter("data non valida: usa il formato AAAA-MM-GG") from None
+            raise BadFilter(CallbackProblem.BAD_DATE) from None
         if not MIN_YEAR <= day.year <= MAX_YEAR:
-            raise BadFilter(f"data fuori intervallo: anni dal {MIN_YEAR} al {MAX_YEAR}")
+            raise BadFilter(CallbackProblem.DATE_OUT_OF_RANGE, first_year=MIN_YEAR, last_year=MAX_YEAR)
     return ListFilters(view, reason, topic, day)
 
 
 def _view_conditions(view: str, now: datetime) -> list[ColumnElement[bool]]:
     """The view's filter (pages of it walk the work-order index, already in order)."""
+    pending = CallbackRequest.status == CallbackStatus.PENDING.value
     if view == "due":
-        return [CallbackRequest.status == "pending", CallbackRequest.next_attempt_at <= now]
+        return [pending, CallbackRequest.next_attempt_at <= now]
     if view == "waiting":
-        return [CallbackRequest.status == "pending", CallbackRequest.next_attempt_at > now]
-    return [CallbackRequest.status == view]
+        return [pending, CallbackRequest.next_attempt_at > now]
+    return [CallbackRequest.status == CallbackStatus(view).value]
 
 
 def _conditions(filters: ListFilters, now: datetime, zone: ZoneInfo) -> list[ColumnElement[bool]]:
@@ -153,9 +153,21 @@ def counts(session: Session, now: datetime) -> dict[str, int]:
     rows = session.execute(select(CallbackRequest.status, func.count(), due).group_by(CallbackRequest.status)).all()
     by_status = {status: (total, due_now) for status, total, due_now in rows}
     result = {view: by_status.get(view, (0, 0))[0] for view in VIEWS}
-    pending, due_now = by_status.get("pending", (0, 0))
+    pending, due_now = by_status.get(CallbackStatus.PENDING.value, (0, 0))
     result["due"], result["waiting"] = due_now, pending - due_now
     return result
+
+
+def due_count(session: Session, now: datetime) -> int:
+    """How many entries wait to be called back now (on the status and due-time index, as `counts`)."""
+    return session.scalar(select(func.count()).select_from(CallbackRequest).where(
+        CallbackRequest.status == CallbackStatus.PENDING.value, now >= DUE_TIME)) or 0
+
+
+def pending_count(session: Session) -> int:
+    """How many entries nobody has claimed yet, due now or waiting for a retry."""
+    return session.scalar(select(func.count()).select_from(CallbackRequest).where(
+        CallbackRequest.status == CallbackStatus.PENDING.value)) or 0
 
 
 def page(session: Session, filters: ListFilters, now: datetime, zone: ZoneInfo, size: int,
@@ -163,7 +175,8 @@ def page(session: Session, filters: ListFilters, now: datetime, zone: ZoneInfo, 
     """One page of entries in work order, starting after `after`."""
     conditions = _conditions(filters, now, zone)
     if after is not None:
-        conditions.append(tuple_(*WORK_ORDER) > tuple_(after.priority, after.created_at, after.id))
+        key: tuple[Any, ...] = (after.priority, after.created_at, after.id)  # bound as plain values
+        conditions.append(tuple_(*WORK_ORDER) > tuple_(*key))
     entries = session.execute(
         select(CallbackRequest, Ticket.code, Ticket.topic)
         .outerjoin(Ticket, Ticket.id == CallbackRequest.ticket_id)
@@ -182,11 +195,12 @@ def _recorded_seconds(session: Session, entry_ids: list[int]) -> dict[int, int]:
         select(CallbackMessage.entry_id, func.coalesce(func.sum(CallbackMessage.recording_duration), 0))
         .where(CallbackMessage.entry_id.in_(entry_ids), CallbackMessage.message_status == "recorded")
         .group_by(CallbackMessage.entry_id)).tuples().all()
-    return {entry_id: int(total) for entry_id, total in totals if entry_id is not None}
+    return {entry_id: int(total or 0) for entry_id, total in totals if entry_id is not None}
 
 
 def _row(entry: CallbackRequest, code: str | None, topic: str | None, recorded_seconds: int) -> Row:
-    return Row(id=entry.id, callback_number=entry.callback_number, reason=entry.reason, status=entry.status,
+    return Row(id=entry.id, callback_number=entry.callback_number, reason=entry.reason,
+               status=CallbackStatus(entry.status),
                priority=entry.priority, created_at=entry.created_at, next_attempt_at=entry.next_attempt_at,
                attempt_count=entry.attempt_count, claimed_by=entry.claimed_by, message_count=entry.message_count,
                ticket_code=code, topic=topic, recorded_seconds=recorded_seconds)
@@ -194,7 +208,7 @@ def _row(entry: CallbackRequest, code: str | None, topic: str | None, recorded_s
 
 def row_as_dict(row: Row, zone: ZoneInfo) -> dict[str, Any]:
     """A row as JSON, times in `zone`."""
-    return {"id": row.id, "callback_number": row.callback_number, "reason": row.reason, "status": row.status,
+    return {"id": row.id, "callback_number": row.callback_number, "reason": row.reason, "status": row.status.value,
             "created_at": row.created_at.astimezone(zone).isoformat(timespec="seconds"),
             "next_attempt_at": row.next_attempt_at.astimezone(zone).isoformat(timespec="seconds"),
             "attempt_count": row.attempt_count, "claimed_by": row.claimed_by, "message_count": row.message_count,

@@ -1,11 +1,16 @@
-"""Console accounts: argon2 password hashes, roles, lockout after repeated failures."""
+"""Console accounts: argon2 password hashes, roles, lockout after repeated failures.
+
+Refusals are AccountError codes with their values; access.vocabulary says them in Italian.
+"""
 
 from __future__ import annotations
 
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from types import MappingProxyType
 from typing import Literal
 
 import phonenumbers
@@ -15,6 +20,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from access.vocabulary import describe
 from storage.models import ConsoleAccount
 
 MAX_NAME_LENGTH = 80
@@ -32,11 +38,36 @@ class Role(StrEnum):
     SUPERVISOR = "supervisor"
 
 
-ROLE_LABELS = {Role.OPERATOR: "operatore", Role.SUPERVISOR: "supervisore"}
+class AccountProblem(StrEnum):
+    """Why an account change was refused."""
+
+    NAME_EMPTY = "name_empty"
+    NAME_TOO_LONG = "name_too_long"  # limit
+    NAME_NOT_PRINTABLE = "name_not_printable"
+    UNKNOWN_ROLE = "unknown_role"  # role
+    NOT_A_PHONE = "not_a_phone"  # phone
+    INVALID_PHONE = "invalid_phone"  # phone
+    PASSWORD_TOO_SHORT = "password_too_short"  # minimum
+    PASSWORD_TOO_LONG = "password_too_long"  # limit
+    PASSWORD_BLANK = "password_blank"
+    NAME_TAKEN = "name_taken"  # name
+    NO_SUCH_ID = "no_such_id"  # account_id
+    NO_SUCH_NAME = "no_such_name"  # name
 
 
 class AccountError(ValueError):
-    """An account change that cannot be made; the message says why in one line, in Italian."""
+    """An account change that cannot be made: `problem` says why, `details` with which values.
+
+    `str()` is the vocabulary's sentence (access.vocabulary.describe), in Italian.
+    """
+
+    def __init__(self, problem: AccountProblem, **details: object) -> None:
+        super().__init__(problem.value)
+        self.problem = problem
+        self.details: Mapping[str, object] = MappingProxyType(details)
+
+    def __str__(self) -> str:
+        return describe(self)
 
 
 @dataclass(frozen=True)
@@ -68,11 +99,11 @@ def clean_name(raw: str) -> str:
     """A sign-in name, spaces collapsed; AccountError if empty, too long or not printable."""
     name = " ".join(raw.split())
     if not name:
-        raise AccountError("il nome è vuoto")
+        raise AccountError(AccountProblem.NAME_EMPTY)
     if len(name) > MAX_NAME_LENGTH:
-        raise AccountError(f"il nome supera i {MAX_NAME_LENGTH} caratteri")
+        raise AccountError(AccountProblem.NAME_TOO_LONG, limit=MAX_NAME_LENGTH)
     if not name.isprintable():
-        raise AccountError("il nome contiene caratteri di controllo")
+        raise AccountError(AccountProblem.NAME_NOT_PRINTABLE)
     return name
 
 
@@ -81,7 +112,7 @@ def parse_role(raw: str) -> Role:
     try:
         return Role(raw.strip().lower())
     except ValueError:
-        raise AccountError(f"ruolo sconosciuto {raw!r}: usa operator o supervisor") from None
+        raise AccountError(AccountProblem.UNKNOWN_ROLE, role=raw) from None
 
 
 def clean_phone(raw: str | None) -> str | None:
@@ -91,20 +122,20 @@ def clean_phone(raw: str | None) -> str | None:
     try:
         number = phonenumbers.parse(raw.strip(), "IT")
     except phonenumbers.NumberParseException:
-        raise AccountError(f"{raw!r} non è un numero di telefono") from None
+        raise AccountError(AccountProblem.NOT_A_PHONE, phone=raw) from None
     if not phonenumbers.is_valid_number(number):
-        raise AccountError(f"{raw!r} non è un numero di telefono valido")
+        raise AccountError(AccountProblem.INVALID_PHONE, phone=raw)
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 def check_password(password: str, min_length: int) -> str:
     """The password if it is long enough and not absurdly long; AccountError otherwise."""
     if len(password) < min_length:
-        raise AccountError(f"la password deve avere almeno {min_length} caratteri")
+        raise AccountError(AccountProblem.PASSWORD_TOO_SHORT, minimum=min_length)
     if len(password) > MAX_PASSWORD_LENGTH:
-        raise AccountError(f"la password non può superare i {MAX_PASSWORD_LENGTH} caratteri")
+        raise AccountError(AccountProblem.PASSWORD_TOO_LONG, limit=MAX_PASSWORD_LENGTH)
     if not password.strip():
-        raise AccountError("la password non può essere fatta di soli spazi")
+        raise AccountError(AccountProblem.PASSWORD_BLANK)
     return password
 
 
@@ -124,7 +155,7 @@ def add_account(session: Session, name: str, role: Role, password: str, *, min_p
         with session.begin_nested():
             session.add(account)
     except IntegrityError:
-        raise AccountError(f"esiste già un account di nome {account.name!r}") from None
+        raise AccountError(AccountProblem.NAME_TAKEN, name=account.name) from None
     return account
 
 
@@ -133,18 +164,23 @@ def list_accounts(session: Session) -> list[ConsoleAccount]:
     return list(session.scalars(select(ConsoleAccount).order_by(ConsoleAccount.name)))
 
 
+def account_by_id(session: Session, account_id: int) -> ConsoleAccount | None:
+    """The account with this id, or None."""
+    return session.get(ConsoleAccount, account_id)
+
+
 def account_name(session: Session, account_id: int) -> str:
     """The name of the account with this id; AccountError if there is none."""
-    account = session.get(ConsoleAccount, account_id)
+    account = account_by_id(session, account_id)
     if account is None:
-        raise AccountError(f"nessun account con identificativo {account_id}")
+        raise AccountError(AccountProblem.NO_SUCH_ID, account_id=account_id)
     return account.name
 
 
 def _require(session: Session, name: str) -> ConsoleAccount:
     account = find_account(session, name)
     if account is None:
-        raise AccountError(f"nessun account di nome {name!r}")
+        raise AccountError(AccountProblem.NO_SUCH_NAME, name=name)
     return account
 
 

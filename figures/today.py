@@ -1,40 +1,21 @@
-"""The Today page's figures: calls, lookups, messages and callbacks of the current day."""
+"""The console's Today figures: calls, lookups, messages and callbacks of the current local day."""
 
 from __future__ import annotations
 
 import statistics
 from collections import Counter
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from hours.clock import DayWindow
 from storage.models import Call, CallbackAttempt, CallbackRequest
+from voicemail.status import CallbackStatus
 
 HOURS = 24
-
-
-@dataclass(frozen=True)
-class DayWindow:
-    """One local calendar day as an interval of instants (in UTC)."""
-
-    day: date
-    start: datetime
-    end: datetime
-
-    @classmethod
-    def containing(cls, moment: datetime, zone: ZoneInfo) -> DayWindow:
-        """The local day that contains `moment` (23 or 25 hours long on DST changes)."""
-        return cls.of(moment.astimezone(zone).date(), zone)
-
-    @classmethod
-    def of(cls, day: date, zone: ZoneInfo) -> DayWindow:
-        """The local calendar day `day`."""
-        start = datetime.combine(day, time(), zone).astimezone(UTC)
-        end = datetime.combine(day + timedelta(days=1), time(), zone).astimezone(UTC)
-        return cls(day, start, end)
 
 
 @dataclass(frozen=True)
@@ -83,7 +64,7 @@ def today_figures(session: Session, now: datetime, zone: ZoneInfo, overdue_after
         select(Call.started_at, Call.outcome)
         .where(Call.started_at >= window.start, Call.started_at < window.end)).all()
     outcomes = Counter(outcome for _, outcome in calls)
-    pending = (CallbackRequest.status == "pending",)
+    pending = (CallbackRequest.status == CallbackStatus.PENDING.value,)
     pending_count = session.scalar(select(func.count()).select_from(CallbackRequest).where(*pending)) or 0
     overdue_count = session.scalar(select(func.count()).select_from(CallbackRequest).where(
         *pending, CallbackRequest.created_at < now - overdue_after)) or 0
