@@ -35,6 +35,7 @@ ENV_OVERRIDES: dict[str, tuple[str, ...]] = {
     "PUBLIC_BASE_URL": ("web", "public_base_url"),
     "METRICS_TOKEN": ("operations", "metrics_token"),
     "RECORDINGS_STORE": ("voicemail", "recordings_store"),
+    "FALLBACK_BASE_URL": ("web", "fallback_base_url"),
 }
 
 _BAND_PATTERN = re.compile(r"^(\d{2}):(\d{2})-(\d{2}):(\d{2})$")
@@ -165,10 +166,11 @@ class TwilioSettings(Section):
 
 class WebSettings(Section):
     public_base_url: str = ""
+    fallback_base_url: str = ""
     secret_key: str = ""
     max_body_bytes: int = Field(default=65536, ge=1024)
 
-    @field_validator("public_base_url")
+    @field_validator("public_base_url", "fallback_base_url")
     @classmethod
     def _origin(cls, value: str) -> str:
         if value and not re.fullmatch(r"https?://[^/\s]+(/[^\s]*)?", value):
