@@ -209,13 +209,11 @@ class VoicemailSettings(Section):
     @model_validator(mode="before")
     @classmethod
     def _older_name(cls, data: Any) -> Any:
-        """`recordings_dir`, the key's older name, still names a local folder."""
+        """`recordings_dir`, the key's older name, still names a local folder (recordings_store wins)."""
         if isinstance(data, dict) and "recordings_dir" in data:
             data = dict(data)
             older = data.pop("recordings_dir")
-            if data.get("recordings_store"):
-                raise ValueError("recordings_dir: give recordings_store only (recordings_dir is its older name)")
-            data["recordings_store"] = older
+            data["recordings_store"] = data.get("recordings_store") or older
         return data
 
     @field_validator("recordings_store")
