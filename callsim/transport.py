@@ -91,8 +91,8 @@ class HTTPTransport:
             raise ValueError(f"not an http(s) URL: {base_url!r}")
         self.base_url = f"{parts.scheme}://{parts.netloc}"
         self.timeout = timeout
+        self.verify = verify  # a CA file for a TLS proxy with a private certificate
         self._session = requests.Session()
-        self._session.verify = verify  # a CA file for a TLS proxy with a private certificate
 
     def send(
         self, method: str, url: str, form_params: dict[str, str], headers: dict[str, str]
@@ -106,6 +106,7 @@ class HTTPTransport:
                 headers=headers,
                 timeout=self.timeout,
                 allow_redirects=False,
+                verify=self.verify,  # per request: REQUESTS_CA_BUNDLE would override the session's
             )
         except requests.Timeout as error:
             raise TransportError(f"no response within {self.timeout:g} s") from error
