@@ -24,6 +24,7 @@ import asyncio
 import os
 import resource
 import shutil
+import ssl
 import statistics
 import sys
 import tempfile
@@ -33,6 +34,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import aiohttp
@@ -42,10 +44,12 @@ if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.greenlet_transport import AsyncHttpTransport, run_in_greenlet
+from bench.hosts import FALLBACK_BASE_URL
 from bench.pgcluster import PrivateCluster
 from bench.service_health import METRICS_TOKEN, server_latency, wait_for_journal, webhook_histogram
 from bench.stack import PUBLIC_BASE_URL, Server, cpu_seconds, free_port, running, serve_command, write_config
-from callsim import Call, Simulator, SimulatorError
+from callsim import Call, RoutingTransport, Simulator, SimulatorError
+from callsim.transport import Transport
 from contact_center.cli.serve import DEFAULT_THREADS, DEFAULT_WORKERS
 from storage.db import make_engine, make_session_factory
 from storage.models import CallbackMessage, CallbackRequest
@@ -70,6 +74,8 @@ class CallResult:
     latencies_ms: list[float] = field(default_factory=list)
     accepted: set[str] = field(default_factory=set)
     problems: list[str] = field(default_factory=list)
+    urls: list[str] = field(default_factory=list)
+    heard: str = ""
 
 
 @dataclass
@@ -113,12 +119,21 @@ def caller_number(index: int) -> str:
 
 
 def leave_a_message(simulator: Simulator, caller: str) -> tuple[Call, str]:
-    """Greeting, 3 (message), 1 (keep my number), a message, '#'; and why the caller could not, if so."""
+    """Greeting, 3 (message), 1 (keep my number), a message, '#'; and why the caller could not, if so.
+
+    A caller who hears the apology that takes a message (a step failed, or Twilio fell back to
+    the Fallback URL) leaves the message there.
+    """
     call = simulator.dial(from_=caller)
+    keys = ["3", "1"]
     try:
-        call.press("3")
-        call.press("1")
-        call.record(seconds=MESSAGE_SECONDS, finish_key="#")
+        while not call.ended and call.waiting is not None:
+            if call.waiting.kind == "record":
+                call.record(seconds=MESSAGE_SECONDS, finish_key="#")
+            elif keys:
+                call.press(keys.pop(0))
+            else:
+                return call, f"the caller had nothing more to say ({call.waiting.kind})"
     except SimulatorError as error:  # the service ended or broke the call before the caller was done
         return call, f"{error.__class__.__name__}: {error}"
     return call, ""
@@ -135,13 +150,22 @@ def problems_of(call: Call) -> list[str]:
 
 
 async def drive(base_url: str, auth_token: str, rate: float, seconds: float, first_index: int = 0,
-                events: tuple[tuple[float, Callable[[], None]], ...] = ()) -> list[CallResult]:
-    """Start `rate` calls per second for `seconds`; run each event (a blocking action) at its offset."""
+                events: tuple[tuple[float, Callable[[], None]], ...] = (), *, ca_file: str | None = None,
+                fallback_host: str | None = None, **simulator_options: Any) -> list[CallResult]:
+    """Start `rate` calls per second for `seconds`; run each event (a blocking action) at its offset.
+
+    `ca_file` trusts a TLS load balancer's certificate; with `fallback_host`, the number's
+    Fallback URL names another origin, which reaches that host directly.
+    """
     loop = asyncio.get_running_loop()
-    connector = aiohttp.TCPConnector(limit=500, limit_per_host=500, keepalive_timeout=30)
+    tls = ssl.create_default_context(cafile=ca_file) if ca_file else None
+    connector = aiohttp.TCPConnector(limit=500, limit_per_host=500, keepalive_timeout=30, ssl=tls or True)
     async with aiohttp.ClientSession(connector=connector) as session:
-        simulator = Simulator(AsyncHttpTransport(session, base_url), auth_token=auth_token,
-                              public_base_url=PUBLIC_BASE_URL)
+        transport: Transport = AsyncHttpTransport(session, base_url)
+        if fallback_host:
+            transport = RoutingTransport(transport, {FALLBACK_BASE_URL: AsyncHttpTransport(session, fallback_host)})
+            simulator_options["fallback_url"] = f"{FALLBACK_BASE_URL}/voice/fallback"
+        simulator = Simulator(transport, auth_token=auth_token, public_base_url=PUBLIC_BASE_URL, **simulator_options)
         started = loop.time()
         timers = [loop.call_at(started + offset, _in_a_thread, loop, action) for offset, action in events]
         tasks = []
@@ -171,6 +195,8 @@ async def _play(simulator: Simulator, result: CallResult) -> CallResult:
         return result
     result.sid = call.sid
     result.latencies_ms = [request.elapsed_ms for request in call.requests]
+    result.urls = [request.url for request in call.requests]
+    result.heard = call.said()
     result.accepted = {urlsplit(request.url).path for request in call.requests
                        if request.status is not None and 200 <= request.status < 300}
     result.problems = problems_of(call) + ([interrupted] if interrupted else [])

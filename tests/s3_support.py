@@ -6,6 +6,7 @@ same standard variable production uses for an S3-compatible store.
 
 from __future__ import annotations
 
+import logging
 import socket
 import uuid
 from collections.abc import Iterator
@@ -73,7 +74,8 @@ class ObjectStore:
 
 @pytest.fixture(scope="session")
 def s3_server() -> Iterator[str]:
-    """moto's S3 server on 127.0.0.1, for the whole test session."""
+    """moto's S3 server on 127.0.0.1, for the whole test session (its request log kept quiet)."""
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
     port = _free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()

@@ -69,9 +69,9 @@ class Line:
         return make_session_factory(make_engine(self.database_url))
 
     def command(self, *arguments: str, host: Host | None = None, input: str | None = None) -> str:
-        """`contact-center --config HOST-CONFIG ...` run in-process; its output (it must succeed)."""
-        config = (host or self.hosts[0]).config
-        result = CliRunner().invoke(cli, ["--config", str(config), *arguments], input=input)
+        """`contact-center --config HOST-CONFIG ...` run in-process with the host's environment; its output."""
+        host = host or self.hosts[0]
+        result = CliRunner().invoke(cli, ["--config", str(host.config), *arguments], input=input, env=host.environment)
         assert result.exit_code == 0, result.output
         return result.output
 
