@@ -157,3 +157,38 @@ def line(folder: Path, hosts: list[Host]) -> Iterator[Balancer]:
             host.start()
             stack.callback(host.stop)
         yield stack.enter_context(balancer(folder / "nginx", [host.address for host in hosts]))
+
+
+@dataclass(frozen=True)
+class Deployment:
+    """What a benchmark drives and measures: the URL calls go to, each host, the processes by part."""
+
+    url: str
+    host_urls: list[str]
+    processes: dict[str, list[int]]
+    ca_file: str | None = None
+    fallback_host: str | None = None
+
+
+@contextmanager
+def deployment(folder: Path, database_url: str, hosts: int, workers: int, threads: int, metrics_token: str,
+               balanced: bool = False) -> Iterator[tuple[Deployment, str]]:
+    """`hosts` instances of `serve` on one database: alone, or behind nginx when several (or `balanced`).
+
+    Yields the deployment and the Twilio auth token its webhooks are signed with.
+    """
+    shared = Secrets(metrics_token=metrics_token)
+    # No account SID: recordings are not copied from Twilio (the webhooks alone are measured).
+    servers = make_hosts(folder, [database_url] * hosts, shared, workers, threads)
+    if hosts == 1 and not balanced:
+        [host] = servers
+        host.start()
+        try:
+            yield Deployment(host.url, [host.url], {"service": [host.pid]}), shared.auth_token
+        finally:
+            host.stop()
+        return
+    with line(folder, servers) as nginx:
+        yield (Deployment(nginx.url, [host.url for host in servers],
+                          {"service": [host.pid for host in servers], "nginx": [nginx.process.pid]},
+                          str(nginx.certificate), servers[-1].url), shared.auth_token)
