@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import select, update
 
 from callsim.audio import silent_wav
@@ -35,6 +36,7 @@ CALL_SID = "CA" + "2" * 32
 RECORDING_SID = "RE" + "b" * 32
 SECONDS = 6
 KEY = f"2026/11/{RECORDING_SID}.wav"
+METRICS_TOKEN = "store-metrics-token"
 
 
 @pytest.fixture
@@ -53,7 +55,8 @@ def app(database_url: str, tmp_path: Path, fake_api: FakeTwilioApi, bucket: str)
     app = make_app(make_settings(database_url, tmp_path / "instance", twilio={"api_base_url": fake_api.base_url},
                                  voicemail={"recordings_store": f"s3://{bucket}/line-800840840",
                                             "recordings_encryption": "AES256", "delete_from_twilio": True,
-                                            "copy_max_attempts": 3}))
+                                            "copy_max_attempts": 3},
+                                 operations={"metrics_token": METRICS_TOKEN}))
     yield app
     app.extensions["contact_center"].engine.dispose()
 
@@ -100,6 +103,7 @@ def test_while_the_store_is_down_the_copy_waits_and_twilio_keeps_the_recording(
     assert (stored.copy_status, stored.copy_attempts, stored.recording_path) == ("pending", 1, None)
     assert "object store" in (stored.copy_error or "") and stored.copy_next_at > LINE_OPEN_AT
     assert fake_api.deleted_recordings == []
+    assert copies_waiting(app) == {"pending": 1.0, "failed": 0.0}
 
     object_store.restore()
     assert copy_now(app).copied == []  # not due yet: the next try waits for its backoff
@@ -108,6 +112,14 @@ def test_while_the_store_is_down_the_copy_waits_and_twilio_keeps_the_recording(
     report = copy_now(app)
     assert report.copied == [RECORDING_SID] and fake_api.deleted_recordings == [RECORDING_SID]
     assert object_store.keys(bucket) == [f"line-800840840/{KEY}"]
+    assert copies_waiting(app) == {"pending": 0.0, "failed": 0.0}
+
+
+def copies_waiting(app: Flask) -> dict[str, float]:
+    """What /metrics says of the recordings not yet in the store."""
+    text = app.test_client().get("/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"}).get_data(True)
+    return {sample.labels["status"]: sample.value for family in text_string_to_metric_families(text)
+            for sample in family.samples if sample.name == "contact_center_recording_copies"}
 
 
 @pytest.fixture
