@@ -19,7 +19,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.engine import make_url
 
 from bench.burst import SAVED, CallResult, drive, lost_entries
@@ -27,6 +27,7 @@ from bench.hosts import FALLBACK_BASE_URL
 from bench.service_health import wait_for_journal
 from bench.stack import private_database
 from bench.tcp_proxy import TcpProxy
+from hours.clock import utcnow
 from storage.journal import Journal
 from storage.models import CallbackMessage
 from tests.conftest import POSTGRES_ADMIN_URL
@@ -123,7 +124,13 @@ def test_killing_a_host_mid_burst_loses_no_caller_and_its_journal_replays_on_res
                                       .where(CallbackMessage.call_sid.in_([call.sid for call in rescued]))).all())
     assert stored == {call.sid: "recorded" for call in rescued}
 
-    # What the dead host did not copy (its recording callbacks were lost), the periodic job does.
+    # What the dead host did not copy (its recording callbacks were lost, or it died holding a
+    # copy's lease), the periodic job does: at once, or once the lease ran out (moved forward here).
+    line.command("voicemail", "fetch-recordings", host=host_b)
+    with line.sessions().begin() as session:
+        waiting = session.execute(update(CallbackMessage).where(CallbackMessage.copy_status == "pending")
+                                  .values(copy_next_at=utcnow()).returning(CallbackMessage.recording_sid)).scalars()
+        assert not set(waiting) & set(line.fake_api.deleted_recordings)  # Twilio kept what the store lacks
     line.command("voicemail", "fetch-recordings", host=host_b)
     with line.sessions()() as session:
         copies = session.execute(select(CallbackMessage.copy_status, func.count())
