@@ -28,7 +28,7 @@ from voicemail.retention import purge
 from voicemail.store import LocalFolderStore, S3Store
 
 if TYPE_CHECKING:
-    from tests.s3_support import ObjectStore
+    from tests.object_store import ObjectStore
 
 pytest_plugins = ("tests.s3_support",)  # the s3_server and object_store fixtures
 

@@ -24,7 +24,7 @@ from bench.tcp_proxy import TcpProxy
 from callsim import FakeTwilioApi, HTTPTransport, RoutingTransport, Simulator
 from contact_center.cli import cli
 from storage.db import make_engine, make_session_factory
-from tests.s3_support import ObjectStore
+from tests.object_store import ObjectStore
 
 ALWAYS_OPEN = {day: ["00:00-24:00"] for day in
                ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")}
