@@ -3,6 +3,7 @@
     python bench/burst.py [--rate 50] [--seconds 120] [--workers 3] [--threads 4] [--outage-seconds 10]
     python bench/burst.py --rates 30,40,50 --seconds 120      # the highest rate that passes
     python bench/burst.py --database sqlite --rate 10 --seconds 60  # SQLite, as in the quick start
+    python bench/burst.py --hosts 2 --rate 40 --seconds 60   # two hosts behind nginx (deploy/nginx)
 
 A private PostgreSQL cluster is created (initdb on a port of its own), or with --database sqlite
 an SQLite file (WAL) in a temporary folder; the service is served by `contact-center serve` as
@@ -14,7 +15,10 @@ connection pool, so the driver needs no thread per call. A run passes with zero 
 caller heard their message saved, every answer was playable TwiML), zero lost entries (one
 callback entry with the caller's number and the recording per call, after the journal was
 replayed) and a webhook p99 under 100 ms. With --outage-seconds the cluster is stopped for that
-long in the middle of the run.
+long in the middle of the run. With --hosts N, N `serve` instances (each its own instance folder
+and port, one database) run behind Debian's nginx configured with the shipped site
+(deploy/nginx/contact-center.conf, https on loopback): webhooks go round robin, the Fallback URL
+names the last host, and the figures add up every host's histogram and journal.
 """
 
 from __future__ import annotations
@@ -24,15 +28,15 @@ import asyncio
 import os
 import resource
 import shutil
-import statistics
+import ssl
 import sys
 import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import aiohttp
@@ -41,70 +45,23 @@ from sqlalchemy import select
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.burst_report import BurstReport, CallResult, print_report
 from bench.greenlet_transport import AsyncHttpTransport, run_in_greenlet
+from bench.hosts import FALLBACK_BASE_URL, Deployment, deployment
 from bench.pgcluster import PrivateCluster
 from bench.service_health import METRICS_TOKEN, server_latency, wait_for_journal, webhook_histogram
-from bench.stack import PUBLIC_BASE_URL, Server, cpu_seconds, free_port, running, serve_command, write_config
-from callsim import Call, Simulator, SimulatorError
+from bench.stack import PUBLIC_BASE_URL, cpu_seconds
+from callsim import Call, RoutingTransport, Simulator, SimulatorError
+from callsim.transport import Transport
 from contact_center.cli.serve import DEFAULT_THREADS, DEFAULT_WORKERS
 from storage.db import make_engine, make_session_factory
 from storage.models import CallbackMessage, CallbackRequest
 
 MESSAGE_SECONDS = 12
 SAVED = "messaggio è stato registrato"
-P99_TARGET_MS = 100.0
 CONFIRM_PATH = "/voice/message/number/confirm"
 RECORDED_PATH = "/voice/message/recorded"
 OUTPUT = Path(__file__).with_name("out")
-
-
-@dataclass
-class CallResult:
-    """What one simulated call went through."""
-
-    index: int
-    caller: str
-    started_s: float
-    late_ms: float
-    sid: str = ""
-    latencies_ms: list[float] = field(default_factory=list)
-    accepted: set[str] = field(default_factory=set)
-    problems: list[str] = field(default_factory=list)
-
-
-@dataclass
-class BurstReport:
-    """The figures of one run at one arrival rate."""
-
-    rate: float
-    seconds: float
-    calls: list[CallResult]
-    achieved_rate: float
-    lost: int
-    server_p99_bound_ms: float
-    server_under_100ms: float
-    outage: str = ""
-    cpu: dict[str, float] = field(default_factory=dict)
-
-    @property
-    def errors(self) -> int:
-        """Calls with any problem."""
-        return sum(1 for call in self.calls if call.problems)
-
-    @property
-    def latencies(self) -> list[float]:
-        """Every webhook's latency as the driver saw it, in ms."""
-        return sorted(latency for call in self.calls for latency in call.latencies_ms)
-
-    def percentile(self, fraction: float) -> float:
-        """A percentile of the driver-side webhook latencies, in ms."""
-        values = self.latencies
-        return values[min(int(fraction * len(values)), len(values) - 1)] if values else 0.0
-
-    @property
-    def passed(self) -> bool:
-        """Zero errors, zero lost, webhook p99 under 100 ms (server side)."""
-        return self.errors == 0 and self.lost == 0 and self.server_p99_bound_ms <= P99_TARGET_MS
 
 
 def caller_number(index: int) -> str:
@@ -113,12 +70,21 @@ def caller_number(index: int) -> str:
 
 
 def leave_a_message(simulator: Simulator, caller: str) -> tuple[Call, str]:
-    """Greeting, 3 (message), 1 (keep my number), a message, '#'; and why the caller could not, if so."""
+    """Greeting, 3 (message), 1 (keep my number), a message, '#'; and why the caller could not, if so.
+
+    A caller who hears the apology that takes a message (a step failed, or Twilio fell back to
+    the Fallback URL) leaves the message there.
+    """
     call = simulator.dial(from_=caller)
+    keys = ["3", "1"]
     try:
-        call.press("3")
-        call.press("1")
-        call.record(seconds=MESSAGE_SECONDS, finish_key="#")
+        while not call.ended and call.waiting is not None:
+            if call.waiting.kind == "record":
+                call.record(seconds=MESSAGE_SECONDS, finish_key="#")
+            elif keys:
+                call.press(keys.pop(0))
+            else:
+                return call, f"the caller had nothing more to say ({call.waiting.kind})"
     except SimulatorError as error:  # the service ended or broke the call before the caller was done
         return call, f"{error.__class__.__name__}: {error}"
     return call, ""
@@ -135,13 +101,22 @@ def problems_of(call: Call) -> list[str]:
 
 
 async def drive(base_url: str, auth_token: str, rate: float, seconds: float, first_index: int = 0,
-                events: tuple[tuple[float, Callable[[], None]], ...] = ()) -> list[CallResult]:
-    """Start `rate` calls per second for `seconds`; run each event (a blocking action) at its offset."""
+                events: tuple[tuple[float, Callable[[], None]], ...] = (), *, ca_file: str | None = None,
+                fallback_host: str | None = None, **simulator_options: Any) -> list[CallResult]:
+    """Start `rate` calls per second for `seconds`; run each event (a blocking action) at its offset.
+
+    `ca_file` trusts a TLS load balancer's certificate; with `fallback_host`, the number's
+    Fallback URL names another origin, which reaches that host directly.
+    """
     loop = asyncio.get_running_loop()
-    connector = aiohttp.TCPConnector(limit=500, limit_per_host=500, keepalive_timeout=30)
+    tls = ssl.create_default_context(cafile=ca_file) if ca_file else None
+    connector = aiohttp.TCPConnector(limit=500, limit_per_host=500, keepalive_timeout=30, ssl=tls or True)
     async with aiohttp.ClientSession(connector=connector) as session:
-        simulator = Simulator(AsyncHttpTransport(session, base_url), auth_token=auth_token,
-                              public_base_url=PUBLIC_BASE_URL)
+        transport: Transport = AsyncHttpTransport(session, base_url)
+        if fallback_host:
+            transport = RoutingTransport(transport, {FALLBACK_BASE_URL: AsyncHttpTransport(session, fallback_host)})
+            simulator_options["fallback_url"] = f"{FALLBACK_BASE_URL}/voice/fallback"
+        simulator = Simulator(transport, auth_token=auth_token, public_base_url=PUBLIC_BASE_URL, **simulator_options)
         started = loop.time()
         timers = [loop.call_at(started + offset, _in_a_thread, loop, action) for offset, action in events]
         tasks = []
@@ -171,6 +146,8 @@ async def _play(simulator: Simulator, result: CallResult) -> CallResult:
         return result
     result.sid = call.sid
     result.latencies_ms = [request.elapsed_ms for request in call.requests]
+    result.urls = [request.url for request in call.requests]
+    result.heard = call.said()
     result.accepted = {urlsplit(request.url).path for request in call.requests
                        if request.status is not None and 200 <= request.status < 300}
     result.problems = problems_of(call) + ([interrupted] if interrupted else [])
@@ -239,28 +216,43 @@ class Outage:
         return f"PostgreSQL down for {self.restarted_at - self.stopped_at:.1f} s"
 
 
-def run_rate(server: Server, database_url: str, token: str, rate: float, seconds: float, first_index: int,
+def run_rate(target: Deployment, database_url: str, token: str, rate: float, seconds: float, first_index: int,
              outage: Outage | None) -> BurstReport:
-    """One run at one arrival rate, checked end to end."""
-    before = webhook_histogram(server.url)
-    cpu_before = {"service": cpu_seconds(server.pid), "driver": _own_cpu()}
+    """One run at one arrival rate, checked end to end (every host's histogram and journal)."""
+    before = _histograms(target)
+    cpu_before = {**_cpu(target), "driver": _own_cpu()}
     events = ((seconds / 2 - outage.seconds / 2, outage),) if outage else ()
     wall = time.monotonic()
-    calls = asyncio.run(drive(server.url, token, rate, seconds, first_index, events))
+    calls = asyncio.run(drive(target.url, token, rate, seconds, first_index, events, ca_file=target.ca_file,
+                              fallback_host=target.fallback_host))
     wall = time.monotonic() - wall
-    cpu = {"service": cpu_seconds(server.pid) - cpu_before["service"], "driver": _own_cpu() - cpu_before["driver"]}
+    cpu = {name: value - cpu_before[name] for name, value in {**_cpu(target), "driver": _own_cpu()}.items()}
     description = ""
     if outage:
         outage.wait()
-        replay_seconds = wait_for_journal(server.url)
+        replay_seconds = max(wait_for_journal(url) for url in target.host_urls)
         description = f"{outage.describe()}; journal replayed {replay_seconds:.1f} s after the run"
     else:
-        wait_for_journal(server.url)
-    p99_bound, under_100 = server_latency(before, webhook_histogram(server.url))
+        for url in target.host_urls:
+            wait_for_journal(url)
+    p99_bound, under_100 = server_latency(before, _histograms(target))
     span = calls[-1].started_s - calls[0].started_s if len(calls) > 1 else 0.0
     achieved = (len(calls) - 1) / span if span else 0.0
     return BurstReport(rate, seconds, calls, achieved, lost_entries(database_url, calls), p99_bound, under_100,
                        description, {name: value / wall for name, value in cpu.items()})
+
+
+def _histograms(target: Deployment) -> dict[float, float]:
+    """The webhook histograms of every host, added up."""
+    total: dict[float, float] = {}
+    for url in target.host_urls:
+        for bound, count in webhook_histogram(url).items():
+            total[bound] = total.get(bound, 0.0) + count
+    return total
+
+
+def _cpu(target: Deployment) -> dict[str, float]:
+    return {name: sum(cpu_seconds(pid) for pid in pids) for name, pids in target.processes.items()}
 
 
 def _own_cpu() -> float:
@@ -268,36 +260,11 @@ def _own_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def print_report(report: BurstReport, database_cpu: float | None = None) -> None:
-    """The figures of a run, one per line."""
-    late = [call.late_ms for call in report.calls]
-    print(f"\n== {report.rate:g} new calls/s for {report.seconds:g} s: {len(report.calls)} calls, "
-          f"{'PASS' if report.passed else 'FAIL'}")
-    if report.outage:
-        print(f"   outage: {report.outage}")
-    print(f"   errors: {report.errors} calls; lost entries: {report.lost}")
-    print(f"   webhooks: {len(report.latencies)}; driver-side latency p50 {report.percentile(0.5):.1f} ms, "
-          f"p99 {report.percentile(0.99):.1f} ms, max {report.percentile(1.0):.1f} ms")
-    print(f"   server-side: 99 % answered within {report.server_p99_bound_ms:g} ms (histogram bucket), "
-          f"{report.server_under_100ms:.2%} under 100 ms")
-    print(f"   arrival rate achieved {report.achieved_rate:.1f} calls/s; call starts late by "
-          f"p50 {statistics.median(late):.1f} ms, max {max(late):.1f} ms")
-    shares = {**report.cpu, **({"PostgreSQL": database_cpu} if database_cpu is not None else {})}
-    cores = ", ".join(f"{name} {value:.2f}" for name, value in shares.items())
-    print(f"   CPU cores busy on average: {cores} (of {os.cpu_count()})")
-    per_call = {name: value / report.achieved_rate * 1000 for name, value in shares.items() if report.achieved_rate}
-    if per_call:
-        ceiling = (os.cpu_count() or 1) * 1000 / sum(per_call.values())
-        print(f"   CPU per call: {', '.join(f'{name} {value:.1f} ms' for name, value in per_call.items())}; "
-              f"all cores busy would carry at most {ceiling:.0f} calls/s")
-    for call in [call for call in report.calls if call.problems][:5]:
-        print(f"   call {call.index} {call.sid}: {'; '.join(call.problems)}")
-
-
 @contextmanager
 def burst_database(kind: str, folder: Path) -> Iterator[tuple[str, PrivateCluster | None]]:
     """The service's database: a private PostgreSQL cluster (yielded too), or an SQLite file in `folder`."""
     if kind == "sqlite":
+        (folder / "instance").mkdir(exist_ok=True)
         yield f"sqlite:///{folder / 'instance' / 'contact-center.db'}", None
         return
     cluster = PrivateCluster()
@@ -311,17 +278,17 @@ def burst_database(kind: str, folder: Path) -> Iterator[tuple[str, PrivateCluste
 def burst(folder: Path, database_url: str, cluster: PrivateCluster | None, args: argparse.Namespace,
           rates: list[float]) -> None:
     """Serve the service on that database, warm it up, run each rate and print its figures."""
-    config, token = write_config(folder, database_url, metrics_token=METRICS_TOKEN)
-    port = free_port()
-    with running(serve_command(config, port, args.workers, args.threads), port, folder / "serve.log") as server:
-        asyncio.run(drive(server.url, token, 10, 2, first_index=9_000_000))  # warm-up
+    with deployment(folder, database_url, args.hosts, args.workers, args.threads, METRICS_TOKEN,
+                    balanced=args.nginx) as (target, token):
+        asyncio.run(drive(target.url, token, 10, 2, first_index=9_000_000, ca_file=target.ca_file,
+                          fallback_host=target.fallback_host))  # warm-up
         highest = 0.0
         for number, rate in enumerate(rates):
             outage = Outage(cluster, args.outage_seconds) if cluster and args.outage_seconds else None
             measured = cluster if outage is None else None  # SQLite's work is counted in the service's CPU
             database_before = cpu_seconds(measured.postmaster_pid()) if measured else 0.0
             started = time.monotonic()
-            report = run_rate(server, database_url, token, rate, args.seconds, number * 1_000_000, outage)
+            report = run_rate(target, database_url, token, rate, args.seconds, number * 1_000_000, outage)
             database_cpu = ((cpu_seconds(measured.postmaster_pid()) - database_before) / (time.monotonic() - started)
                             if measured else None)
             print_report(report, database_cpu)
@@ -343,12 +310,17 @@ def main() -> None:
     parser.add_argument("--outage-seconds", type=float, default=0, help="stop PostgreSQL this long mid-run")
     parser.add_argument("--database", choices=["postgresql", "sqlite"], default="postgresql",
                         help="a private PostgreSQL cluster, or an SQLite file (WAL) as in the quick start")
+    parser.add_argument("--hosts", type=int, default=1, help="serve instances; more than one run behind nginx")
+    parser.add_argument("--nginx", action="store_true", help="one host behind nginx too (the shipped site)")
     args = parser.parse_args()
     if args.outage_seconds and args.database == "sqlite":
         parser.error("--outage-seconds stops a PostgreSQL cluster: not with --database sqlite")
+    if args.hosts > 1 and args.database == "sqlite":
+        parser.error("--hosts shares one database between hosts: PostgreSQL only")
     rates = [float(rate) for rate in args.rates.split(",")] if args.rates else [args.rate]
     kind = "SQLite file (WAL)" if args.database == "sqlite" else "private PostgreSQL cluster"
-    print(f"gunicorn {args.workers} workers x {args.threads} threads, {kind}, "
+    layout = f"{args.hosts} hosts behind nginx" if args.hosts > 1 or args.nginx else "1 host"
+    print(f"{layout}, each gunicorn {args.workers} workers x {args.threads} threads, {kind}, "
           f"load average before: {' '.join(f'{value:.2f}' for value in os.getloadavg())}")
     with tempfile.TemporaryDirectory(prefix="cc-burst-") as temporary:
         folder = Path(temporary)
@@ -356,10 +328,10 @@ def main() -> None:
             with burst_database(args.database, folder) as (database_url, cluster):
                 burst(folder, database_url, cluster, args, rates)
         finally:
-            if (folder / "serve.log").exists():
-                kept = OUTPUT / "burst-serve.log"
+            for log in sorted(folder.glob("host-*/serve.log")):
+                kept = OUTPUT / f"burst-serve-{log.parent.name}.log"
                 OUTPUT.mkdir(exist_ok=True)
-                shutil.copyfile(folder / "serve.log", kept)
+                shutil.copyfile(log, kept)
                 print(f"the service's log: {kept}")
 
 

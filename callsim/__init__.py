@@ -28,7 +28,7 @@ from callsim.simulator import (
     record,
     silence,
 )
-from callsim.transport import HttpResponse, HTTPTransport, TransportError, WSGITransport
+from callsim.transport import HttpResponse, HTTPTransport, RoutingTransport, TransportError, WSGITransport
 
 __all__ = [
     "STOCK_ERROR_MESSAGE",
@@ -44,6 +44,7 @@ __all__ = [
     "Recording",
     "RequestLog",
     "RewritingHttpClient",
+    "RoutingTransport",
     "Simulator",
     "SimulatorError",
     "Step",

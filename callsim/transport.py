@@ -85,12 +85,13 @@ class WSGITransport:
 class HTTPTransport:
     """Sends real HTTP requests to `base_url`, whatever public origin the URL names."""
 
-    def __init__(self, base_url: str, timeout: float = TWILIO_TIMEOUT_SECONDS) -> None:
+    def __init__(self, base_url: str, timeout: float = TWILIO_TIMEOUT_SECONDS, verify: bool | str = True) -> None:
         parts = urlsplit(base_url)
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise ValueError(f"not an http(s) URL: {base_url!r}")
         self.base_url = f"{parts.scheme}://{parts.netloc}"
         self.timeout = timeout
+        self.verify = verify  # a CA file for a TLS proxy with a private certificate
         self._session = requests.Session()
 
     def send(
@@ -105,6 +106,7 @@ class HTTPTransport:
                 headers=headers,
                 timeout=self.timeout,
                 allow_redirects=False,
+                verify=self.verify,  # per request: REQUESTS_CA_BUNDLE would override the session's
             )
         except requests.Timeout as error:
             raise TransportError(f"no response within {self.timeout:g} s") from error
@@ -114,3 +116,24 @@ class HTTPTransport:
         return HttpResponse(
             response.status_code, content_type, decode_body(response.content, content_type)
         )
+
+
+class RoutingTransport:
+    """Sends each request to the transport of its URL's origin, like DNS for several hostnames.
+
+    A number's Voice URL and Fallback URL may name different hosts (the load balancer, and
+    another host for the fallback); a URL whose origin has no route goes to `default`.
+    """
+
+    def __init__(self, default: Transport, routes: dict[str, Transport]) -> None:
+        self.default = default
+        self.base_url = default.base_url
+        self.routes = {origin.rstrip("/").lower(): transport for origin, transport in routes.items()}
+
+    def send(
+        self, method: str, url: str, form_params: dict[str, str], headers: dict[str, str]
+    ) -> HttpResponse:
+        """Send through the transport routed for the URL's scheme and host."""
+        parts = urlsplit(url)
+        transport = self.routes.get(f"{parts.scheme}://{parts.netloc}".lower(), self.default)
+        return transport.send(method, url, form_params, headers)

@@ -23,6 +23,7 @@ from pydantic import (
 from agents.presence import PresencePolicy
 from hours.model import ClosedDate, LocalHoliday, WeeklySchedule
 from tickets.ratelimit import LookupLimits
+from voicemail.store import S3_SCHEME, parse_s3_url
 
 DEFAULT_CONFIG_PATH = "config.yaml"
 
@@ -33,6 +34,8 @@ ENV_OVERRIDES: dict[str, tuple[str, ...]] = {
     "SECRET_KEY": ("web", "secret_key"),
     "PUBLIC_BASE_URL": ("web", "public_base_url"),
     "METRICS_TOKEN": ("operations", "metrics_token"),
+    "RECORDINGS_STORE": ("voicemail", "recordings_store"),
+    "FALLBACK_BASE_URL": ("web", "fallback_base_url"),
 }
 
 _BAND_PATTERN = re.compile(r"^(\d{2}):(\d{2})-(\d{2}):(\d{2})$")
@@ -163,10 +166,11 @@ class TwilioSettings(Section):
 
 class WebSettings(Section):
     public_base_url: str = ""
+    fallback_base_url: str = ""
     secret_key: str = ""
     max_body_bytes: int = Field(default=65536, ge=1024)
 
-    @field_validator("public_base_url")
+    @field_validator("public_base_url", "fallback_base_url")
     @classmethod
     def _origin(cls, value: str) -> str:
         if value and not re.fullmatch(r"https?://[^/\s]+(/[^\s]*)?", value):
@@ -187,7 +191,9 @@ class VoicemailSettings(Section):
     trim_silence: bool = True
     silence_timeout_seconds: int = Field(default=5, ge=1, le=60)
     number_attempts: int = Field(default=3, ge=1, le=10)
-    recordings_dir: str = ""
+    recordings_store: str = ""
+    recordings_encryption: Literal["bucket-default", "AES256", "aws:kms"] = "bucket-default"
+    recordings_kms_key_id: str = ""
     recording_format: Literal["wav", "mp3"] = "wav"
     delete_from_twilio: bool = False
     copy_max_attempts: int = Field(default=8, ge=1, le=100)
@@ -199,6 +205,25 @@ class VoicemailSettings(Section):
     claim_timeout_minutes: int = Field(default=30, ge=1, le=24 * 60)
     sms_tracking_code: bool = False
     sms_from: str = ""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _older_name(cls, data: Any) -> Any:
+        """`recordings_dir`, the key's older name, still names a local folder (recordings_store wins)."""
+        if isinstance(data, dict) and "recordings_dir" in data:
+            data = dict(data)
+            older = data.pop("recordings_dir")
+            data["recordings_store"] = data.get("recordings_store") or older
+        return data
+
+    @field_validator("recordings_store")
+    @classmethod
+    def _store(cls, value: str) -> str:
+        if value.startswith(S3_SCHEME):
+            parse_s3_url(value)
+        elif "://" in value:
+            raise ValueError(f"{value!r} is neither a folder nor an s3://BUCKET/PREFIX URL")
+        return value
 
     @field_validator("finish_on_key")
     @classmethod

@@ -22,10 +22,11 @@ from sqlalchemy import func, select
 
 from contact_center.durable import DATABASE_DOWN
 from contact_center.runtime import Runtime
-from storage.models import Call
+from storage.models import Call, CallbackMessage
 from voicemail.worklist import pending_count
 
 MULTIPROCESS_ENV = "PROMETHEUS_MULTIPROC_DIR"
+COPY_STATES = ("pending", "failed")
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 15.0)
 
 
@@ -47,6 +48,9 @@ class StateCollector(Collector):
                 outcomes = session.execute(
                     select(func.coalesce(Call.outcome, "none"), func.count()).group_by(Call.outcome)).all()
                 pending = pending_count(session)
+                copies = dict(session.execute(
+                    select(CallbackMessage.copy_status, func.count())
+                    .where(CallbackMessage.copy_status.in_(COPY_STATES)).group_by(CallbackMessage.copy_status)).all())
         except DATABASE_DOWN:
             yield GaugeMetricFamily("contact_center_database_up", "Whether the database answered", value=0)
             return
@@ -57,6 +61,12 @@ class StateCollector(Collector):
         yield calls
         yield GaugeMetricFamily("contact_center_callbacks_pending",
                                 "Callback entries nobody has claimed yet", value=pending)
+        recordings = GaugeMetricFamily("contact_center_recording_copies",
+                                       "Recordings not yet in the store: pending (retried), failed (gave up)",
+                                       labels=["status"])
+        for status in COPY_STATES:
+            recordings.add_metric([status], copies.get(status, 0))
+        yield recordings
 
 
 class Metrics:

@@ -13,15 +13,22 @@ def public_url(request: Request, public_base_url: str) -> str:
     return f"{origin}{request.path}" + (f"?{query}" if query else "")
 
 
-def is_signed_by_twilio(request: Request, validator: RequestValidator, public_base_url: str) -> bool:
-    """Check the signature over the public URL and the POST parameters."""
+def is_signed_by_twilio(request: Request, validator: RequestValidator, public_base_url: str,
+                        fallback_base_url: str = "") -> bool:
+    """Check the signature over the public URL and the POST parameters.
+
+    When the number's Fallback URL names another origin (another host's name), Twilio signs the
+    fallback request, and the actions of the document it returns, with that origin instead.
+    """
     signature = request.headers.get("X-Twilio-Signature", "")
     if not signature:
         return False
     params = request.form if request.method == "POST" else {}
-    url = public_url(request, public_base_url)
-    # The URL as requested is one of the two forms validate() tries (with and without a port),
-    # and the one Twilio signs: one HMAC for nearly every request instead of two, then the full check.
-    if compare(validator.compute_signature(url, params), signature):
-        return True
-    return validator.validate(url, params, signature)
+    origins = [public_base_url] + ([fallback_base_url] if fallback_base_url else [])
+    for origin in origins:
+        url = public_url(request, origin)
+        # The URL as requested is one of the two forms validate() tries (with and without a port),
+        # and the one Twilio signs: one HMAC for nearly every request instead of two, then the full check.
+        if compare(validator.compute_signature(url, params), signature) or validator.validate(url, params, signature):
+            return True
+    return False

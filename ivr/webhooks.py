@@ -50,7 +50,8 @@ def _check_signature(rt: Runtime) -> None:
     if rt.settings.development.skip_signature_check:
         return
     validator = current_app.extensions[VALIDATOR]
-    if not is_signed_by_twilio(request, validator, rt.settings.web.public_base_url):
+    web = rt.settings.web
+    if not is_signed_by_twilio(request, validator, web.public_base_url, web.fallback_base_url):
         log.warning("refused unsigned or wrongly signed webhook %s", request.path)
         abort(403)
 

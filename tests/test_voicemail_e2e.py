@@ -13,7 +13,7 @@ from sqlalchemy import select
 from callsim.fake_api import FakeTwilioApi
 from callsim.simulator import Simulator
 from callsim.transport import WSGITransport
-from contact_center.services import recordings_dir
+from contact_center.services import recording_store
 from storage.models import Call, CallbackMessage, CallbackRequest, Ticket
 from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, make_app, make_settings
 from tickets.codes import format_code_for_speech, is_valid_code
@@ -83,8 +83,8 @@ def test_a_confirmed_caller_id_gives_entry_ticket_recording_copy_and_the_code_tw
     assert (message.number_source, message.message_status, message.recording_duration) == ("caller_id", "recorded", 14)
     assert message.recording_sid == call.recordings[0].sid
     assert (ticket.channel, ticket.contact_phone, ticket.call_sid) == ("voicemail", MOBILE, call.sid)
-    copy = recordings_dir(app.extensions["contact_center"].settings) / message.recording_path
-    assert message.copy_status == "copied" and copy.read_bytes()[:4] == b"RIFF"
+    copy = recording_store(app.extensions["contact_center"].settings).read(message.recording_path)
+    assert message.copy_status == "copied" and copy is not None and next(copy.chunks)[:4] == b"RIFF"
     assert fake_api.messages == []  # SMS is off by default
     [logged] = rows(app, Call)
     assert (logged.outcome, logged.final_status) == ("message", "completed")

@@ -25,6 +25,7 @@ from voicemail.callbacks import Recording, attach_recording, open_callback_reque
 from voicemail.queue import CallbackPolicy, record_outcome
 from voicemail.recordings import RecordingUnavailable
 from voicemail.retention import parse_age, purge
+from voicemail.store import LocalFolderStore
 
 NOW = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
 OLD = NOW - timedelta(days=120)
@@ -79,7 +80,7 @@ def test_purge_removes_recordings_and_personal_data_of_old_closed_entries(
     recent_done = entry_with_message(sessions, 4, NOW - timedelta(days=10), "reached", tmp_path, fake_api)
     before = counts(sessions)
 
-    report = purge(sessions, timedelta(days=90), tmp_path, rest, now=NOW)
+    report = purge(sessions, timedelta(days=90), LocalFolderStore(tmp_path), rest, now=NOW)
 
     assert (report.entries, report.messages, report.files, report.twilio_deleted) == (2, 2, 2, 2)
     assert report.open_past_retention == 1 and report.kept_for_twilio == []
@@ -100,7 +101,7 @@ def test_purge_removes_recordings_and_personal_data_of_old_closed_entries(
         for entry_id in (old_pending, recent_done):
             entry = session.get(CallbackRequest, entry_id)
             assert entry.callback_number is not None and entry.purged_at is None
-    assert purge(sessions, timedelta(days=90), tmp_path, rest, now=NOW).entries == 0
+    assert purge(sessions, timedelta(days=90), LocalFolderStore(tmp_path), rest, now=NOW).entries == 0
 
 
 def test_a_recording_twilio_does_not_delete_keeps_its_entry_for_the_next_purge(
@@ -114,7 +115,7 @@ def test_a_recording_twilio_does_not_delete_keeps_its_entry_for_the_next_purge(
         def delete(self, recording_sid: str) -> None:
             raise RecordingUnavailable("Twilio answered 500")
 
-    report = purge(sessions, timedelta(days=90), tmp_path, Refusing(), now=NOW)
+    report = purge(sessions, timedelta(days=90), LocalFolderStore(tmp_path), Refusing(), now=NOW)
     assert (report.entries, report.kept_for_twilio) == (0, [entry_id])
     with sessions() as session:
         assert session.get(CallbackRequest, entry_id).purged_at is None
@@ -160,10 +161,10 @@ def test_the_call_log_forgets_callers_numbers_past_the_retention(sessions: sessi
             call_log.record_call_start(session, f"CA{index:032d}", f"+39347000{index:04d}", "+39800840840", now=NOW)
             call_log.record_call_outcome(session, f"CA{index:032d}", "message", now=NOW)
             session.execute(update(Call).where(Call.call_sid == f"CA{index:032d}").values(started_at=started_at))
-    report = purge(sessions, timedelta(days=90), tmp_path, None, now=NOW)
+    report = purge(sessions, timedelta(days=90), LocalFolderStore(tmp_path), None, now=NOW)
     assert report.calls == 2
     with sessions() as session:
         rows = session.execute(select(Call.call_sid, Call.caller_number, Call.outcome).order_by(Call.id)).all()
     assert [tuple(row) for row in rows] == [(f"CA{0:032d}", None, "message"), (f"CA{1:032d}", None, "message"),
                                             (f"CA{2:032d}", "+393470000002", "message")]
-    assert purge(sessions, timedelta(days=90), tmp_path, None, now=NOW).calls == 0
+    assert purge(sessions, timedelta(days=90), LocalFolderStore(tmp_path), None, now=NOW).calls == 0

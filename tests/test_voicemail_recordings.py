@@ -15,7 +15,7 @@ from callsim.fake_api import FakeTwilioApi
 from callsim.simulator import Simulator
 from callsim.transport import WSGITransport
 from contact_center.config import ConfigError, Settings
-from contact_center.services import copy_policy, recordings_dir, rest_client, transcriber
+from contact_center.services import copy_policy, recording_store, rest_client, transcriber
 from contact_center.twilio_rest import TwilioRest
 from storage.models import CallbackMessage
 from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, LINE_OPEN_AT, make_app, make_settings
@@ -99,7 +99,7 @@ def test_a_failed_copy_is_retried_later_and_never_loses_twilios_copy(app: Flask,
     stored = message(app)
     assert report.copied == [RECORDING_SID] and report.deleted == [RECORDING_SID]
     assert stored.copy_status == "copied" and stored.twilio_deleted_at is not None
-    local = recordings_dir(settings_of(app)) / stored.recording_path
+    local = recording_store(settings_of(app)).path(stored.recording_path)  # type: ignore[attr-defined]
     assert local.read_bytes()[:4] == b"RIFF" and local.stat().st_size > 44
     assert fake_api.deleted_recordings == [RECORDING_SID]
 
@@ -172,7 +172,7 @@ def test_a_configured_transcriber_is_called_with_the_local_copy(
     left_message(app, fake_api)
     copy_now(app)
     stored = message(app)
-    local = recordings_dir(settings_of(app)) / stored.recording_path
+    local = recording_store(settings_of(app)).path(stored.recording_path)  # type: ignore[attr-defined]
     assert stored.transcript == f"[it-IT] {RECORDING_SID}.wav RIFF {local.stat().st_size}"
     app.extensions["contact_center"].engine.dispose()
 

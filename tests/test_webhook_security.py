@@ -65,6 +65,19 @@ def test_behind_a_tls_proxy_the_public_base_url_is_checked(tmp_path: Path, sqlit
     assert post_signed(client, "/voice/incoming", CALL, origin="http://localhost").status_code == 403
 
 
+def test_a_fallback_url_on_another_hosts_name_is_accepted_only_when_configured(
+        tmp_path: Path, sqlite_url: str) -> None:
+    public, fallback = "https://cc.example.org", "https://fallback.cc.example.org"
+    plain = make_app(make_settings(sqlite_url, tmp_path / "a", web={"public_base_url": public})).test_client()
+    assert post_signed(plain, "/voice/fallback", CALL, origin=fallback).status_code == 403
+    both = make_app(make_settings(sqlite_url, tmp_path / "b", web={"public_base_url": public,
+                                                                   "fallback_base_url": fallback})).test_client()
+    for origin in (public, fallback):
+        answer = post_signed(both, "/voice/fallback", CALL, origin=origin)
+        assert answer.status_code == 200 and b"<Record" in answer.data
+    assert post_signed(both, "/voice/fallback", CALL, origin="https://elsewhere.example.org").status_code == 403
+
+
 def test_a_signature_over_the_url_with_its_default_port_is_accepted_too(tmp_path: Path, sqlite_url: str) -> None:
     proxied = make_app(make_settings(sqlite_url, tmp_path / "i", web={"public_base_url": "https://cc.example.org"}))
     client = proxied.test_client()

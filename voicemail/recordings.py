@@ -1,16 +1,17 @@
 """Recordings copied from Twilio into the service's own storage, never losing Twilio's copy.
 
 Each message with a finished recording is a small durable work item: `copy_status` is
-"pending" until the file is safely on disk ("copied"), with a count of attempts, the last
-error and when to try again. Only after the local file is written and synced may Twilio's copy
-be deleted (when configured). After `max_attempts` failures the item is "failed" and keeps
-Twilio's copy; `retry_failed` puts such items back in the queue.
+"pending" until the recording store (a local folder or an S3-compatible bucket) holds the
+file ("copied"), with a count of attempts, the last error and when to try again. Only after
+the store acknowledged the whole file may Twilio's copy be deleted (when configured): while
+Twilio or the store is down, the copy is retried with backoff. After `max_attempts` failures
+the item is "failed" and keeps Twilio's copy; `retry_failed` puts such items back in the queue.
 """
 
 from __future__ import annotations
 
 import logging
-import os
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -22,11 +23,13 @@ from sqlalchemy import ColumnElement, CursorResult, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage.models import CallbackMessage
-from voicemail.transcription import Transcriber
+from voicemail.store import RecordingStore, StoreUnavailable
+from voicemail.transcription import NoTranscription, Transcriber
 
 log = logging.getLogger(__name__)
 
 LEASE: Final = timedelta(minutes=5)
+CONTENT_TYPES: Final = {"wav": "audio/wav", "mp3": "audio/mpeg"}
 MAX_BACKOFF: Final = timedelta(hours=1)
 
 
@@ -50,7 +53,7 @@ class RecordingSource(Protocol):
 class CopyPolicy:
     """Where copies go and how failures are retried, from the configuration."""
 
-    directory: Path
+    store: RecordingStore
     file_format: str = "wav"
     delete_from_twilio: bool = False
     max_attempts: int = 8
@@ -104,35 +107,19 @@ def _lease_next(session: Session, now: datetime, preferred_call_sid: str | None)
     return _Item(message.id, message.recording_sid, message.created_at, message.copy_attempts)
 
 
-def _write_atomically(path: Path, audio: bytes) -> None:
-    """Write `audio` to `path` so that the file is either complete and synced, or absent."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.part")
-    with open(temporary, "wb") as file:
-        file.write(audio)
-        file.flush()
-        os.fsync(file.fileno())
-    os.replace(temporary, path)
-    directory = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(directory)
-    finally:
-        os.close(directory)
-
-
 def relative_path(item_sid: str, created_at: datetime, file_format: str) -> str:
-    """Where a recording lives under the recordings directory: YYYY/MM/SID.format."""
+    """A recording's key in the store: YYYY/MM/SID.format."""
     return f"{created_at:%Y}/{created_at:%m}/{item_sid}.{file_format}"
 
 
-def _copy(item: _Item, source: RecordingSource, policy: CopyPolicy) -> str:
-    """Download and store one recording; its path relative to the directory."""
+def _copy(item: _Item, source: RecordingSource, policy: CopyPolicy) -> tuple[str, bytes]:
+    """Download one recording and put it in the store; its key there and its audio."""
     audio = source.download(item.recording_sid, policy.file_format)
     if not audio:
         raise RecordingUnavailable("Twilio returned an empty file")
-    relative = relative_path(item.recording_sid, item.created_at, policy.file_format)
-    _write_atomically(policy.directory / relative, audio)
-    return relative
+    key = relative_path(item.recording_sid, item.created_at, policy.file_format)
+    policy.store.put(key, audio, CONTENT_TYPES.get(policy.file_format, "application/octet-stream"))
+    return key, audio
 
 
 def _record_failure(sessions: sessionmaker[Session], item: _Item, error: str, policy: CopyPolicy,
@@ -147,11 +134,16 @@ def _record_failure(sessions: sessionmaker[Session], item: _Item, error: str, po
     log.warning("copy of recording %s failed (attempt %d): %s", item.recording_sid, attempts, error)
 
 
-def _transcribe(sessions: sessionmaker[Session], item: _Item, path: Path, transcriber: Transcriber,
+def _transcribe(sessions: sessionmaker[Session], item: _Item, key: str, audio: bytes, transcriber: Transcriber,
                 language: str) -> None:
-    """Run the transcription step; its failure never undoes the copy."""
+    """Run the transcription step on a private file of the audio; its failure never undoes the copy."""
+    if isinstance(transcriber, NoTranscription):
+        return
     try:
-        text = transcriber.transcribe(path, language)
+        with tempfile.TemporaryDirectory(prefix="cc-transcribe-") as folder:
+            path = Path(folder) / Path(key).name
+            path.write_bytes(audio)
+            text = transcriber.transcribe(path, language)
     except Exception:  # a plug-in's failure must not lose the copy: log it and go on
         log.exception("transcription of %s failed", item.recording_sid)
         return
@@ -164,21 +156,21 @@ def _transcribe(sessions: sessionmaker[Session], item: _Item, path: Path, transc
 def _copy_one(sessions: sessionmaker[Session], item: _Item, source: RecordingSource, policy: CopyPolicy,
               transcriber: Transcriber, report: CopyReport, clock: Callable[[], datetime]) -> None:
     try:
-        relative = _copy(item, source, policy)
-    except (RecordingUnavailable, OSError) as error:
+        key, audio = _copy(item, source, policy)
+    except (RecordingUnavailable, StoreUnavailable) as error:
         _record_failure(sessions, item, str(error) or error.__class__.__name__, policy, report, clock())
         return
     with sessions.begin() as session:
         session.execute(update(CallbackMessage).where(CallbackMessage.id == item.message_id).values(
-            copy_status="copied", recording_path=relative, copy_error=None, copy_next_at=None,
+            copy_status="copied", recording_path=key, copy_error=None, copy_next_at=None,
             copy_attempts=item.attempts + 1))
     report.copied.append(item.recording_sid)
-    _transcribe(sessions, item, policy.directory / relative, transcriber, policy.language)
+    _transcribe(sessions, item, key, audio, transcriber, policy.language)
 
 
 def delete_copied_from_twilio(sessions: sessionmaker[Session], source: RecordingSource,
                               report: CopyReport, clock: Callable[[], datetime], limit: int = 100) -> None:
-    """Delete from Twilio the recordings whose local copy is safe (failures are retried later)."""
+    """Delete from Twilio the recordings the store holds (failures are retried later)."""
     with sessions() as session:
         pending = session.execute(
             select(CallbackMessage.id, CallbackMessage.recording_sid)

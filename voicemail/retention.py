@@ -13,7 +13,6 @@ import logging
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any, Final, cast
 
 from sqlalchemy import CursorResult, func, select, update
@@ -22,6 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from storage.models import Call, CallbackAttempt, CallbackMessage, CallbackRequest, Ticket
 from voicemail.recordings import RecordingSource, RecordingUnavailable
 from voicemail.status import OPEN_STATUSES
+from voicemail.store import RecordingStore, StoreUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +46,7 @@ class PurgeReport:
     messages: int = 0
     files: int = 0
     twilio_deleted: int = 0
-    kept_for_twilio: list[int] = field(default_factory=list)
+    kept_for_twilio: list[int] = field(default_factory=list)  # entries whose recording stays (Twilio or store)
     open_past_retention: int = 0
     calls: int = 0
 
@@ -59,14 +59,16 @@ def _purgeable_ids(session: Session, cutoff: datetime, after_id: int) -> list[in
         .order_by(CallbackRequest.id).limit(BATCH)))
 
 
-def _remove_media(message: CallbackMessage, recordings_dir: Path, source: RecordingSource | None,
+def _remove_media(message: CallbackMessage, store: RecordingStore, source: RecordingSource | None,
                   report: PurgeReport) -> bool:
-    """Delete the message's local file and Twilio's copy; False if Twilio's copy had to stay."""
+    """Delete the message's copy in the store and Twilio's; False if either had to stay."""
     if message.recording_path:
-        path = recordings_dir / message.recording_path
-        if path.exists():
-            path.unlink()
-            report.files += 1
+        try:
+            if store.delete(message.recording_path):
+                report.files += 1
+        except (StoreUnavailable, ValueError) as error:
+            log.warning("purge: the copy of %s stays in the store for now: %s", message.recording_sid, error)
+            return False
     if message.recording_sid and message.twilio_deleted_at is None:
         if source is None:
             return False
@@ -91,7 +93,7 @@ def _anonymize(session: Session, entry_id: int, messages: list[CallbackMessage],
         session.execute(update(Ticket).where(Ticket.id.in_(ticket_ids)).values(contact_phone=None))
 
 
-def purge(sessions: sessionmaker[Session], older_than: timedelta, recordings_dir: Path,
+def purge(sessions: sessionmaker[Session], older_than: timedelta, store: RecordingStore,
           source: RecordingSource | None, now: datetime) -> PurgeReport:
     """Purge the closed entries created more than `older_than` ago."""
     cutoff = now - older_than
@@ -104,7 +106,7 @@ def purge(sessions: sessionmaker[Session], older_than: timedelta, recordings_dir
             break
         last_id = ids[-1]
         for entry_id in ids:
-            _purge_entry(sessions, entry_id, recordings_dir, source, now, report)
+            _purge_entry(sessions, entry_id, store, source, now, report)
     with sessions.begin() as session:
         forgotten = session.execute(update(Call).where(Call.started_at < cutoff, Call.caller_number.is_not(None))
                                     .values(caller_number=None).execution_options(synchronize_session=False))
@@ -116,12 +118,12 @@ def purge(sessions: sessionmaker[Session], older_than: timedelta, recordings_dir
     return report
 
 
-def _purge_entry(sessions: sessionmaker[Session], entry_id: int, recordings_dir: Path,
+def _purge_entry(sessions: sessionmaker[Session], entry_id: int, store: RecordingStore,
                  source: RecordingSource | None, now: datetime, report: PurgeReport) -> None:
     with sessions.begin() as session:
         messages = list(session.scalars(select(CallbackMessage).where(CallbackMessage.entry_id == entry_id)))
         for message in messages:
-            if not _remove_media(message, recordings_dir, source, report):
+            if not _remove_media(message, store, source, report):
                 report.kept_for_twilio.append(entry_id)
                 return
             message.twilio_deleted_at = message.twilio_deleted_at or (now if message.recording_sid else None)

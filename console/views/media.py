@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from pathlib import PurePosixPath
 from typing import Any
 
-from flask import Response, abort, flash, g, redirect, request, send_file, url_for
+from flask import Response, abort, flash, g, redirect, request, url_for
 from sqlalchemy.orm import Session
 
 from access.accounts import Role
@@ -15,39 +15,57 @@ from console.security import log_action, reading, requires, transaction
 from console.web import blueprint
 from contact_center.links import callback_call_url
 from contact_center.runtime import current_runtime
-from contact_center.services import recordings_dir, rest_client
+from contact_center.services import recording_store, rest_client
 from storage.models import CallbackMessage
 from voicemail.listing import recorded_message
 from voicemail.queue import find_entry
 from voicemail.recordings import RecordingUnavailable
 from voicemail.status import CallbackStatus
+from voicemail.store import StoreUnavailable
 
 MIME_TYPES = {".wav": "audio/wav", ".mp3": "audio/mpeg"}
 
 
-def _local_file(message: CallbackMessage) -> Path | None:
-    """The message's copy in local storage, if it is there (never a path outside the folder)."""
-    if not message.recording_path:
+def _stored_copy(message: CallbackMessage) -> Response | None:
+    """The message's copy streamed from the recordings store, with range requests (seeking).
+
+    None when the store does not hold it (not copied yet) or cannot be reached right now.
+    """
+    key = message.recording_path
+    if not key:
         return None
-    folder = recordings_dir(current_runtime().settings).resolve()
-    path = (folder / message.recording_path).resolve()
-    if not path.is_relative_to(folder) or not path.is_file():
+    store = recording_store(current_runtime().settings)
+    try:
+        size = store.size(key)
+        if not size:
+            return None
+        span = request.range.range_for_length(size) if request.range else (0, size)
+        if span is None:
+            return Response(status=416, headers={"Content-Range": f"bytes */{size}"})
+        audio = store.read(key, span[0], span[1] - 1)
+    except (StoreUnavailable, ValueError):
         return None
-    return path
+    if audio is None:
+        return None
+    headers = {"Accept-Ranges": "bytes", "Cache-Control": "no-store",
+               "Content-Length": str(audio.last - audio.first + 1)}
+    if request.range:
+        headers["Content-Range"] = f"bytes {audio.first}-{audio.last}/{audio.size}"
+    return Response(audio.chunks, status=206 if request.range else 200, headers=headers, direct_passthrough=True,
+                    mimetype=MIME_TYPES.get(PurePosixPath(key).suffix, "application/octet-stream"))
 
 
 @blueprint.get("/callbacks/<int:entry_id>/recordings/<call_sid>")
 @requires(Role.OPERATOR)
 def recording(entry_id: int, call_sid: str) -> Any:
-    """Stream the local copy, or fetch it from Twilio on the server (credentials never leave it)."""
+    """Stream the stored copy, or fetch it from Twilio on the server (credentials never leave it)."""
     with reading() as db:
         message = recorded_message(db, entry_id, call_sid[:64])
     if message is None or not message.recording_sid:
         abort(404)
-    path = _local_file(message)
-    if path is not None:
-        return send_file(path, mimetype=MIME_TYPES.get(path.suffix, "application/octet-stream"), conditional=True,
-                         max_age=0)
+    stored = _stored_copy(message)
+    if stored is not None:
+        return stored
     file_format = current_runtime().settings.voicemail.recording_format
     try:
         audio = rest_client(current_runtime().settings).download(message.recording_sid, file_format)

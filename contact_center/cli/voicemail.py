@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from contact_center.cli.common import CliState, pass_state
-from contact_center.services import copy_policy, recordings_dir, rest_client, transcriber
+from contact_center.services import copy_policy, recording_store, rest_client, transcriber
 from voicemail.recordings import copy_due_recordings, retry_failed
 from voicemail.retention import parse_age, purge
 
@@ -20,7 +20,7 @@ def voicemail() -> None:
 @click.option("--retry-failed", "retry_failed_copies", is_flag=True, help="Also retry the copies that gave up.")
 @pass_state
 def fetch_command(state: CliState, limit: str, retry_failed_copies: bool) -> None:
-    """Copy the due recordings into the recordings folder (run it from cron, e.g. every 5 minutes)."""
+    """Copy the due recordings into the recordings store (run it every few minutes: a systemd timer)."""
     if not limit.isdigit() or not 1 <= int(limit) <= 100000:
         raise click.ClickException(f"--limit {limit!r}: indica un numero da 1 a 100000")
     runtime = state.migrated_runtime()
@@ -51,13 +51,13 @@ def purge_command(state: CliState, age: str | None) -> None:
     except ValueError:
         raise click.ClickException(f"--older-than {age!r}: indica un'età come 90d, 12w o 36h") from None
     rest = rest_client(settings)
-    report = purge(runtime.sessions, older_than, recordings_dir(settings), rest if rest.configured else None,
+    report = purge(runtime.sessions, older_than, recording_store(settings), rest if rest.configured else None,
                    now=runtime.clock())
     click.echo(f"richiamate anonimizzate: {report.entries} ({report.messages} messaggi, {report.files} file, "
                f"{report.twilio_deleted} registrazioni cancellate da Twilio)")
     click.echo(f"chiamate del registro senza più il numero del chiamante: {report.calls}")
     if report.kept_for_twilio:
-        click.echo(f"rimandate (registrazione ancora su Twilio): {len(report.kept_for_twilio)}")
+        click.echo(f"rimandate (registrazione ancora su Twilio o nell'archivio): {len(report.kept_for_twilio)}")
     if report.open_past_retention:
         click.echo(f"attenzione: {report.open_past_retention} richiamate ancora aperte oltre il periodo "
                    f"di conservazione: chiudetele")
