@@ -21,6 +21,7 @@ from pydantic import (
 )
 
 from agents.presence import PresencePolicy
+from contact_center.mail_config import MailSettings, WrittenSettings
 from hours.model import ClosedDate, LocalHoliday, WeeklySchedule
 from tickets.ratelimit import LookupLimits
 
@@ -33,6 +34,8 @@ ENV_OVERRIDES: dict[str, tuple[str, ...]] = {
     "SECRET_KEY": ("web", "secret_key"),
     "PUBLIC_BASE_URL": ("web", "public_base_url"),
     "METRICS_TOKEN": ("operations", "metrics_token"),
+    "SMTP_URL": ("mail", "smtp_url"),
+    "MAIL_FROM": ("mail", "from_address"),
 }
 
 _BAND_PATTERN = re.compile(r"^(\d{2}):(\d{2})-(\d{2}):(\d{2})$")
@@ -303,6 +306,8 @@ class Settings(Section):
     tickets: TicketsSettings = TicketsSettings()
     console: ConsoleSettings = ConsoleSettings()
     operations: OperationsSettings = OperationsSettings()
+    mail: MailSettings = MailSettings()
+    written: WrittenSettings = WrittenSettings()
     development: DevelopmentSettings = DevelopmentSettings()
 
 

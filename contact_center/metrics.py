@@ -22,6 +22,7 @@ from sqlalchemy import func, select
 
 from contact_center.durable import DATABASE_DOWN
 from contact_center.runtime import Runtime
+from mail.outbox import backlog as mail_backlog
 from storage.models import Call, CallbackRequest
 
 MULTIPROCESS_ENV = "PROMETHEUS_MULTIPROC_DIR"
@@ -47,6 +48,7 @@ class StateCollector(Collector):
                     select(func.coalesce(Call.outcome, "none"), func.count()).group_by(Call.outcome)).all()
                 pending = session.scalar(
                     select(func.count()).select_from(CallbackRequest).where(CallbackRequest.status == "pending"))
+                outbox = mail_backlog(session)
         except DATABASE_DOWN:
             yield GaugeMetricFamily("contact_center_database_up", "Whether the database answered", value=0)
             return
@@ -57,6 +59,16 @@ class StateCollector(Collector):
         yield calls
         yield GaugeMetricFamily("contact_center_callbacks_pending",
                                 "Callback entries nobody has claimed yet", value=pending or 0)
+        yield GaugeMetricFamily("contact_center_mail_outbox_backlog",
+                                "Mails waiting in the outbox to be sent (due, postponed or being sent)",
+                                value=outbox.waiting)
+        yield GaugeMetricFamily("contact_center_mail_outbox_failed",
+                                "Mails the SMTP server refused for good (5xx) or given up after retries",
+                                value=outbox.failed)
+        oldest = 0.0 if outbox.oldest_waiting is None else max(
+            0.0, (self.runtime.clock() - outbox.oldest_waiting).total_seconds())
+        yield GaugeMetricFamily("contact_center_mail_outbox_oldest_seconds",
+                                "Age of the oldest mail still waiting to be sent", value=oldest)
 
 
 class Metrics:
