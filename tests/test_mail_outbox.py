@@ -167,7 +167,7 @@ def test_a_4xx_answer_postpones_the_mail(sessions, server: SmtpServer, stage: st
 def test_a_5xx_answer_fails_the_mail_until_a_supervisor_retries_it(sessions, server: SmtpServer, stage: str) -> None:
     setattr(server.mailbox, f"{stage}_reply", "550 5.1.1 Utente sconosciuto")
     clock = Clock()
-    first, second = queue(sessions, 2)
+    first, _second = queue(sessions, 2)
     report = deliver_due(sessions, connect_to(server), clock, POLICY)
     assert (report.sent, report.failed) == (0, 2)
     with sessions() as session:
