@@ -87,3 +87,12 @@ def replies_of(session: Session, ticket_id: int) -> list[ReplyView]:
 def ticket_mails(session: Session, ticket_id: int) -> list[OutboxMail]:
     """Every mail about the ticket (code, answers, status notices), oldest first."""
     return mails_of_ticket(session, ticket_id)
+
+
+def outbox_page(session: Session, status: str | None, limit: int) -> list[tuple[OutboxMail, str | None]]:
+    """The latest mails (of one status, or all), newest first, each with its ticket's code."""
+    query = (select(OutboxMail, Ticket.code).outerjoin(Ticket, Ticket.id == OutboxMail.ticket_id)
+             .order_by(OutboxMail.created_at.desc(), OutboxMail.id.desc()).limit(limit))
+    if status:
+        query = query.where(OutboxMail.status == status)
+    return [(mail, code) for mail, code in session.execute(query).tuples()]

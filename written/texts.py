@@ -25,3 +25,8 @@ def error_text(key: str, **values: Any) -> str:
 def author(key: str) -> str:
     """How the history names an automatic author ('web': the online form)."""
     return _texts()["author"][key]
+
+
+def labels(section: str) -> dict[str, str]:
+    """Every Italian label of a section ('mail_kind', 'mail_status'), by key."""
+    return dict(_texts()[section])
