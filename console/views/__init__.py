@@ -1,29 +1,18 @@
 """The console's pages: each module adds its routes to the console blueprint."""
 
 from console.views import (
-           accounts,
-           auth,
-           callbacks,
-           events,
-           media,
-           new_request,
-           presence,
-           replies,
-           settings,
-           tickets,
-           today,
+    accounts,
+    auth,
+    callbacks,
+    events,
+    media,
+    new_request,
+    presence,
+    replies,
+    settings,
+    tickets,
+    today,
 )
 
-__all__ = [
-           "accounts",
-           "auth",
-           "callbacks",
-           "events",
-           "media",
-           "new_request",
-           "presence",
-           "replies",
-           "settings",
-           "tickets",
-           "today",
-]
+__all__ = ["accounts", "auth", "callbacks", "events", "media", "new_request", "presence", "replies", "settings",
+           "tickets", "today"]
