@@ -69,12 +69,13 @@ def _queue(session: Session, setup: MailSetup, ticket: Ticket, kind: MailKind, c
     return mail
 
 
-def queue_code_mail(session: Session, setup: MailSetup, ticket: Ticket, *, now: datetime) -> OutboxMail:
-    """The tracking code, sent to the ticket's address."""
+def queue_code_mail(session: Session, setup: MailSetup, ticket: Ticket, *, now: datetime,
+                    flush: bool = True) -> OutboxMail:
+    """The tracking code, sent to the ticket's address (`flush=False`: written with the caller's next flush)."""
     if not ticket.contact_email:
         raise ValueError("the ticket has no e-mail address")
     content = render("code", ticket.contact_email, **_common(setup, ticket))
-    return _queue(session, setup, ticket, "code", content, now)
+    return _queue(session, setup, ticket, "code", content, now, flush=flush)
 
 
 def queue_reply_mail(session: Session, setup: MailSetup, ticket: Ticket, text: str, *, now: datetime) -> OutboxMail:

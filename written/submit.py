@@ -1,8 +1,8 @@
 """A written request becomes a ticket once, however often its form is sent, within the sender's limits.
 
 The form carries a one-time token: the first submission stores it with the new ticket (a unique
-row written before the ticket), and any later one with the same token, a double click or a
-resend after "back", gets that same ticket. The ticket, its submission row, the address's count
+row), and any later one with the same token, a double click or a resend after "back", fails on
+that row, is rolled back whole and gets the first one's ticket. The ticket, its submission row, the address's count
 and the code mail in the outbox are written in one transaction: all of them, or none.
 """
 
@@ -71,31 +71,34 @@ def _existing(session: Session, token: str) -> Submission | None:
 def submit(session: Session, request: WrittenRequest, *, channel: Channel, token: str | None, now: datetime,
            created_by: str, code_length: int, sender_limits: Sequence[Counted] = (),
            mail: MailSetup | None = None, recipient_limit: Counted | None = None) -> Submission:
-    """Record the request (TooManyRequests past a sender limit; IntegrityError when a resend raced it)."""
-    if token is not None:
-        found = _existing(session, token)
-        if found is not None:
-            return found
+    """Record the request (TooManyRequests past a sender limit; IntegrityError when its token was used already).
+
+    Optimistic: the token is not looked up first; a resend fails on the token's unique row and
+    rolls everything back (submit_once then answers with the first submission's ticket).
+    """
     for counted in sender_limits:
         allowance = take(session, counted.key, counted.limit, now=now)
         if not allowance.allowed:
+            found = _existing(session, token) if token is not None else None
+            if found is not None:  # a resend of a form that got through before the limit
+                return found
             raise TooManyRequests(allowance.retry_after_s)
+    # The submission row comes first: a used token fails here, before any ticket exists (on SQLite
+    # this first write also opens the transaction that the ticket's savepoint needs).
     submission = WrittenSubmission(token=token, citizen_name=request.name, created_at=now)
     session.add(submission)
-    session.flush()  # a concurrent resend of the same token fails here, before a second ticket exists
+    session.flush()
     ticket = open_ticket(session, NewTicket(channel=channel, topic=request.topic, summary=request.message,
                                             phone=request.phone, email=request.email),
                          now=now, created_by=created_by, code_length=code_length)
     submission.ticket_id = ticket.id
-    mailed = False
     if mail is not None and ticket.contact_email:
         allowed = recipient_limit is None or take(session, recipient_limit.key, recipient_limit.limit, now=now).allowed
         if allowed:
-            queue_code_mail(session, mail, ticket, now=now)
-            mailed = True
-    submission.code_mailed = mailed
-    session.flush()
-    return Submission(ticket.code, ticket.contact_email, mailed)
+            queue_code_mail(session, mail, ticket, now=now, flush=False)
+            submission.code_mailed = True
+    session.flush()  # the mail and the submission's ticket in one round
+    return Submission(ticket.code, ticket.contact_email, submission.code_mailed)
 
 
 def submit_once(sessions: sessionmaker[Session], request: WrittenRequest, *, channel: Channel, token: str | None,
