@@ -70,7 +70,7 @@ class Sink:
     def __init__(self) -> None:
         self.received = 0
 
-    async def handle_DATA(self, server: object, session: object, envelope: object) -> str:  # noqa: N802
+    async def handle_DATA(self, server: object, session: object, envelope: object) -> str:
         self.received += 1
         return "250 OK"
 
