@@ -14,6 +14,7 @@ from typing import Any, Final
 from flask import Blueprint, Response, current_app, make_response, render_template, request
 
 from access.address_limits import Limit, client_network, limit_key
+from contact_center.durable import DATABASE_DOWN
 from contact_center.outgoing_mail import line_number_text, mail_setup
 from contact_center.runtime import current_runtime
 from selfservice.web import client_address
@@ -26,6 +27,7 @@ from written.texts import author, error_text
 
 log = logging.getLogger(__name__)
 MAX_FIELD_CHARS: Final = 12_000
+RETRY_AFTER_SECONDS: Final = 60
 CONTENT_SECURITY_POLICY: Final = ("default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; "
                                   "form-action 'self'; base-uri 'none'")
 
@@ -95,6 +97,12 @@ def submit_form() -> Response:
         response = make_response(render_template("selfservice/written_refused.html",
                                                  **_context(reason="limit")), 429)
         response.headers["Retry-After"] = str(refusal.retry_after_s)
+        return response
+    except DATABASE_DOWN:
+        log.warning("written form: the database is unavailable; the request was not recorded", exc_info=True)
+        response = make_response(render_template("selfservice/written_refused.html",
+                                                 **_context(reason="unavailable", values=fields)), 503)
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response
     return make_response(render_template("selfservice/written_sent.html", **_context(**_sent(submission))))
 

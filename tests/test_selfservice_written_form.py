@@ -192,3 +192,17 @@ def test_a_message_over_the_limit_is_refused_and_a_huge_body_never_read(app: Fla
     assert "Il testo supera i 4000 caratteri: accorcialo." in response.get_data(as_text=True)
     assert submit(client, message="a" * 70_000).status_code == 413
     assert count(app, Ticket) == 0
+
+
+def test_with_the_database_down_the_form_says_so_and_gives_the_text_back(app_without_mail: Flask) -> None:
+    client = app_without_mail.test_client()
+    token = form_token(client)
+    app_without_mail.extensions["contact_center"].engine.dispose()
+    database = Path(app_without_mail.extensions["contact_center"].settings.database.url.removeprefix("sqlite:///"))
+    database.rename(database.with_suffix(".away"))
+    database.mkdir()  # SQLite cannot open a folder: the database is unreachable
+    response = submit(client, token=token, message="Crepe nel muro <b>portante</b>")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 503 and response.headers["Retry-After"] == "60"
+    assert "Il servizio non è disponibile in questo momento e la richiesta non è stata registrata." in page
+    assert "Crepe nel muro &lt;b&gt;portante&lt;/b&gt;" in page
