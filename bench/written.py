@@ -33,7 +33,7 @@ from sqlalchemy import func, select
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.stack import free_port, private_database, running, serve_command, write_config
+from bench.stack import CONTACT_CENTER, ROOT, free_port, private_database, running, serve_command, write_config
 from contact_center.cli.serve import DEFAULT_THREADS, DEFAULT_WORKERS
 from storage.db import make_engine, make_session_factory
 from storage.models import OutboxMail, Ticket
@@ -113,9 +113,13 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=DEFAULT_WORKERS)
     parser.add_argument("--threads", type=int, default=DEFAULT_THREADS)
     parser.add_argument("--forms", type=int, default=0, help="forms generated (default: 600 per second of load)")
+    parser.add_argument("--no-sender", action="store_true",
+                        help="no sender threads during the load (mail.background_sender: false): the form alone")
     args = parser.parse_args()
     count = args.forms or int(max(args.seconds * 600, 3000))
-    print(f"gunicorn {args.workers} workers x {args.threads} threads (gthread), PostgreSQL, outbox delivered to an "
+    delivery = ("the outbox sent after the load by `contact-center mail send`" if args.no_sender else
+                "the outbox delivered meanwhile by each worker's sender thread")
+    print(f"gunicorn {args.workers} workers x {args.threads} threads (gthread), PostgreSQL, {delivery} to an "
           f"SMTP sink on loopback; wrk 1 thread {args.connections} connections {args.seconds:g} s, {count} distinct "
           f"forms; load average before: {' '.join(f'{value:.2f}' for value in os.getloadavg())}", flush=True)
     sink = Sink()
@@ -127,7 +131,8 @@ def main() -> None:
             folder = Path(temporary)
             config, _ = write_config(folder, database_url)
             data = yaml.safe_load(config.read_text("utf-8"))
-            data["mail"] = {"smtp_url": f"smtp://127.0.0.1:{smtp_port}", "from_address": "noreply@example.org"}
+            data["mail"] = {"smtp_url": f"smtp://127.0.0.1:{smtp_port}", "from_address": "noreply@example.org",
+                            "background_sender": not args.no_sender}
             data["tickets"] = {"trusted_proxy_hops": 1}
             config.write_text(yaml.safe_dump(data), "utf-8")
             warm_bodies, warm_addresses = forms("w", 500)
@@ -142,6 +147,9 @@ def main() -> None:
                 ended = time.monotonic()
                 engine = make_engine(database_url)
                 sessions = make_session_factory(engine)
+                if args.no_sender:
+                    subprocess.run([*CONTACT_CENTER, "--config", str(config), "mail", "send"], check=True,
+                                   capture_output=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
                 deadline = ended + 120
                 while time.monotonic() < deadline:
                     with sessions() as session:

@@ -33,6 +33,8 @@ from written.notifications import install_status_notices
 
 log = logging.getLogger(__name__)
 EXTENSION: Final = "contact_center_mail"
+# After a wake, wait this long before claiming: a burst of forms goes out over one SMTP connection.
+LINGER_SECONDS: Final = 0.2
 
 
 def line_number_text(settings: Settings) -> str:
@@ -119,6 +121,7 @@ class MailSender:
 
     def _run(self) -> None:
         while not self._stopped.is_set():
+            self._stopped.wait(LINGER_SECONDS)
             self._wanted.clear()
             try:
                 report = deliver_now(self.runtime)
