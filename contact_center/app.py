@@ -12,10 +12,11 @@ from sqlalchemy import text
 import console
 import ivr
 import selfservice
-from contact_center import observability
+from contact_center import observability, outgoing_mail
 from contact_center.body_limit import BodyLimit
 from contact_center.config import Settings, load_settings, settings_from_mapping
 from contact_center.runtime import EXTENSION, Runtime
+from mail.outbox import backlog as mail_backlog
 
 log = logging.getLogger(__name__)
 
@@ -43,21 +44,25 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
         log.warning("!!! DEVELOPMENT MODE: Twilio signature check is OFF; anyone can drive calls. "
                     "Never run this configuration in production. !!!")
     app.wsgi_app = BodyLimit(app.wsgi_app, settings.web.max_body_bytes)  # type: ignore[method-assign]
-    for part in (observability, ivr, selfservice, console):
+    for part in (observability, outgoing_mail, ivr, selfservice, console):
         part.init_app(app)
 
     @app.get("/healthz")
     def healthz() -> Any:
-        """Database reachability and journal backlog."""
+        """Database reachability, journal backlog and mail outbox (waiting and failed mails)."""
+        mail: dict[str, int | None] = {"mail_backlog": None, "mail_failed": None}
         try:
             with rt.engine.connect() as connection:
                 connection.execute(text("SELECT 1"))
+            with rt.sessions() as session:
+                outbox = mail_backlog(session)
+            mail = {"mail_backlog": outbox.waiting, "mail_failed": outbox.failed}
             database = "ok"
         except Exception as exc:  # any failure means "not reachable" to a health check
             database = f"unreachable: {exc.__class__.__name__}"
         backlog = rt.journal.backlog()
         status = 200 if database == "ok" else 503
-        return jsonify(database=database, journal_backlog=backlog), status
+        return jsonify(database=database, journal_backlog=backlog, **mail), status
 
     rt.writer.replay_soon()
     return app

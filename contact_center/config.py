@@ -21,6 +21,7 @@ from pydantic import (
 )
 
 from agents.presence import PresencePolicy
+from contact_center.mail_config import MailSettings, WrittenSettings
 from hours.model import ClosedDate, LocalHoliday, WeeklySchedule
 from tickets.ratelimit import LookupLimits
 from voicemail.store import S3_SCHEME, parse_s3_url
@@ -36,6 +37,8 @@ ENV_OVERRIDES: dict[str, tuple[str, ...]] = {
     "METRICS_TOKEN": ("operations", "metrics_token"),
     "RECORDINGS_STORE": ("voicemail", "recordings_store"),
     "FALLBACK_BASE_URL": ("web", "fallback_base_url"),
+    "SMTP_URL": ("mail", "smtp_url"),
+    "MAIL_FROM": ("mail", "from_address"),
 }
 
 _BAND_PATTERN = re.compile(r"^(\d{2}):(\d{2})-(\d{2}):(\d{2})$")
@@ -328,6 +331,8 @@ class Settings(Section):
     tickets: TicketsSettings = TicketsSettings()
     console: ConsoleSettings = ConsoleSettings()
     operations: OperationsSettings = OperationsSettings()
+    mail: MailSettings = MailSettings()
+    written: WrittenSettings = WrittenSettings()
     development: DevelopmentSettings = DevelopmentSettings()
 
 

@@ -22,6 +22,7 @@ from sqlalchemy import func, select
 
 from contact_center.durable import DATABASE_DOWN
 from contact_center.runtime import Runtime
+from mail.outbox import backlog as mail_backlog
 from storage.models import Call, CallbackMessage
 from voicemail.worklist import pending_count
 
@@ -51,6 +52,7 @@ class StateCollector(Collector):
                 copies = dict(session.execute(
                     select(CallbackMessage.copy_status, func.count())
                     .where(CallbackMessage.copy_status.in_(COPY_STATES)).group_by(CallbackMessage.copy_status)).all())
+                outbox = mail_backlog(session)
         except DATABASE_DOWN:
             yield GaugeMetricFamily("contact_center_database_up", "Whether the database answered", value=0)
             return
@@ -67,6 +69,16 @@ class StateCollector(Collector):
         for status in COPY_STATES:
             recordings.add_metric([status], copies.get(status, 0))
         yield recordings
+        yield GaugeMetricFamily("contact_center_mail_outbox_backlog",
+                                "Mails waiting in the outbox to be sent (due, postponed or being sent)",
+                                value=outbox.waiting)
+        yield GaugeMetricFamily("contact_center_mail_outbox_failed",
+                                "Mails the SMTP server refused for good (5xx) or given up after retries",
+                                value=outbox.failed)
+        oldest = 0.0 if outbox.oldest_waiting is None else max(
+            0.0, (self.runtime.clock() - outbox.oldest_waiting).total_seconds())
+        yield GaugeMetricFamily("contact_center_mail_outbox_oldest_seconds",
+                                "Age of the oldest mail still waiting to be sent", value=oldest)
 
 
 class Metrics:

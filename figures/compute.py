@@ -11,7 +11,7 @@ from figures.events import event_period, events_overlapping
 from figures.model import Figures
 from figures.opening import open_intervals
 from figures.period import Period
-from figures.queries import answer_rate, call_figures, callback_figures, ticket_figures
+from figures.queries import answer_rate, call_figures, callback_figures, ticket_figures, written_figures
 from hours import Timetable
 from storage.models import EmergencyEvent
 
@@ -42,6 +42,7 @@ def compute_figures(session: Session, period: Period, timetable: Timetable) -> F
         answer_rate=answer_rate(session, open_intervals(timetable, period)),
         tickets=ticket_figures(session, period),
         callbacks=callback_figures(session, period),
+        written=written_figures(session, period),
     )
 
 

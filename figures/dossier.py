@@ -71,6 +71,8 @@ class Dossier:
             tables.outcome_table(self.comparison),
             tables.topic_table(self.comparison),
             tables.channel_table(self.comparison),
+            tables.written_topic_table(self.comparison),
+            tables.first_answer_table(self.comparison),
             tables.callback_table(self.comparison),
         ]
         if self.events:

@@ -87,6 +87,24 @@ class CallbackFigures:
 
 
 @dataclass(frozen=True)
+class WrittenFigures:
+    """Written requests (form, e-mail, fax, letter) opened in the period: by topic, and the wait for an answer."""
+
+    by_topic: dict[str, int]
+    first_answer: Distribution
+
+    @property
+    def total(self) -> int:
+        """Every written request of the period."""
+        return sum(self.by_topic.values())
+
+    @property
+    def unanswered(self) -> int:
+        """Written requests no operator has answered by e-mail yet."""
+        return self.total - self.first_answer.count
+
+
+@dataclass(frozen=True)
 class Figures:
     """Every figure of one period."""
 
@@ -95,3 +113,4 @@ class Figures:
     answer_rate: AnswerRate
     tickets: TicketFigures
     callbacks: CallbackFigures
+    written: WrittenFigures

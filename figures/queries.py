@@ -16,10 +16,18 @@ from sqlalchemy import Integer, Select, and_, cast, func, or_, select
 from sqlalchemy.orm import Session
 
 from figures.localtime import local_hour_slot, parse_slot
-from figures.model import AnswerRate, CallbackFigures, CallFigures, Distribution, TicketFigures, with_known
+from figures.model import (
+    AnswerRate,
+    CallbackFigures,
+    CallFigures,
+    Distribution,
+    TicketFigures,
+    WrittenFigures,
+    with_known,
+)
 from figures.opening import Interval, chunks
 from figures.period import Period
-from storage.models import Call, CallbackAttempt, CallbackRequest, Ticket
+from storage.models import Call, CallbackAttempt, CallbackRequest, Ticket, TicketReply
 from tickets.status import Channel, Topic
 from voicemail.status import CallbackStatus
 
@@ -30,6 +38,7 @@ REACHED_STATUS: Final = CallbackStatus.DONE.value
 UNREACHABLE_STATUS: Final = CallbackStatus.UNREACHABLE.value
 INTERVALS_PER_QUERY: Final = 200
 STREAM_BATCH: Final = 20_000
+WRITTEN_CHANNELS: Final = (Channel.WEB.value, Channel.EMAIL.value, Channel.FAX.value, Channel.LETTER.value)
 
 
 def _dialect(session: Session) -> str:
@@ -86,6 +95,23 @@ def ticket_figures(session: Session, period: Period) -> TicketFigures:
         by_channel[channel] = by_channel.get(channel, 0) + count
     return TicketFigures(by_topic=with_known(by_topic, [member.value for member in Topic]),
                          by_channel=with_known(by_channel, [member.value for member in Channel]))
+
+
+def written_figures(session: Session, period: Period) -> WrittenFigures:
+    """Written requests opened in the period by topic; seconds from each one to its first answer by e-mail."""
+    written = and_(_within(Ticket.created_at, period), Ticket.channel.in_(WRITTEN_CHANNELS))
+    by_topic = dict(session.execute(select(Ticket.topic, func.count()).where(written).group_by(Ticket.topic))
+                    .tuples().all())
+    firsts = (
+        select(Ticket.created_at.label("opened_at"), func.min(TicketReply.sent_at).label("answered_at"))
+        .join(TicketReply, TicketReply.ticket_id == Ticket.id)
+        .where(written)
+        .group_by(Ticket.id, Ticket.created_at)
+        .subquery())
+    dialect = _dialect(session)
+    delays = select(_whole_seconds(firsts.c.answered_at, dialect) - _whole_seconds(firsts.c.opened_at, dialect))
+    return WrittenFigures(by_topic=with_known(by_topic, [member.value for member in Topic]),
+                          first_answer=seconds_distribution(session, delays))
 
 
 def callback_figures(session: Session, period: Period) -> CallbackFigures:

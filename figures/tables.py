@@ -175,6 +175,32 @@ def channel_table(comparison: Comparison) -> Table:
                       comparison.current.tickets.by_channel, comparison.ordinary.tickets.by_channel, labels.channel)
 
 
+def written_topic_table(comparison: Comparison) -> Table:
+    """Written requests (form, e-mail, fax, letter) by topic."""
+    return _breakdown("richieste_scritte_per_argomento", labels.text("chart", "written_topics"), _col("topic"),
+                      comparison.current.written.by_topic, comparison.ordinary.written.by_topic, labels.topic)
+
+
+def _written_values(figures: Figures) -> list[tuple[str, Kind, float | None]]:
+    written = figures.written
+    return [
+        ("total", "count", written.total),
+        ("answered", "count", written.first_answer.count),
+        ("unanswered", "count", written.unanswered),
+        ("median", "seconds", written.first_answer.median),
+        ("p90", "seconds", written.first_answer.p90),
+    ]
+
+
+def first_answer_table(comparison: Comparison) -> Table:
+    """Written requests answered by e-mail, and the time to the first answer."""
+    rows = tuple(_row(labels.text("written", key), kind, value, before)
+                 for (key, kind, value), (_, _, before) in zip(
+                     _written_values(comparison.current), _written_values(comparison.ordinary), strict=True))
+    return Table("prima_risposta_scritte", labels.text("chart", "first_answer"),
+                 (_col("figure"), _col("period"), _col("ordinary"), _col("change")), rows)
+
+
 def _callback_values(figures: Figures) -> list[tuple[str, Kind, float | None]]:
     callbacks = figures.callbacks
     return [

@@ -16,6 +16,7 @@ from tests.conftest import LINE_OPEN_AT
 from tests.figures_dataset import SECRET_NUMBERS, SECRET_TEXTS, load_dataset, migrated_engine, rome, write_config
 
 TABLES = ("sintesi", "chiamate_per_giorno", "chiamate_per_ora", "esiti_chiamate", "richieste_per_argomento",
+          "richieste_scritte_per_argomento", "prima_risposta_scritte",
           "richieste_per_canale", "richiamate")
 SUPERVISOR = "Anna Verdi"
 DESCRIPTION = "Scossa avvertita dalla famiglia Neri in via Roma 3"

@@ -87,7 +87,8 @@ def test_with_the_database_down_metrics_report_it_and_the_journal_backlog(tmp_pa
     assert figures[("contact_center_database_up", ())] == 0
     assert figures[("contact_center_journal_backlog", ())] == 1
     assert ("contact_center_calls", (("outcome", "message"),)) not in figures
-    assert client.get("/healthz").json == {"database": "unreachable: OperationalError", "journal_backlog": 1}
+    assert client.get("/healthz").json == {"database": "unreachable: OperationalError", "journal_backlog": 1,
+                                           "mail_backlog": None, "mail_failed": None}
 
 
 def test_a_failing_step_counts_as_an_apology(sqlite_url: str, tmp_path: Path,

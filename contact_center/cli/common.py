@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import click
 
 from contact_center.config import Settings, load_settings
+from contact_center.outgoing_mail import install as install_mail_hooks
 from contact_center.runtime import Runtime
 from storage.migrate import is_up_to_date
 
@@ -33,6 +34,7 @@ class CliState:
         """The service's parts (database engine, journal, prompts)."""
         if self._runtime is None:
             self._runtime = Runtime.build(self.settings)
+            install_mail_hooks(self._runtime)
         return self._runtime
 
     def migrated_runtime(self) -> Runtime:

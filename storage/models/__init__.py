@@ -1,6 +1,7 @@
 """Every model of the service, imported so that the metadata knows them all."""
 
 from storage.models.access import ApiToken
+from storage.models.address_limits import AddressCounter
 from storage.models.agents import Agent, AgentPresenceChange, AgentTopic, QueuedCall
 from storage.models.base import Base
 from storage.models.callbacks import CallbackAttempt, CallbackMessage, CallbackRequest
@@ -9,9 +10,12 @@ from storage.models.console import AuditEntry, ConsoleAccount
 from storage.models.events import EmergencyEvent
 from storage.models.hours import HoursClosure, HoursExtension, HoursScheduleVersion
 from storage.models.lookup_failures import LookupFailure
+from storage.models.mail import OutboxMail
 from storage.models.tickets import Ticket, TicketStatusChange
+from storage.models.written import TicketReply, WrittenSubmission
 
 __all__ = [
+    "AddressCounter",
     "Agent",
     "AgentPresenceChange",
     "AgentTopic",
@@ -28,7 +32,10 @@ __all__ = [
     "HoursExtension",
     "HoursScheduleVersion",
     "LookupFailure",
+    "OutboxMail",
     "QueuedCall",
     "Ticket",
+    "TicketReply",
     "TicketStatusChange",
+    "WrittenSubmission",
 ]

@@ -1,0 +1,1 @@
+"""Outgoing e-mail: the outbox (written in the caller's transaction), SMTP delivery with retries."""
