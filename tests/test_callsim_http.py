@@ -139,7 +139,7 @@ def test_the_phone_prints_prompts_and_sends_keys(base_url, received):
     result = _run("--url", base_url, "--public-url", PUBLIC, input="1\n")
     assert result.exit_code == 0, result.output
     assert "🔊 Benvenuti. Premi 1 per informazioni, 2 per un messaggio." in result.output
-    assert "Tasti (invio = nessun tasto, h = riaggancia): " in result.output
+    assert "Tasti o parole (invio = nessun tasto, h = riaggancia): " in result.output
     assert "🔊 Informazioni sui rischi." in result.output
     assert result.output.rstrip().endswith("Chiamata terminata: completed (5 s)")
     assert received[1]["Digits"] == "1"
