@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from flask import Flask
@@ -15,14 +16,16 @@ from agents.presence import Presence
 from agents.roster import add_agent, set_presence
 from callsim import Call, DialOutcome, Simulator, WSGITransport
 from console.accounts import Role
+from storage.hours_repository import add_extension
 from storage.models import Call as CallRow
 from storage.models import Ticket
-from tests.conftest import AUTH_TOKEN, LINE_OPEN_AT, make_app, make_settings
+from tests.conftest import AUTH_TOKEN, LINE_OPEN_AT, make_app, make_settings, post_signed
 from tests.test_console_support import create_account, sign_in
 from tickets.codes import format_code_for_speech
 from tickets.repository import create_ticket
 from tickets.status import Channel, Topic
 
+ROME = ZoneInfo("Europe/Rome")
 UK_CALLER = "+447911123456"
 ITALIAN_CALLER = "+393471234567"
 ANNA, BRUNO = "+390668201201", "+390668201202"
@@ -144,6 +147,43 @@ def test_the_console_shows_the_citizens_language(app: Flask) -> None:
     assert sign_in(client, "Olga Operatrice").status_code == 302
     page = client.get(f"/console/tickets/{code}").get_data(as_text=True)
     assert '<dt>Lingua</dt><dd id="lingua">inglese</dd>' in page
+
+
+def test_a_closed_line_tells_its_hours_in_english(sqlite_app: Flask) -> None:
+    sqlite_app.extensions["contact_center"].clock = lambda: datetime(2026, 11, 28, 12, tzinfo=ROME)  # a Saturday
+    call = simulator(sqlite_app).dial(from_=UK_CALLER)
+    call.press("1")
+    assert heard(call) == [
+        ("The line is closed at the moment. The line reopens Monday, November 30 at 9 am. "
+         "The line is open Monday to Friday from 9 am to 6 pm."),
+        "You can leave a message: we will call you back when the line reopens.",
+        ("We will call you back on the number ending in 34 56: press 1 to confirm, "
+         "or 2 to give another number."),
+    ]
+
+
+def test_an_announcement_is_introduced_in_english_and_said_in_the_italian_voice(sqlite_app: Flask) -> None:
+    with sqlite_app.extensions["contact_center"].sessions.begin() as session:
+        add_extension(session, LINE_OPEN_AT - timedelta(hours=1), LINE_OPEN_AT + timedelta(days=1), None,
+                      "Allerta rossa per temporali in Liguria.", "cli", now=LINE_OPEN_AT)
+    call = simulator(sqlite_app).dial(from_=UK_CALLER)
+    assert voices(call)[2:5] == [(OFFER_ITALIAN, *BIANCA), ("Important notice, in Italian:", *AMY),
+                                 ("Allerta rossa per temporali in Liguria.", *BIANCA)]
+
+
+def test_twilios_fallback_apologises_in_the_language_of_the_step_that_failed(sqlite_app: Flask) -> None:
+    call = {"CallSid": "CA" + "4" * 32, "AccountSid": "AC" + "0" * 32, "From": ITALIAN_CALLER,
+            "To": "+39800840840", "ErrorCode": "11200"}
+    english = post_signed(sqlite_app.test_client(), "/voice/fallback",
+                          {**call, "ErrorUrl": "http://localhost/voice/tracking/code?failures=0&lang=en"})
+    assert b"We are sorry, there is a technical problem." in english.data
+    assert b"/voice/fallback/recorded?reason=error&amp;lang=en" in english.data
+    first = post_signed(sqlite_app.test_client(), "/voice/fallback",
+                        {**call, "From": UK_CALLER, "ErrorUrl": "http://localhost/voice/incoming"})
+    assert b"We are sorry" in first.data
+    italian = post_signed(sqlite_app.test_client(), "/voice/fallback",
+                          {**call, "ErrorUrl": "http://localhost/voice/menu?attempt=2"})
+    assert "Ci scusiamo, si è verificato un problema tecnico." in italian.get_data(as_text=True)
 
 
 def test_a_withheld_or_italian_number_starts_in_italian(app: Flask) -> None:
