@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+import contact_center.cli.serve as serve_module
 import contact_center.prompts as prompts_module
 from contact_center.cli import main
 from contact_center.config import ConfigError
@@ -102,6 +103,7 @@ def test_a_missing_english_prompt_stops_the_service_at_start_up(tmp_path: Path, 
     root = _copy_of_the_shipped_prompts(tmp_path)
     _drop(root / "en" / "tracking.yaml", "tracking_read_back")
     monkeypatch.setattr(prompts_module, "shipped_root", lambda: root)
+    monkeypatch.setattr(serve_module, "configure_logging", lambda log_format: None)  # keep pytest's streams
     config = tmp_path / "config.yaml"
     config.write_text(f"database:\n  url: '{sqlite_url}'\n  instance_dir: '{tmp_path / 'instance'}'\n", "utf-8")
     monkeypatch.setattr(sys, "argv", ["contact-center", "--config", str(config), "serve", "--port", "8123"])
