@@ -132,7 +132,7 @@ def _dial(ctx: CallContext, response: VoiceResponse, reservation: Reservation, t
     settings = ctx.runtime.settings
     dial = response.dial(
         action=ctx.url(DIAL_RESULT_PATH, token=reservation.token, topic=topic.value, attempt=attempt,
-                   tried=",".join(str(agent) for agent in tried)),
+                       tried=",".join(str(agent) for agent in tried)),
         method="POST",
         timeout=settings.routing.ring_timeout_seconds,
         time_limit=settings.routing.max_call_seconds,
