@@ -88,19 +88,39 @@ def find_reservation(session: Session, token: str) -> Reservation | None:
 
 
 def reserve(session: Session, token: str, call_sid: str, topic: str, policy: PresencePolicy, now: datetime,
-            exclude: Collection[int] = ()) -> Reservation | None:
-    """Reserve the longest-idle free operator for `topic` (else any free one), or None if nobody is free."""
+            exclude: Collection[int] = (), language: str | None = None,
+            any_language: bool = True) -> Reservation | None:
+    """Reserve the longest-idle free operator for `topic` (else any free one), or None if nobody is free.
+
+    With `language` ("en"), the operators who speak it come first, whatever their topic; then,
+    when `any_language`, anyone free.
+    """
     seen = session.execute(_HELD_OR_OVERDUE, {"token": token, **overdue_cutoffs(policy, now)}).all()
     held = next((row for row in seen if row.held), None)
     if held is not None:
         return Reservation(token, held.id, held.name, held.phone, held.client_identity)
     for overdue in seen:
         heal(session, overdue, policy, now)
-    parameters = {"token": token, "call_sid": call_sid, "now": now, "exclude": list(exclude), "topic": topic}
+    parameters = {"token": token, "call_sid": call_sid, "now": now, "exclude": list(exclude), "topic": topic,
+                  "language": f"% {language} %"}
+    if language is None:
+        passes: tuple[bool, ...] = (False,)
+    else:
+        passes = (True, False) if any_language else (True,)
+    for by_language in passes:
+        reservation = _claim(session, token, call_sid, topic != ANY_TOPIC, by_language, parameters, now)
+        if reservation is not None:
+            return reservation
+    return None
+
+
+def _claim(session: Session, token: str, call_sid: str, by_topic: bool, by_language: bool,
+           parameters: dict[str, Any], now: datetime) -> Reservation | None:
+    """One claim: the longest-idle free operator (for the topic first; only speakers of the language)."""
     if session.get_bind().dialect.name == "postgresql":
-        row = session.execute(_claim_and_record_statement(topic != ANY_TOPIC), parameters).first()
+        row = session.execute(_claim_and_record_statement(by_topic, by_language), parameters).first()
         return None if row is None else Reservation(token, row.id, row.name, row.phone, row.client_identity)
-    row = session.execute(_claim_statement(False, topic != ANY_TOPIC), parameters).first()
+    row = session.execute(_claim_statement(False, by_topic, by_language), parameters).first()
     if row is None:
         return None
     idle = (now - row.available_since).total_seconds() if row.available_since else 0.0
@@ -115,17 +135,23 @@ def _handles_topic(candidate: FromClause) -> ColumnElement[bool]:
                not_(listed))
 
 
+def _speaks(candidate: FromClause) -> ColumnElement[bool]:
+    """The operator speaks the bound language (`languages` is a space-separated list: "it en")."""
+    return (literal(" ") + candidate.c.languages + literal(" ")).like(bindparam("language"))
+
+
 @cache
-def _claim_statement(row_locks: bool, by_topic: bool) -> Update:
+def _claim_statement(row_locks: bool, by_topic: bool, by_language: bool = False) -> Update:
     """The atomic claim of the longest-idle free operator, those for the topic first (built once, plain Core)."""
     candidate = AGENTS.alias("candidate")
     order: list[ColumnElement[Any]] = [candidate.c.available_since, candidate.c.id]
     if by_topic:
         order.insert(0, case((_handles_topic(candidate), 0), else_=1))
-    chosen = (select(candidate.c.id)
-              .where(candidate.c.state == Presence.AVAILABLE.value,
-                     candidate.c.id.not_in(bindparam("exclude", expanding=True)))
-              .order_by(*order).limit(1))
+    conditions = [candidate.c.state == Presence.AVAILABLE.value,
+                  candidate.c.id.not_in(bindparam("exclude", expanding=True))]
+    if by_language:
+        conditions.append(_speaks(candidate))
+    chosen = select(candidate.c.id).where(*conditions).order_by(*order).limit(1)
     if row_locks:
         chosen = chosen.with_for_update(skip_locked=True, of=candidate)
     return (update(AGENTS)
@@ -137,9 +163,9 @@ def _claim_statement(row_locks: bool, by_topic: bool) -> Update:
 
 
 @cache
-def _claim_and_record_statement(by_topic: bool) -> Select[Any]:
+def _claim_and_record_statement(by_topic: bool, by_language: bool = False) -> Select[Any]:
     """PostgreSQL: the claim and its history row in one statement (a data-modifying CTE)."""
-    claimed = _claim_statement(True, by_topic).cte("claimed")
+    claimed = _claim_statement(True, by_topic, by_language).cte("claimed")
     now = bindparam("now", type_=UTCDateTime())
     idle_seconds = func.coalesce(func.floor(extract("epoch", now - claimed.c.available_since)), 0)
     history = (insert(CHANGES)

@@ -15,7 +15,7 @@ from callsim.webhook import Webhooks
 
 
 class Call(CallState):
-    """One simulated inbound call; drive it with press/silence/record/hang_up."""
+    """One simulated inbound call; drive it with press/say/silence/record/hang_up."""
 
     def __init__(
         self,
@@ -37,6 +37,22 @@ class Call(CallState):
         pending = self.expect("gather")
         self.caller_input()
         self._engine.prompts.press(pending, keys)
+
+    def say(self, words: str, confidence: float = 0.92) -> None:
+        """Answer the pending <Gather> by voice: Twilio posts SpeechResult and Confidence to its action.
+
+        Refused (SimulatorError) when the Gather does not take speech (its input lacks "speech").
+        """
+        if not words.strip():
+            raise ValueError("say some words (silence() lets the Gather time out)")
+        if not 0.0 <= confidence <= 1.0:
+            raise ValueError(f"a confidence is between 0 and 1, got {confidence}")
+        pending = self.expect("gather")
+        accepted = (pending.verb.get("input") or "dtmf").split()
+        if "speech" not in accepted:
+            raise SimulatorError(f'the <Gather> does not accept speech (input="{" ".join(accepted)}")')
+        self.caller_input()
+        self._engine.prompts.speak(pending, words, confidence)
 
     def silence(self) -> None:
         """Do nothing: the pending <Gather> times out, or the <Record> hears nothing."""

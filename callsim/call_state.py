@@ -24,6 +24,7 @@ from callsim.model import (
     new_sid,
 )
 from callsim.twiml import Document, Node
+from callsim.voices import speech_seconds
 from callsim.webhook import Webhooks
 
 FINAL_STATUSES = frozenset({"completed", "busy", "no-answer", "failed", "canceled"})
@@ -134,6 +135,20 @@ class QueueWait:
         }
 
 
+class Transcript(list[Event]):
+    """What the caller heard and did, in order; `times` keeps the simulated clock of each event."""
+
+    def __init__(self, clock: Callable[[], float]) -> None:
+        super().__init__()
+        self._clock = clock
+        self.times: list[float] = []
+
+    def append(self, event: Event) -> None:
+        """Add an event, noting when it started."""
+        self.times.append(self._clock())
+        super().append(event)
+
+
 def country_of(number: str) -> str:
     """ISO country of an E.164 number ("" when unknown, e.g. a withheld caller)."""
     try:
@@ -161,7 +176,7 @@ class CallState:
         self.sid = new_sid("CA")
         self.status = "ringing"
         self.clock = 0.0  # simulated seconds since the call started
-        self.transcript: list[Event] = []
+        self.transcript: Transcript = Transcript(lambda: self.clock)
         self.operator_transcript: list[Event] = []
         self.errors: list[CallError] = []
         self.recordings: list[Recording] = []
@@ -196,6 +211,13 @@ class CallState:
     def said(self) -> str:
         """Every <Say> text the caller heard, one per line."""
         return "\n".join(event[1] for event in self.transcript if event[0] == "say")
+
+    def heard_by(self, text: str) -> float:
+        """Simulated seconds from the first ring to the end of the first <Say> containing `text`."""
+        for event, started in zip(self.transcript, self.transcript.times, strict=True):
+            if event[0] == "say" and text in event[1]:
+                return started + speech_seconds(event[1])
+        raise SimulatorError(f"the caller never heard {text!r}")
 
     def heard_since_last_input(self) -> str:
         """The <Say> texts heard since the caller last acted."""

@@ -10,13 +10,16 @@ import click
 
 from callsim.call import Call
 from callsim.model import DIAL_STATUSES, DialOutcome, DialStatus, Event, SimulatorError
+from callsim.prompts import KEYS
 from callsim.simulator import Simulator
 from callsim.transport import HTTPTransport
 
-GATHER_PROMPT = "Tasti (invio = nessun tasto, h = riaggancia): "
+GATHER_PROMPT = "Tasti o parole (invio = nessun tasto, h = riaggancia): "
 RECORD_PROMPT = "Registrazione: secondi di messaggio [10], h = riaggancia: "
 QUEUE_PROMPT = "In coda: secondi di attesa [30], o = risponde un operatore, h = riaggancia: "
 HANG_UP = "h"
+CONFIDENCE_MARK = "@"
+SPOKEN_CONFIDENCE = 0.92  # what Twilio reports for words said clearly
 _EVENT_FORMATS = {
     "play": "[audio {}]",
     "digits": "[toni {}]",
@@ -26,6 +29,7 @@ _EVENT_FORMATS = {
     "enqueue": "[in coda: {}]",
     "bridged": "[operatore in linea per {} s]",
     "note": "[{}]",
+    "spoken": "[hai detto: {}]",
 }
 
 
@@ -53,7 +57,11 @@ def make_call_command(default_auth_token: Callable[[], str | None]) -> click.Com
         to: str,
         dial_outcome: str,
     ) -> None:
-        """Call the app as Twilio would: hear its prompts, press keys, leave a message."""
+        """Call the app as Twilio would: hear its prompts, press keys or say words, leave a message.
+
+        At a menu, type keys (`2`, `29819708#`) or words to say (`stato della richiesta`); end the
+        words with `@0.4` to have them transcribed with a confidence of 0.4.
+        """
         token = auth_token or default_auth_token()
         if not token:
             raise click.ClickException("no auth token: pass --auth-token or set TWILIO_AUTH_TOKEN")
@@ -103,6 +111,17 @@ def _ask(prompt: str) -> str:
         return HANG_UP
 
 
+def _spoken(answer: str) -> tuple[str, float]:
+    """Words to say and their confidence: "operatore", or "due nove @0.4" for a doubtful transcription."""
+    words, mark, confidence = answer.rpartition(CONFIDENCE_MARK)
+    if not mark:
+        return answer, SPOKEN_CONFIDENCE
+    try:
+        return words.strip(), float(confidence.replace(",", "."))
+    except ValueError:
+        return answer, SPOKEN_CONFIDENCE
+
+
 def _answer_gather(call: Call, answer: str) -> None:
     if answer == HANG_UP:
         call.hang_up()
@@ -110,8 +129,11 @@ def _answer_gather(call: Call, answer: str) -> None:
         call.silence()
     else:
         try:
-            call.press(answer)
-        except ValueError as error:
+            if all(key in KEYS for key in answer):
+                call.press(answer)
+            else:
+                call.say(*_spoken(answer))
+        except (ValueError, SimulatorError) as error:
             click.secho(str(error), fg="yellow")
 
 

@@ -16,6 +16,8 @@ if TYPE_CHECKING:
 KEYS = "0123456789*#"
 PLAY_SECONDS = 5.0  # assumed length of one <Play> of an audio file
 DIGIT_SECONDS = 0.5  # one DTMF tone, played or pressed
+AUTO_SPEECH_END_SECONDS = 1.0  # the silence after speech with speechTimeout="auto"
+SPEECH_TIMEOUT_AUTO_WITH_MODEL = 13335  # warning: speechTimeout="auto" together with a speechModel
 
 
 class KeyEntry(NamedTuple):
@@ -102,8 +104,12 @@ class Prompts:
         return None
 
     def gather(self, gather: Node, cursor: Cursor) -> None:
-        """Play the Gather's prompts, then wait for the caller's keys."""
+        """Play the Gather's prompts, then wait for the caller's keys (or words)."""
         self.call.transcript.append(("gather", dict(gather.attrs)))
+        takes_speech = "speech" in (gather.get("input") or "dtmf").split()
+        if takes_speech and gather.get("speechTimeout") == "auto" and gather.get("speechModel"):
+            self.call.error(SPEECH_TIMEOUT_AUTO_WITH_MODEL, cursor.document.url,
+                            "Gather: speechTimeout auto cannot be used with a speechModel", warning=True)
         endless = False
         for prompt in gather.children:
             loops = play_prompt(self.call, prompt, self.call.transcript, cursor.document.url)
@@ -125,6 +131,16 @@ class Prompts:
         if entry.finished_on_key:
             params["FinishedOnKey"] = entry.finished_on_key
         self.engine.run(self.engine.load_action(gather, position, params))
+
+    def speak(self, pending: Pending, words: str, confidence: float) -> None:
+        """The caller said `words` at the pending <Gather>: its action gets SpeechResult and Confidence."""
+        gather = pending.verb
+        self.call.transcript.append(("spoken", words))
+        timeout = gather.get("speechTimeout", "auto") or "auto"
+        end = AUTO_SPEECH_END_SECONDS if timeout == "auto" else float(gather.get_int("speechTimeout", 1))
+        self.call.clock += speech_seconds(words) + end
+        params = {"SpeechResult": words, "Confidence": f"{confidence:.8f}".rstrip("0").rstrip(".")}
+        self.engine.run(self.engine.load_action(gather, pending.position, params))
 
     def time_out(self, pending: Pending) -> None:
         """The caller pressed nothing: the pending <Gather> times out."""

@@ -12,7 +12,7 @@ from agents.presence import PRESENCE_LABELS
 from contact_center.runtime import current_runtime
 from hours.vocabulary import TEMPLATES as SCHEDULE_TEMPLATES
 from tickets.status import Channel, TicketStatus, Topic
-from tickets.vocabulary import label
+from tickets.vocabulary import LANGUAGE_CODES, label, language_label
 from voicemail.vocabulary import TEMPLATES as CALLBACK_TEMPLATES
 
 LABELS: dict[str, dict[str, str]] = {
@@ -23,6 +23,7 @@ LABELS: dict[str, dict[str, str]] = {
     "callback_view": {"due": "da richiamare adesso", "waiting": "in attesa di un nuovo tentativo",
                       "claimed": "in corso", "done": "completate", "unreachable": "non raggiungibili"},
     "presence": {state.value: text for state, text in PRESENCE_LABELS.items()},
+    "language": {code: language_label(code) for code in LANGUAGE_CODES},
 }
 for _prefix, _templates in (("callback", CALLBACK_TEMPLATES), ("schedule", SCHEDULE_TEMPLATES)):
     for _key, _text in _templates.items():

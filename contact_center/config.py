@@ -22,6 +22,7 @@ from pydantic import (
 
 from agents.presence import PresencePolicy
 from contact_center.mail_config import MailSettings, WrittenSettings
+from contact_center.speech_settings import SpeechSettings
 from hours.model import ClosedDate, LocalHoliday, WeeklySchedule
 from tickets.ratelimit import LookupLimits
 from voicemail.store import S3_SCHEME, parse_s3_url
@@ -95,12 +96,38 @@ class Section(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
 
+def _check_region(code: str) -> str:
+    if code not in phonenumbers.SUPPORTED_REGIONS:
+        raise ValueError(f"{code!r} is not a country code such as IT or SM")
+    return code
+
+
+def _check_language_tag(tag: str) -> str:
+    if not re.fullmatch(r"[a-z]{2,3}-[A-Z]{2}", tag):
+        raise ValueError(f"{tag!r} is not a language tag such as it-IT or en-GB")
+    return tag
+
+
+Region = Annotated[str, AfterValidator(_check_region)]
+LanguageTag = Annotated[str, AfterValidator(_check_language_tag)]
+
+
 class LineSettings(Section):
     number: E164 = "+39800840840"
     name: str = "Contact Center del Dipartimento della Protezione Civile"
     timezone: TimeZoneName = "Europe/Rome"
-    language: str = "it-IT"
+    language: LanguageTag = "it-IT"
     voice: str = "Polly.Bianca"
+    english_language: LanguageTag = "en-GB"
+    english_voice: str = "Polly.Amy"
+    foreign_callers_in_english: bool = True
+    home_regions: list[Region] = ["IT", "SM", "VA"]
+
+    def voice_for(self, language: str) -> tuple[str, str]:
+        """The Twilio voice and language tag that speak a prompts language ("it" or "en")."""
+        if language == "en":
+            return self.english_voice, self.english_language
+        return self.voice, self.language
 
 
 class WeeklyHours(Section):
@@ -183,6 +210,7 @@ class WebSettings(Section):
 
 class IvrSettings(Section):
     prompts_file: str = ""
+    english_prompts_file: str = ""
     gather_timeout_seconds: int = Field(default=6, ge=1, le=60)
     menu_attempts: int = Field(default=3, ge=1, le=10)
 
@@ -271,6 +299,7 @@ class RoutingSettings(Section):
     topic_menu: bool = True
     hold_queue_max_wait_seconds: int = Field(default=0, ge=0, le=3600)
     hold_queue_pause_seconds: int = Field(default=10, ge=1, le=60)
+    language_fallback: bool = True
 
     def presence_policy(self) -> PresencePolicy:
         """The limits after which operators' presence heals by itself."""
@@ -326,6 +355,7 @@ class Settings(Section):
     twilio: TwilioSettings = TwilioSettings()
     web: WebSettings = WebSettings()
     ivr: IvrSettings = IvrSettings()
+    speech: SpeechSettings = SpeechSettings()
     voicemail: VoicemailSettings = VoicemailSettings()
     routing: RoutingSettings = RoutingSettings()
     tickets: TicketsSettings = TicketsSettings()

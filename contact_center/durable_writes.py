@@ -38,10 +38,12 @@ class OpenCallbackRequest:
     reason: str
     tracking_code: str | None = None
     code_length: int = 8
+    language: str = "it"  # the caller's; journal lines written before languages replay as Italian
 
     def apply(self, session: Session, now: datetime) -> None:
         callbacks.open_callback_request(session, self.call_sid, self.callback_number, self.number_source,
-                                        self.reason, self.tracking_code, self.code_length, now=now)
+                                        self.reason, self.tracking_code, self.code_length, now=now,
+                                        language=self.language)
 
 
 @dataclass(frozen=True)
@@ -92,9 +94,23 @@ class RecordCallStart:
     call_sid: str
     caller_number: str | None
     line_number: str | None
+    language: str = "it"  # the language the call starts in; older journal lines replay as Italian
 
     def apply(self, session: Session, now: datetime) -> None:
-        call_log.record_call_start(session, self.call_sid, self.caller_number, self.line_number, now=now)
+        call_log.record_call_start(session, self.call_sid, self.caller_number, self.line_number, now=now,
+                                   language=self.language)
+
+
+@dataclass(frozen=True)
+class RecordCallLanguage:
+    """The caller chose the other language (key 8): it holds for the rest of the call."""
+
+    operation: ClassVar[str] = "record_call_language"
+    call_sid: str
+    language: str
+
+    def apply(self, session: Session, now: datetime) -> None:
+        call_log.record_call_language(session, self.call_sid, self.language, now=now)
 
 
 @dataclass(frozen=True)
@@ -131,7 +147,7 @@ def _registry(*kinds: type[DurableWrite]) -> dict[str, type[DurableWrite]]:
 
 
 OPERATIONS: Final = _registry(OpenCallbackRequest, AttachRecording, MarkNoMessage, NoteCodeSms, RecordCallStart,
-                              RecordCallOutcome, RecordCallEnd)
+                              RecordCallLanguage, RecordCallOutcome, RecordCallEnd)
 
 
 def journal_arguments(write: DurableWrite) -> dict[str, Any]:

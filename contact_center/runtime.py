@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 import os
 import secrets
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Final, cast
@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from contact_center.config import Settings
 from contact_center.durable import DurableWriter
-from contact_center.prompts import Prompts, load_prompts
+from contact_center.prompts import HOME_LANGUAGE, Prompts, load_catalog
 from contact_center.schedule import LiveSchedule, configured_timetable
 from hours.clock import utcnow
 from storage.db import make_engine, make_session_factory
@@ -42,6 +42,11 @@ class Runtime:
     auth_token: str
     schedule: LiveSchedule
     clock: Callable[[], datetime] = utcnow  # the current instant (UTC); tests set their own
+    catalog: Mapping[str, Prompts] = field(default_factory=dict)  # the prompts of every language
+
+    def prompts_in(self, language: str) -> Prompts:
+        """The prompts of `language` (the home language's for an unknown one)."""
+        return self.catalog.get(language, self.prompts)
 
     @classmethod
     def build(cls, settings: Settings) -> Runtime:
@@ -49,9 +54,11 @@ class Runtime:
         engine = make_engine(settings.database.url)
         sessions = make_session_factory(engine)
         journal = Journal(Path(settings.database.instance_dir) / "journal")
+        catalog = load_catalog({"it": settings.ivr.prompts_file, "en": settings.ivr.english_prompts_file})
         return cls(
             settings=settings,
-            prompts=load_prompts(settings.ivr.prompts_file),
+            prompts=catalog[HOME_LANGUAGE],
+            catalog=catalog,
             engine=engine,
             sessions=sessions,
             journal=journal,

@@ -10,6 +10,7 @@ import yaml
 
 from tickets.status import Channel, Topic
 from tickets.vocabulary import label as ticket_label
+from tickets.vocabulary import language_label
 
 TEMPLATES_DIR: Final = Path(__file__).with_name("templates")
 
@@ -43,6 +44,11 @@ def topic(key: str) -> str:
         return _capitalized(ticket_label(Topic(key)))
     except ValueError:
         return key
+
+
+def language(key: str) -> str:
+    """The Italian name of a caller's language ("it": "Italiano")."""
+    return _capitalized(language_label(key))
 
 
 def channel(key: str) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from figures.period import Period
@@ -23,12 +23,13 @@ def ratio(part: int, whole: int) -> float | None:
 
 @dataclass(frozen=True)
 class CallFigures:
-    """Calls by local day, by local hour of day, by outcome, and by day and outcome."""
+    """Calls by local day, by local hour of day, by outcome, by day and outcome, and by language."""
 
     per_day: dict[date, int]
     per_hour: tuple[int, ...]
     by_outcome: dict[str, int]
     per_day_outcome: dict[date, dict[str, int]]
+    by_language: dict[str, int] = field(default_factory=dict)  # the language each call ended in
 
     @property
     def total(self) -> int:

@@ -29,6 +29,7 @@ from figures.opening import Interval, chunks
 from figures.period import Period
 from storage.models import Call, CallbackAttempt, CallbackRequest, Ticket, TicketReply
 from tickets.status import Channel, Topic
+from tickets.vocabulary import LANGUAGE_CODES
 from voicemail.status import CallbackStatus
 
 OPERATOR_OUTCOME: Final = "operator"
@@ -52,23 +53,27 @@ def _within(column: Any, period: Period) -> Any:
 def call_figures(session: Session, period: Period) -> CallFigures:
     """Calls per local day, per local hour of day and by outcome, from one grouped scan."""
     slots = select(local_hour_slot(Call.started_at, period, _dialect(session)).label("slot"),
-                   Call.outcome.label("outcome")).where(_within(Call.started_at, period)).subquery()
+                   Call.outcome.label("outcome"), Call.language.label("language")
+                   ).where(_within(Call.started_at, period)).subquery()
     rows = session.execute(
-        select(slots.c.slot, slots.c.outcome, func.count()).group_by(slots.c.slot, slots.c.outcome))
+        select(slots.c.slot, slots.c.outcome, slots.c.language, func.count())
+        .group_by(slots.c.slot, slots.c.outcome, slots.c.language))
     per_day = dict.fromkeys(period.days(), 0)
     per_hour = [0] * 24
     by_outcome: dict[str, int] = {}
+    by_language: dict[str, int] = {}
     per_day_outcome: dict[date, dict[str, int]] = {day: {} for day in period.days()}
-    for slot, outcome, count in rows:
+    for slot, outcome, language, count in rows:
         day, hour = parse_slot(slot)
         key = outcome or UNKNOWN_OUTCOME
         per_day[day] += count
         per_hour[hour] += count
         by_outcome[key] = by_outcome.get(key, 0) + count
+        by_language[language] = by_language.get(language, 0) + count
         per_day_outcome[day][key] = per_day_outcome[day].get(key, 0) + count
     return CallFigures(per_day=per_day, per_hour=tuple(per_hour),
                        by_outcome=with_known(by_outcome, (*KNOWN_OUTCOMES, UNKNOWN_OUTCOME)),
-                       per_day_outcome=per_day_outcome)
+                       per_day_outcome=per_day_outcome, by_language=with_known(by_language, LANGUAGE_CODES))
 
 
 def answer_rate(session: Session, intervals: Sequence[Interval]) -> AnswerRate:

@@ -163,6 +163,12 @@ def outcome_table(comparison: Comparison) -> Table:
                       comparison.current.calls.by_outcome, comparison.ordinary.calls.by_outcome, labels.outcome)
 
 
+def language_table(comparison: Comparison) -> Table:
+    """Calls by the caller's language."""
+    return _breakdown("chiamate_per_lingua", labels.text("chart", "languages"), _col("language"),
+                      comparison.current.calls.by_language, comparison.ordinary.calls.by_language, labels.language)
+
+
 def topic_table(comparison: Comparison) -> Table:
     """Tickets by topic."""
     return _breakdown("richieste_per_argomento", labels.text("chart", "topics"), _col("topic"),

@@ -1,7 +1,9 @@
-"""The Italian sentences the IVR speaks about opening hours: schedule, reopening, state, dates.
+"""The sentences the IVR speaks about opening hours: schedule, reopening, state, dates.
 
-Every word comes from TEMPLATES; each function takes an optional `templates` mapping whose
-entries override the defaults, so the prompts file can supply any of them.
+Every word comes from TEMPLATES (Italian); each function takes an optional `templates` mapping
+whose entries override the defaults, so the prompts files supply any of them, the English ones
+included. An hour is said through "time.hour" and "time.with_minutes", which may use {hour}
+(0-23), {hour12} (1-12), {meridiem} ("time.am" or "time.pm") and {minutes}: "14 e 30", "2:30 pm".
 """
 
 from __future__ import annotations
@@ -35,7 +37,10 @@ TEMPLATES: Final[Mapping[str, str]] = MappingProxyType({
     "time.to": "alle {time}",
     "time.to_one": "all'{time}",
     "time.to_midnight": "a {time}",
+    "time.hour": "{hour}",
     "time.with_minutes": "{hour} e {minutes}",
+    "time.am": "",
+    "time.pm": "",
     "time.one": "una",
     "time.midnight": "mezzanotte",
     "date.day_month": "{day} {month}",
@@ -192,14 +197,30 @@ def _time_phrase(preposition: str, minutes: int, texts: Mapping[str, str]) -> st
     elif hour == 1:
         key, spoken_hour = f"time.{preposition}_one", texts["time.one"]
     else:
-        key, spoken_hour = f"time.{preposition}", str(hour)
-    spoken = texts["time.with_minutes"].format(hour=spoken_hour, minutes=minute) if minute else spoken_hour
+        key, spoken_hour = f"time.{preposition}", _hour(hour, texts)
+    spoken = _with_minutes(spoken_hour, hour, minute, texts) if minute else spoken_hour
     return texts[key].format(time=spoken)
+
+
+def _hour_fields(hour: int, texts: Mapping[str, str]) -> dict[str, object]:
+    """What an hour's templates may use: the 24-hour and 12-hour numbers and the meridiem."""
+    return {"hour12": (hour - 1) % 12 + 1, "meridiem": texts["time.am" if hour < 12 else "time.pm"]}
+
+
+def _hour(hour: int, texts: Mapping[str, str]) -> str:
+    """A whole hour: "9", "18" (or "6 pm" with English templates)."""
+    return texts["time.hour"].format(hour=hour, **_hour_fields(hour, texts))
+
+
+def _with_minutes(spoken_hour: str, hour: int, minute: int, texts: Mapping[str, str]) -> str:
+    """An hour and its minutes: "14 e 30", "mezzanotte e 15" (or "2:30 pm")."""
+    return texts["time.with_minutes"].format(hour=spoken_hour, minutes=minute, **_hour_fields(hour, texts))
 
 
 def _clock(hour: int, minute: int, texts: Mapping[str, str]) -> str:
     """The hour in numbers, as after "alle ore": "9", "14 e 30"."""
-    return texts["time.with_minutes"].format(hour=hour, minutes=minute) if minute else str(hour)
+    spoken_hour = _hour(hour, texts)
+    return _with_minutes(spoken_hour, hour, minute, texts) if minute else spoken_hour
 
 
 def _relative_day(day: date, today: date, texts: Mapping[str, str]) -> str:

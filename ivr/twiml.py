@@ -1,4 +1,4 @@
-"""TwiML rendering with the line's voice and prompts."""
+"""TwiML rendering with the line's voices and prompts."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ from twilio.twiml.voice_response import Gather, VoiceResponse
 from contact_center.config import Settings
 from contact_center.prompts import Prompts
 
+LANGUAGE_ARG = "lang"  # the query argument that carries a call's language from step to step
+
 
 def url(path: str, **query: Any) -> str:
     """A relative action URL with its query string (None values are left out)."""
@@ -19,11 +21,10 @@ def url(path: str, **query: Any) -> str:
 
 
 class Speaker:
-    """Says prompts by name, in the configured voice and language."""
+    """Says prompts by name, in the voice and language of its prompts (Italian or English)."""
 
     def __init__(self, settings: Settings, prompts: Prompts) -> None:
-        self.voice = settings.line.voice
-        self.language = settings.line.language
+        self.voice, self.language = settings.line.voice_for(prompts.language)
         self.prompts = prompts
 
     def say(self, node: VoiceResponse | Gather, name: str, **values: Any) -> None:
@@ -31,7 +32,7 @@ class Speaker:
         self.say_text(node, self.prompts(name, **values))
 
     def say_text(self, node: VoiceResponse | Gather, text: str) -> None:
-        """Append a text that is already in the caller's language."""
+        """Append a text that is already in this speaker's language."""
         node.say(text, voice=self.voice, language=self.language)
 
 

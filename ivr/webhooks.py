@@ -11,6 +11,7 @@ import logging
 import pkgutil
 from collections.abc import Callable
 from functools import cache
+from urllib.parse import parse_qs, urlsplit
 
 from flask import Blueprint, Flask, Response, abort, current_app, g, request
 from twilio.request_validator import RequestValidator
@@ -18,11 +19,13 @@ from twilio.twiml.voice_response import VoiceResponse
 
 import ivr.flows
 from contact_center.durable import DATABASE_DOWN
+from contact_center.prompts import HOME_LANGUAGE, LANGUAGES
 from contact_center.runtime import Runtime, current_runtime
-from ivr.flows import fallback
+from ivr.flows import fallback, welcome
 from ivr.flows.context import CallContext
 from ivr.signature import is_signed_by_twilio
-from ivr.twiml import Speaker, render
+from ivr.twiml import LANGUAGE_ARG, Speaker, render
+from voicemail.numbers import caller_region
 
 log = logging.getLogger(__name__)
 
@@ -56,11 +59,36 @@ def _check_signature(rt: Runtime) -> None:
         abort(403)
 
 
+def caller_language(rt: Runtime, caller_id: str) -> str:
+    """The language a call starts in: English for a foreign number, Italian for +39 and withheld ones."""
+    line = rt.settings.line
+    region = caller_region(caller_id)
+    if not line.foreign_callers_in_english or region is None or region in line.home_regions:
+        return HOME_LANGUAGE
+    return "en"
+
+
+def _language(rt: Runtime) -> str:
+    """The call's language: our URL's `lang`; the caller's number on the first document (and on a
+    fallback for it); for a fallback, the `lang` of the URL that failed."""
+    chosen = request.args.get(LANGUAGE_ARG, "")
+    if chosen in LANGUAGES:
+        return chosen
+    failed = urlsplit(request.form.get("ErrorUrl", "")) if request.path == fallback.PATH else None
+    if failed is not None and failed.path not in ("", welcome.PATH):
+        chosen = parse_qs(failed.query).get(LANGUAGE_ARG, [HOME_LANGUAGE])[0]
+        return chosen if chosen in LANGUAGES else HOME_LANGUAGE
+    if request.path in (welcome.PATH, fallback.PATH):
+        return caller_language(rt, request.form.get("From", ""))
+    return HOME_LANGUAGE
+
+
 def _answer(step: Step) -> Response:
     rt = current_runtime()
     _check_signature(rt)
-    speaker = Speaker(rt.settings, rt.prompts)
-    ctx = CallContext(runtime=rt, params=request.form, args=request.args, speaker=speaker,
+    language = _language(rt)
+    speaker = Speaker(rt.settings, rt.prompts_in(language))
+    ctx = CallContext(runtime=rt, params=request.form, args=request.args, speaker=speaker, language=language,
                       origin=rt.settings.web.public_base_url or request.host_url.rstrip("/"))
     try:
         return render(step(ctx))
@@ -73,7 +101,7 @@ def _answer(step: Step) -> Response:
     finally:
         ctx.close()
     g.setdefault(APOLOGY_FLAG, True)
-    return render(fallback.apology(speaker))
+    return render(fallback.apology(speaker, language))
 
 
 def init_app(app: Flask) -> None:

@@ -22,12 +22,17 @@ FINAL_STATUSES: Final = frozenset({"completed", "busy", "failed", "no-answer", "
 CALLS: Final = cast(Table, Call.__table__)
 
 _START: Final = insert_unless_present_statement(
-    CALLS, "call_sid", ("call_sid", "caller_number", "caller_withheld", "line_number", "started_at"))
+    CALLS, "call_sid", ("call_sid", "caller_number", "caller_withheld", "line_number", "started_at", "language"))
 _TOUCH: Final = insert_unless_present_statement(CALLS, "call_sid", ("call_sid", "caller_withheld", "started_at"))
 _OUTCOME: Final = text(
     "INSERT INTO calls (call_sid, caller_withheld, started_at, outcome) "
     "VALUES (:call_sid, FALSE, :started_at, :outcome) "
     "ON CONFLICT (call_sid) DO UPDATE SET outcome = excluded.outcome"
+).bindparams(bindparam("started_at", type_=CALLS.c.started_at.type))
+_LANGUAGE: Final = text(
+    "INSERT INTO calls (call_sid, caller_withheld, started_at, language) "
+    "VALUES (:call_sid, FALSE, :started_at, :language) "
+    "ON CONFLICT (call_sid) DO UPDATE SET language = excluded.language"
 ).bindparams(bindparam("started_at", type_=CALLS.c.started_at.type))
 _FINAL_LIST: Final = ", ".join(f"'{status}'" for status in sorted(FINAL_STATUSES))
 # The first final status wins; the start moves back when Twilio's duration says the call began
@@ -46,11 +51,16 @@ _END: Final = text(
 
 
 def record_call_start(session: Session, call_sid: str, caller_number: str | None,
-                      line_number: str | None, *, now: datetime) -> None:
+                      line_number: str | None, *, now: datetime, language: str = "it") -> None:
     """The call's log row, created on its first webhook (a repeated greeting changes nothing)."""
     session.execute(_START, {"call_sid": call_sid, "caller_number": caller_number,
                              "caller_withheld": caller_number is None, "line_number": line_number,
-                             "started_at": now})
+                             "started_at": now, "language": language})
+
+
+def record_call_language(session: Session, call_sid: str, language: str, *, now: datetime) -> None:
+    """The language the caller chose during the call (the last choice wins)."""
+    session.execute(_LANGUAGE, {"call_sid": call_sid, "started_at": now, "language": language})
 
 
 def record_call_outcome(session: Session, call_sid: str, outcome: str, *, now: datetime) -> None:

@@ -95,11 +95,12 @@ def migrated_engine(url: str) -> Engine:
 
 
 def add_calls(session: Session, calls: tuple[tuple[tuple[int, ...], str | None], ...], prefix: str) -> None:
-    """Store calls with personal caller numbers."""
+    """Store calls with personal caller numbers; one in four (the 2nd, 6th, ...) in English."""
     for index, (when, outcome) in enumerate(calls):
         started = rome(*when)
         session.add(Call(call_sid=f"CA{prefix}{index:04d}", caller_number=SECRET_NUMBERS[index % 3],
                          line_number="+39800840840", started_at=started, outcome=outcome,
+                         language="en" if index % 4 == 1 else "it",
                          ended_at=started + timedelta(minutes=3), final_status="completed", duration_seconds=180))
 
 

@@ -40,12 +40,14 @@ def _phone_app(received: list[dict[str, str]]) -> Flask:
 
     @app.post("/voice/incoming")
     def incoming() -> Response:
-        return _xml('<Gather numDigits="1" action="/voice/menu">'
+        return _xml('<Gather input="dtmf speech" numDigits="1" action="/voice/menu">'
                     + _say("Benvenuti. Premi 1 per informazioni, 2 per un messaggio.")
                     + "</Gather>" + _say("Arrivederci."))
 
     @app.post("/voice/menu")
     def menu() -> Response:
+        if "SpeechResult" in request.form:
+            return _xml(_say(f"Hai detto: {request.form['SpeechResult']} ({request.form['Confidence']})."))
         if request.form["Digits"] == "2":
             return _xml(_say("Lascia un messaggio.") + '<Record action="/voice/message"/>')
         return _xml(_say("Informazioni sui rischi."))
@@ -139,10 +141,19 @@ def test_the_phone_prints_prompts_and_sends_keys(base_url, received):
     result = _run("--url", base_url, "--public-url", PUBLIC, input="1\n")
     assert result.exit_code == 0, result.output
     assert "🔊 Benvenuti. Premi 1 per informazioni, 2 per un messaggio." in result.output
-    assert "Tasti (invio = nessun tasto, h = riaggancia): " in result.output
+    assert "Tasti o parole (invio = nessun tasto, h = riaggancia): " in result.output
     assert "🔊 Informazioni sui rischi." in result.output
     assert result.output.rstrip().endswith("Chiamata terminata: completed (5 s)")
     assert received[1]["Digits"] == "1"
+
+
+def test_the_phone_says_the_words_typed(base_url, received):
+    result = _run("--url", base_url, "--public-url", PUBLIC, input="informazioni sui rischi\n")
+    assert "[hai detto: informazioni sui rischi]" in result.output
+    assert "🔊 Hai detto: informazioni sui rischi (0.92)." in result.output
+    doubtful = _run("--url", base_url, "--public-url", PUBLIC, input="due nove @0,4\n")
+    assert "🔊 Hai detto: due nove (0.4)." in doubtful.output
+    assert received[-2]["SpeechResult"] == "due nove" and "Digits" not in received[-2]
 
 
 def test_the_phone_leaves_a_message(base_url, received):

@@ -27,6 +27,10 @@ def test_shipped_config_is_the_real_line() -> None:
     assert settings.hours.weekly.monday == ["09:00-18:00"]
     assert settings.hours.weekly.saturday == []
     assert settings.development.skip_signature_check is False
+    assert settings.line.voice_for("en") == ("Polly.Amy", "en-GB")
+    assert settings.line.voice_for("it") == ("Polly.Bianca", "it-IT")
+    speech = settings.speech
+    assert (speech.enabled, speech.timeout, settings.routing.language_fallback) == (True, "auto", True)
 
 
 def test_every_shipped_key_has_a_comment() -> None:
@@ -49,6 +53,13 @@ def test_every_shipped_key_has_a_comment() -> None:
     ("line: [1, 2]\n", "line: Input should be a valid dictionary"),
     ("line:\n  number: '+39800840840'\n bad indent\n", "config.yaml: "),
     ("- a list\n", "the file must hold a mapping of sections"),
+    ("line:\n  home_regions: ['ITA']\n", "line.home_regions.0: 'ITA' is not a country code such as IT or SM"),
+    ("line:\n  english_language: english\n", "line.english_language: 'english' is not a language tag"),
+    ("speech:\n  model: phone_call\n", "speech: timeout: 'auto' cannot be used with a speech model"),
+    ("speech:\n  timeout: 0\n", "speech.timeout: 0 is neither 'auto' nor a number of seconds from 1 to 60"),
+    ("speech:\n  confidence_threshold: 1.5\n", "speech.confidence_threshold: Input should be less than or equal to 1"),
+    ("speech:\n  hints:\n    fr: 'bonjour'\n", "speech.hints.fr: unknown key"),
+    ("speech:\n  hints:\n    it: '" + "a" * 101 + "'\n", "a hint is at most 100 characters"),
 ])
 def test_a_broken_file_names_the_key(tmp_path: Path, text: str, message: str) -> None:
     with pytest.raises(ConfigError) as error:

@@ -59,7 +59,7 @@ def test_a_supervisor_sees_the_last_30_days_by_default(dossier_app: Flask) -> No
     assert response.status_code == 200
     page = response.get_data(as_text=True)
     assert "Periodo: dal 02/05/2026 al 31/05/2026 (30 giorni)" in page
-    assert page.count("<svg") == 5
+    assert page.count("<svg") == 6
     assert "default-src 'none'" in response.headers["Content-Security-Policy"]
     assert response.headers["Cache-Control"] == "no-store"
     assert '<option selected>Terremoto Emilia</option>' not in page and "<option>Terremoto Emilia</option>" in page

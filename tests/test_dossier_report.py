@@ -15,8 +15,8 @@ from storage.hours_repository import add_extension
 from tests.conftest import LINE_OPEN_AT
 from tests.figures_dataset import SECRET_NUMBERS, SECRET_TEXTS, load_dataset, migrated_engine, rome, write_config
 
-TABLES = ("sintesi", "chiamate_per_giorno", "chiamate_per_ora", "esiti_chiamate", "richieste_per_argomento",
-          "richieste_scritte_per_argomento", "prima_risposta_scritte",
+TABLES = ("sintesi", "chiamate_per_giorno", "chiamate_per_ora", "esiti_chiamate", "chiamate_per_lingua",
+          "richieste_per_argomento", "richieste_scritte_per_argomento", "prima_risposta_scritte",
           "richieste_per_canale", "richiamate")
 SUPERVISOR = "Anna Verdi"
 DESCRIPTION = "Scossa avvertita dalla famiglia Neri in via Roma 3"
@@ -83,8 +83,14 @@ def test_event_report_files_and_figures(config: Path, tmp_path: Path) -> None:
     assert rows(out, "chiamate_per_ora")[1] == ["00:00-01:00", "1", "0"]
     assert rows(out, "esiti_chiamate")[2] == ["Risposta di un operatore", "3", "0.3", "1", "0.2"]
     assert rows(out, "richieste_per_canale")[1] == ["Telefono", "3", "0.6", "1", "1.0"]
+    assert rows(out, "chiamate_per_lingua") == [
+        ["Lingua", "Periodo", "Quota (periodo)", "Periodo ordinario", "Quota (periodo ordinario)"],
+        ["Italiano", "7", "0.7", "4", "0.8"],
+        ["Inglese", "3", "0.3", "1", "0.2"],
+    ]
     page = (out / "dossier.html").read_text(encoding="utf-8")
     assert "Contact Center 800 840 840: Terremoto Emilia" in page
+    assert '<caption>Chiamate per lingua</caption>' in page and 'id="grafico-chiamate_per_lingua"' in page
     assert "Periodo: dal 20/05/2026 al 22/05/2026 (3 giorni)" in page
     assert "periodo ordinario dal 17/05/2026 al 19/05/2026" in page
 
@@ -130,7 +136,7 @@ def test_the_page_is_self_contained(config: Path, tmp_path: Path) -> None:
     out = tmp_path / "page"
     assert run(config, "report", "--from", "2026-05-01", "--to", "2026-05-31", "--out", str(out)).exit_code == 0
     page = (out / "dossier.html").read_text(encoding="utf-8")
-    assert page.count("<svg") == 5
+    assert page.count("<svg") == 6
     assert '<html lang="it">' in page
     assert not re.search(r"<(script|link|img|iframe)\b", page)
     assert not re.search(r"""(?:src|href)\s*=\s*["'](?!#)""", page)

@@ -13,6 +13,7 @@ from contact_center.durable_writes import (
     NoteCodeSms,
     OpenCallbackRequest,
     RecordCallEnd,
+    RecordCallLanguage,
     RecordCallOutcome,
     RecordCallStart,
     from_journal,
@@ -21,11 +22,12 @@ from contact_center.durable_writes import (
 
 SID = "CA" + "1" * 32
 EXAMPLES = [
-    OpenCallbackRequest(SID, "+393471234567", "caller_id", "closed", "12345678", 8),
+    OpenCallbackRequest(SID, "+393471234567", "caller_id", "closed", "12345678", 8, "en"),
     AttachRecording(SID, "closed", "RE" + "2" * 32, "https://api.twilio.com/r", 12, "completed"),
     MarkNoMessage(SID),
     NoteCodeSms(SID, "SM" + "3" * 32),
-    RecordCallStart(SID, None, "+39800840840"),
+    RecordCallStart(SID, None, "+39800840840", "en"),
+    RecordCallLanguage(SID, "en"),
     RecordCallOutcome(SID, "message"),
     RecordCallEnd(SID, "completed", 95),
 ]
@@ -46,3 +48,11 @@ def test_a_line_of_an_unknown_operation_or_with_wrong_fields_is_refused() -> Non
         from_journal("operation_of_a_newer_version", {"call_sid": SID})
     with pytest.raises(TypeError):
         from_journal("record_call_outcome", {"call_sid": SID, "result": "message"})
+
+
+def test_lines_journaled_before_languages_replay_as_italian_calls() -> None:
+    started = from_journal("record_call_start", {"call_sid": SID, "caller_number": None,
+                                                 "line_number": "+39800840840"})
+    opened = from_journal("open_callback_request", {"call_sid": SID, "callback_number": None, "number_source": "none",
+                                                    "reason": "error", "tracking_code": None, "code_length": 8})
+    assert (started.language, opened.language) == ("it", "it")  # type: ignore[attr-defined]

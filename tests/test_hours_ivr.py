@@ -127,9 +127,10 @@ def test_an_announcement_is_said_after_the_greeting_and_before_the_menu(app: Fla
     call = simulator(app).dial(from_=CALLER)
     said = call.said().splitlines()
     assert said[0].startswith("Benvenuto") and said[1].startswith("Questo non è un numero di emergenza")
-    assert said[2:4] == ["Avviso importante. Seconda comunicazione.",
+    assert said[2] == "For English, press 8."
+    assert said[3:5] == ["Avviso importante. Seconda comunicazione.",
                          "Avviso importante. Allerta rossa per temporali in Liguria."]
-    assert said[4].startswith(MENU_START)
+    assert said[5].startswith(MENU_START)
 
 
 def test_the_announcement_plays_during_the_whole_range_even_outside_its_bands(app: Flask) -> None:
@@ -146,7 +147,7 @@ def test_no_announcement_without_an_active_extension(app: Flask) -> None:
     with app.extensions["contact_center"].sessions.begin() as session:
         add_extension(session, rome(2026, 12, 5), rome(2026, 12, 6), None, "Più tardi.", "cli", now=LINE_OPEN_AT)
     said = simulator(app).dial(from_=CALLER).said().splitlines()
-    assert len(said) == 3 and said[2].startswith(MENU_START)
+    assert len(said) == 5 and said[3].startswith(MENU_START)
 
 
 def test_the_announcement_is_spoken_before_the_menu_gather(app: Flask) -> None:
@@ -155,7 +156,7 @@ def test_the_announcement_is_spoken_before_the_menu_gather(app: Flask) -> None:
     response = post_signed(app.test_client(), "/voice/incoming", {
         "CallSid": "CA" + "1" * 32, "AccountSid": "AC" + "0" * 32, "From": CALLER, "To": "+39800840840"})
     verbs = [child.tag for child in ElementTree.fromstring(response.data)]
-    assert verbs == ["Say", "Say", "Say", "Gather", "Redirect"]
+    assert verbs == ["Say", "Say", "Say", "Say", "Gather", "Redirect"]  # the 3rd: "For English, press 8."
 
 
 def test_with_the_database_down_the_operator_step_answers_from_the_configured_hours(tmp_path: Path) -> None:
@@ -218,7 +219,7 @@ def test_end_to_end_a_saturday_caller_then_an_extension_through_the_cli_then_the
     assert [(entry["id"], entry["all_day"]) for entry in listed] == [("E1", True)]
 
     opened = simulator(app).dial(from_=CALLER)
-    assert "Avviso importante. Allerta meteo: il servizio è attivo 24 ore su 24." in opened.said().splitlines()[2]
+    assert "Avviso importante. Allerta meteo: il servizio è attivo 24 ore su 24." in opened.said().splitlines()[3]
     opened.press("1")
     assert "chiuso" not in opened.heard_since_last_input()
     opened.press("0")  # any topic; nobody is on the roster

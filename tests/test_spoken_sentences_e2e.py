@@ -107,7 +107,7 @@ def test_three_wrong_keys_at_the_main_menu_are_called_invalid_not_missing(sqlite
     call = simulator(sqlite_app).dial(from_=CALLER)
     call.press("7")
     assert heard(call)[0] == INVALID and heard(call)[1].startswith("Per parlare con un operatore, premi 1.")
-    call.press("8")
+    call.press("6")
     assert heard(call)[0] == INVALID
     call.press("5")
     assert heard(call) == [NO_VALID_CHOICE, "Puoi lasciare un messaggio e sarai richiamato.", CONFIRM_CALLER_ID]

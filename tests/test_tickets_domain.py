@@ -285,6 +285,7 @@ def test_every_status_channel_and_topic_has_an_italian_label_and_nothing_else_do
     expected_keys = {f"{kind}.{member.value}" for kind, enum in
                      (("status", S), ("channel", Channel), ("topic", Topic)) for member in enum}
     expected_keys |= {f"status_sentence.{status.value}" for status in S}
+    expected_keys |= {"day.today", "day.yesterday", "day.other_year", "language.it", "language.en"}
     assert set(TEMPLATES) == expected_keys
 
 

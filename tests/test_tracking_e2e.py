@@ -22,6 +22,7 @@ from tickets.status import Channel, Topic
 
 CALLER = "+393471234567"
 ENTER_CODE = "Digita il codice della richiesta, seguito dal tasto cancelletto."
+SAY_CODE = "Oppure dì le cifre del codice, una alla volta."
 RECEIVED = "La richiesta è stata ricevuta ed è in attesa di lavorazione."
 
 
@@ -92,7 +93,7 @@ def test_a_wrong_check_digit_is_caught_before_any_lookup(app: Flask, simulator: 
     code = _ticket(app)
     call = _ask_for_status(simulator)
     call.press(_wrong_check_digit(code) + "#")
-    assert call.heard_since_last_input().splitlines() == ["Il codice non è valido.", ENTER_CODE]
+    assert call.heard_since_last_input().splitlines() == ["Il codice non è valido.", ENTER_CODE, SAY_CODE]
     call.press(code + "#")
     assert RECEIVED in call.heard_since_last_input()
     call.press("2")
@@ -103,7 +104,7 @@ def test_an_unknown_code_is_said_so(app: Flask, simulator: Simulator) -> None:
     code = _ticket(app)
     call = _ask_for_status(simulator)
     call.press(_unknown(code) + "#")
-    assert call.heard_since_last_input().splitlines() == ["Nessuna richiesta con questo codice.", ENTER_CODE]
+    assert call.heard_since_last_input().splitlines() == ["Nessuna richiesta con questo codice.", ENTER_CODE, SAY_CODE]
     assert "ricevuta" not in call.said()
 
 
@@ -139,7 +140,7 @@ def test_after_a_result_repeat_then_another_code(app: Flask, simulator: Simulato
     call.press("9")
     assert call.heard_since_last_input().splitlines()[:2] == [_spoken(first), RECEIVED]
     call.press("1")
-    assert call.heard_since_last_input() == ENTER_CODE
+    assert call.heard_since_last_input() == f"{ENTER_CODE}\n{SAY_CODE}"
     call.press(second + "#")
     assert _spoken(second) in call.heard_since_last_input()
     call.press("3")

@@ -42,7 +42,9 @@ def test_the_code_is_gathered_until_the_hash_key(sqlite_app: Flask) -> None:
     document = _post(sqlite_app, "/voice/tracking")
     gather = document.find("Gather")
     assert (gather.get("finishOnKey"), gather.get("action")) == ("#", "/voice/tracking/code?failures=0")
-    assert _said(document) == ["Digita il codice della richiesta, seguito dal tasto cancelletto."]
+    assert _said(document) == ["Digita il codice della richiesta, seguito dal tasto cancelletto.",
+                               "Oppure dì le cifre del codice, una alla volta."]
+    assert (gather.get("input"), gather.get("language")) == ("dtmf speech", "it-IT")
     assert _redirect(document) == "/voice/tracking/code?failures=0"
 
 

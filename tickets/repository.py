@@ -23,11 +23,12 @@ class CodeSpaceExhausted(RuntimeError):
 def create_ticket(session: Session, *, now: datetime, channel: Channel, topic: Topic = Topic.OTHER, summary: str = "",
                   phone: str | None = None, email: str | None = None, call_sid: str | None = None,
                   created_by: str = SYSTEM, code_length: int = 8, code: str | None = None,
-                  call_has_none: bool = False) -> Ticket:
+                  call_has_none: bool = False, language: str = "it") -> Ticket:
     """A new ticket with a random unique code; for a call, the call's one ticket.
 
     `code`, when given and free, is used first: a code already told to the caller.
     `call_has_none` skips looking for the call's ticket, when the caller knows there is none.
+    `language`: the citizen's ("it", "en"), for whoever calls them back.
     """
     if call_sid and not call_has_none:
         existing = session.scalars(select(Ticket).where(Ticket.call_sid == call_sid)).first()
@@ -38,7 +39,8 @@ def create_ticket(session: Session, *, now: datetime, channel: Channel, topic: T
         chosen = wanted if attempt == 0 and wanted else generate_code(code_length)
         ticket = Ticket(code=chosen, channel=channel.value, topic=topic.value,
                         status=TicketStatus.RECEIVED.value, contact_phone=phone, contact_email=email,
-                        summary=summary, call_sid=call_sid, created_at=now, status_changed_at=now)
+                        summary=summary, call_sid=call_sid, created_at=now, status_changed_at=now,
+                        language=language)
         ticket.history.append(TicketStatusChange(changed_at=now, changed_by=created_by, from_status=None,
                                                  to_status=TicketStatus.RECEIVED.value, note=""))
         try:

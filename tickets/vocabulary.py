@@ -38,7 +38,14 @@ TEMPLATES: Final[Mapping[str, str]] = MappingProxyType({
     "topic.national_service": "attività e competenze del Servizio nazionale di protezione civile",
     "topic.campaigns": "iniziative e materiale di divulgazione",
     "topic.other": "altro",
+    "day.today": "oggi",
+    "day.yesterday": "ieri",
+    "day.other_year": "{date} {year}",
+    "language.it": "italiano",
+    "language.en": "inglese",
 })
+
+LANGUAGE_CODES: Final = ("it", "en")  # the languages a caller may speak to the line, Italian first
 
 _KINDS: Final[Mapping[type, str]] = MappingProxyType(
     {TicketStatus: "status", Channel: "channel", Topic: "topic"}
@@ -64,20 +71,30 @@ def status_sentence(status: TicketStatus, forwarded_to: str | None = None,
     return _texts(templates)[f"status_sentence.{status.value}"].format(institution=institution)
 
 
+def language_label(code: str, templates: Mapping[str, str] | None = None) -> str:
+    """The Italian name of a caller's language ("it", "en"); an unknown code shows itself."""
+    return _texts(templates).get(f"language.{code}", code)
+
+
 def written_date(day: date) -> str:
     """A date as Italians write it in full: '1º novembre 2026', '3 novembre 2026'."""
     number = "1º" if day.day == 1 else str(day.day)
     return f"{number} {HOURS_TEXTS[f'month.{day.month}']} {day.year}"
 
 
-def spoken_past_day(day: date, today: date) -> str:
-    """A past day as said after 'aggiornata': 'oggi', 'ieri', 'il 3 novembre', "l'8 marzo 2025"."""
+def spoken_past_day(day: date, today: date, templates: Mapping[str, str] | None = None,
+                    date_templates: Mapping[str, str] | None = None) -> str:
+    """A past day as said after 'aggiornata': 'oggi', 'ieri', 'il 3 novembre', "l'8 marzo 2025".
+
+    `templates` override this vocabulary's "day.*" words, `date_templates` the dates' (hours.speech).
+    """
+    texts = _texts(templates)
     if day == today:
-        return "oggi"
+        return texts["day.today"]
     if day == today - timedelta(days=1):
-        return "ieri"
-    phrase = spoken_date(day, with_article=True)
-    return phrase if day.year == today.year else f"{phrase} {day.year}"
+        return texts["day.yesterday"]
+    phrase = spoken_date(day, date_templates, with_article=True)
+    return phrase if day.year == today.year else texts["day.other_year"].format(date=phrase, year=day.year)
 
 
 # What the web page and the public JSON say for a lookup that found nothing (the IVR has its prompts).

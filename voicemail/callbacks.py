@@ -110,7 +110,7 @@ def _file(session: Session, message: CallbackMessage, now: datetime, ticket_id: 
 
 def open_callback_request(session: Session, call_sid: str, callback_number: str | None,
                           number_source: str, reason: str, tracking_code: str | None = None,
-                          code_length: int = 8, *, now: datetime) -> CallbackMessage:
+                          code_length: int = 8, *, now: datetime, language: str = "it") -> CallbackMessage:
     """The call's message, its ticket (with `tracking_code` when free) and its place on the list.
 
     A repeated webhook returns the same message; the first number given for a call is kept,
@@ -126,7 +126,7 @@ def open_callback_request(session: Session, call_sid: str, callback_number: str 
         # Only this function makes a call's ticket, with its message: a message new now has none.
         new_ticket_id = create_ticket(session, now=now, channel=Channel.VOICEMAIL, summary=TICKET_SUMMARY,
                                       phone=message.callback_number, call_sid=call_sid, code=tracking_code,
-                                      code_length=code_length, call_has_none=fresh).id
+                                      code_length=code_length, call_has_none=fresh, language=language).id
     if message.entry_id is None:
         _file(session, message, now, new_ticket_id)
     else:

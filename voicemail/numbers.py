@@ -168,3 +168,18 @@ def spoken_last_digits(number: str, n: int = 4) -> str:
     last = "".join(_DIGIT_RUNS.findall(number))[-n:]
     pairs = [last[max(end - 2, 0):end] for end in range(len(last), 0, -2)]
     return " ".join(reversed(pairs))
+
+
+def caller_region(raw: str) -> str | None:
+    """The country (ISO 3166 code, e.g. "IT", "GB") of a caller ID; None when withheld or unknown."""
+    text = raw.strip()
+    if _is_withheld(text) or text.lower().startswith(_NOT_PHONE_PREFIXES):
+        return None
+    try:
+        number = phonenumbers.parse(text, None)
+    except NumberParseException:
+        return None
+    # A number outside the numbering plan still tells its country by its calling code (+44: GB).
+    region = (phonenumbers.region_code_for_number(number)
+              or phonenumbers.region_code_for_country_code(number.country_code or 0))
+    return region if region and region != phonenumbers.UNKNOWN_REGION and region.isalpha() else None

@@ -13,7 +13,7 @@ from twilio.twiml.voice_response import VoiceResponse
 from contact_center.durable_writes import OpenCallbackRequest
 from ivr.flows import record_message
 from ivr.flows.context import CallContext
-from ivr.twiml import url
+from ivr.speech import understand_digits
 from voicemail.numbers import (
     CallbackNumber,
     NumberRefused,
@@ -33,6 +33,7 @@ CHANGE_KEY = "2"
 KEYPAD = "keypad"
 TYPED_NUMBER_TIMEOUT_SECONDS = 10
 PLUS_ON_KEYPAD = "*"
+YES_NO = {CONFIRM_KEY: "yes", CHANGE_KEY: "no"}
 
 
 def ask(ctx: CallContext) -> VoiceResponse:
@@ -44,15 +45,17 @@ def ask(ctx: CallContext) -> VoiceResponse:
     if attempt > ctx.runtime.settings.voicemail.number_attempts:
         return _give_up_asking(ctx, response, reason, on_keypad)
     if on_keypad:
-        gather = response.gather(action=url(TYPED_PATH, reason=reason, attempt=attempt),
-                                 finish_on_key="#", timeout=TYPED_NUMBER_TIMEOUT_SECONDS)
+        gather = ctx.gather(response, action=ctx.url(TYPED_PATH, reason=reason, attempt=attempt),
+                            finish_on_key="#", timeout=TYPED_NUMBER_TIMEOUT_SECONDS)
         ctx.speaker.say(gather, "enter_callback_number")
-        response.redirect(url(ASK_PATH, reason=reason, attempt=attempt + 1, mode=KEYPAD))
+        if ctx.speech_on:
+            ctx.speaker.say(gather, "enter_callback_number_speech")
+        response.redirect(ctx.url(ASK_PATH, reason=reason, attempt=attempt + 1, mode=KEYPAD))
     else:
-        gather = response.gather(num_digits=1, action=url(CONFIRM_CALLER_ID_PATH, reason=reason, attempt=attempt),
-                                 timeout=ctx.runtime.settings.ivr.gather_timeout_seconds)
+        gather = ctx.gather(response, num_digits=1, timeout=ctx.runtime.settings.ivr.gather_timeout_seconds,
+                            action=ctx.url(CONFIRM_CALLER_ID_PATH, reason=reason, attempt=attempt))
         ctx.speaker.say(gather, "confirm_caller_id", last_digits=spoken_last_digits(ctx.caller.e164))
-        response.redirect(url(ASK_PATH, reason=reason, attempt=attempt + 1))
+        response.redirect(ctx.url(ASK_PATH, reason=reason, attempt=attempt + 1))
     return response
 
 
@@ -65,17 +68,18 @@ def _give_up_asking(ctx: CallContext, response: VoiceResponse, reason: str, on_k
 
 
 def confirm_caller_id(ctx: CallContext) -> VoiceResponse:
-    """1 keeps the caller ID, 2 asks for another number."""
+    """1 (or a yes) keeps the caller ID, 2 (or a no) asks for another number."""
     reason = ctx.message_reason
     attempt = ctx.arg_int("attempt", 1, low=1)
     response = VoiceResponse()
-    if ctx.digits == CONFIRM_KEY and ctx.caller is not None:
+    answer = ctx.answer(YES_NO)
+    if answer.key == CONFIRM_KEY and ctx.caller is not None:
         return _confirmed(ctx, response, ctx.caller.e164, "caller_id")
-    if ctx.digits == CHANGE_KEY:
-        response.redirect(url(ASK_PATH, reason=reason, attempt=1, mode=KEYPAD))
+    if answer.key == CHANGE_KEY:
+        response.redirect(ctx.url(ASK_PATH, reason=reason, attempt=1, mode=KEYPAD))
     else:
-        ctx.speaker.say(response, "invalid_choice")
-        response.redirect(url(ASK_PATH, reason=reason, attempt=attempt + 1))
+        ctx.say_not_valid(response, answer)
+        response.redirect(ctx.url(ASK_PATH, reason=reason, attempt=attempt + 1))
     return response
 
 
@@ -86,37 +90,50 @@ def _typed_number(ctx: CallContext, digits: str) -> CallbackNumber:
     return parse_callback_number(digits, own_numbers=ctx.runtime.own_numbers)
 
 
+def _said_number(ctx: CallContext) -> str:
+    """The digits of a number said aloud ("più tre nove ...": +39...), or '' when none were heard."""
+    heard = understand_digits(ctx.said, ctx.speaker.prompts)
+    return ("+" if heard.plus else "") + heard.digits if heard.digits else ""
+
+
 def typed(ctx: CallContext) -> VoiceResponse:
-    """Check the typed number; read it back for confirmation or say why it is refused."""
+    """Check the typed (or said) number; read it back for confirmation or say why it is refused."""
     reason = ctx.message_reason
     attempt = ctx.arg_int("attempt", 1, low=1)
     response = VoiceResponse()
+    spoken = not ctx.digits and bool(ctx.said)
+    digits = _said_number(ctx) if spoken else ctx.digits
+    if spoken and not digits:
+        ctx.speaker.say(response, "speech_not_understood")
+        response.redirect(ctx.url(ASK_PATH, reason=reason, attempt=attempt + 1, mode=KEYPAD))
+        return response
     try:
-        number = _typed_number(ctx, ctx.digits)
+        number = _typed_number(ctx, digits)
     except NumberRefused as refusal:
         ctx.speaker.say(response, f"number_refused_{refusal.reason}")
-        response.redirect(url(ASK_PATH, reason=reason, attempt=attempt + 1, mode=KEYPAD))
+        response.redirect(ctx.url(ASK_PATH, reason=reason, attempt=attempt + 1, mode=KEYPAD))
         return response
-    gather = response.gather(num_digits=1, timeout=ctx.runtime.settings.ivr.gather_timeout_seconds,
-                             action=url(CONFIRM_TYPED_PATH, reason=reason, attempt=attempt, number=number.e164))
-    ctx.speaker.say(gather, "confirm_typed_number", digits=spoken_digits(number.e164))
-    response.redirect(url(ASK_PATH, reason=reason, attempt=attempt + 1, mode=KEYPAD))
+    gather = ctx.gather(response, num_digits=1, timeout=ctx.runtime.settings.ivr.gather_timeout_seconds,
+                        action=ctx.url(CONFIRM_TYPED_PATH, reason=reason, attempt=attempt, number=number.e164))
+    ctx.speaker.say(gather, "confirm_said_number" if spoken else "confirm_typed_number",
+                    digits=spoken_digits(number.e164))
+    response.redirect(ctx.url(ASK_PATH, reason=reason, attempt=attempt + 1, mode=KEYPAD))
     return response
 
 
 def confirm_typed(ctx: CallContext) -> VoiceResponse:
-    """1 keeps the typed number, anything else asks for it again."""
+    """1 (or a yes) keeps the typed number, anything else asks for it again."""
     reason = ctx.message_reason
     attempt = ctx.arg_int("attempt", 1, low=1)
     response = VoiceResponse()
-    if ctx.digits == CONFIRM_KEY:
+    if ctx.answer(YES_NO).key == CONFIRM_KEY:
         try:
             number = _typed_number(ctx, ctx.arg("number"))
         except NumberRefused:
             number = None
         if number is not None:
             return _confirmed(ctx, response, number.e164, "keypad")
-    response.redirect(url(ASK_PATH, reason=reason, attempt=attempt + 1, mode=KEYPAD))
+    response.redirect(ctx.url(ASK_PATH, reason=reason, attempt=attempt + 1, mode=KEYPAD))
     return response
 
 
@@ -125,8 +142,9 @@ def _confirmed(ctx: CallContext, response: VoiceResponse, number: str | None, so
     code_length = ctx.runtime.settings.tickets.code_length
     code = call_tracking_code(ctx.call_sid, ctx.runtime.auth_token, code_length)
     ctx.write(OpenCallbackRequest(call_sid=ctx.call_sid, callback_number=number, number_source=source,
-                                  reason=ctx.message_reason, tracking_code=code, code_length=code_length))
-    response.redirect(url(record_message.START_PATH, reason=ctx.message_reason, code=code, number=number))
+                                  reason=ctx.message_reason, tracking_code=code, code_length=code_length,
+                                  language=ctx.language))
+    response.redirect(ctx.url(record_message.START_PATH, reason=ctx.message_reason, code=code, number=number))
     return response
 
 

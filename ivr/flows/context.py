@@ -6,13 +6,17 @@ from collections.abc import Mapping
 from contextlib import suppress
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any
 
 from sqlalchemy.orm import Session
+from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from contact_center.durable import DATABASE_DOWN
 from contact_center.durable_writes import DurableWrite
+from contact_center.prompts import HOME_LANGUAGE, other_language
 from contact_center.runtime import Runtime
-from ivr.twiml import Speaker
+from ivr.speech import Answer, confidence_of, gather_attributes, understand_choice
+from ivr.twiml import LANGUAGE_ARG, Speaker, url
 from voicemail.callbacks import REASONS
 from voicemail.numbers import CallbackNumber, usable_caller_id
 
@@ -33,7 +37,62 @@ class CallContext:
     args: Mapping[str, str]
     speaker: Speaker
     origin: str = ""
+    language: str = HOME_LANGUAGE  # the caller's: it travels in our URLs (`lang`), left out for the home one
     _session: Session | None = field(default=None, repr=False)
+
+    def url(self, path: str, **query: Any) -> str:
+        """An action URL of this call: `twiml.url` carrying the call's language on."""
+        if LANGUAGE_ARG not in query and self.language != HOME_LANGUAGE:
+            query[LANGUAGE_ARG] = self.language
+        return url(path, **query)
+
+    def speaker_in(self, language: str) -> Speaker:
+        """A speaker of another language (the language offer, the whisper, announcements)."""
+        return Speaker(self.runtime.settings, self.runtime.prompts_in(language))
+
+    @property
+    def other_language(self) -> str:
+        """The language this caller is offered instead of theirs."""
+        return other_language(self.language)
+
+    def gather(self, node: VoiceResponse, **attributes: Any) -> Gather:
+        """A <Gather> that takes keys and, with speech on, the caller's voice in the call's language."""
+        speech = gather_attributes(self.runtime.settings.speech, self.speaker.language, self.language)
+        return node.gather(**speech, **attributes)
+
+    @property
+    def speech_on(self) -> bool:
+        """Whether callers may answer menus by voice."""
+        return self.runtime.settings.speech.enabled
+
+    @property
+    def said(self) -> str:
+        """What the caller said (Twilio's SpeechResult), or ''."""
+        return self.params.get("SpeechResult", "").strip()[:500]
+
+    @property
+    def confidence(self) -> float:
+        """Twilio's confidence in `said`, 0.0-1.0."""
+        return confidence_of(self.params)
+
+    def answer(self, choices: Mapping[str, str]) -> Answer:
+        """The caller's answer to a menu: keys, a choice they confirmed earlier (`said`), or words.
+
+        `choices` maps each key of the menu to the name of its words (`speech.<name>` prompts).
+        """
+        if self.digits:
+            return Answer(self.digits)
+        confirmed = self.arg("said")
+        if confirmed in choices:
+            return Answer(confirmed, spoken=True)
+        if not self.said:
+            return Answer("")
+        return understand_choice(self.said, self.confidence, self.runtime.settings.speech.confidence_threshold,
+                                 choices, self.speaker.prompts)
+
+    def say_not_valid(self, node: VoiceResponse, answer: Answer) -> None:
+        """"La scelta non è valida", or for words that named nothing "Non abbiamo capito la risposta"."""
+        self.speaker.say(node, "speech_not_understood" if answer.spoken and not answer.key else "invalid_choice")
 
     def absolute(self, relative: str) -> str:
         """`relative` (a path and query from twiml.url) on the public origin Twilio reaches us at.

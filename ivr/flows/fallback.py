@@ -9,21 +9,23 @@ from __future__ import annotations
 from twilio.twiml.voice_response import VoiceResponse
 
 from contact_center.durable_writes import OpenCallbackRequest
+from contact_center.prompts import HOME_LANGUAGE
 from ivr.flows import record_message
 from ivr.flows.context import CallContext
-from ivr.twiml import Speaker, url
+from ivr.twiml import LANGUAGE_ARG, Speaker, url
 
 PATH = "/voice/fallback"
 RECORDED_PATH = "/voice/fallback/recorded"
 FALLBACK_RECORD_SECONDS = 300
 
 
-def apology(speaker: Speaker) -> VoiceResponse:
-    """The document that apologises and records a message; needs nothing but the prompts."""
+def apology(speaker: Speaker, language: str = HOME_LANGUAGE) -> VoiceResponse:
+    """The document that apologises and records a message, in the call's language; needs nothing but the prompts."""
     response = VoiceResponse()
     speaker.say(response, "technical_problem")
+    lang = language if language != HOME_LANGUAGE else None
     response.record(
-        action=url(RECORDED_PATH, reason="error"),
+        action=url(RECORDED_PATH, reason="error", **{LANGUAGE_ARG: lang}),
         method="POST",
         max_length=FALLBACK_RECORD_SECONDS,
         finish_on_key="#",
@@ -37,7 +39,7 @@ def apology(speaker: Speaker) -> VoiceResponse:
 
 def answer(ctx: CallContext) -> VoiceResponse:
     """Twilio's Fallback URL (our primary URL failed): apologise and take a message."""
-    return apology(ctx.speaker)
+    return apology(ctx.speaker, ctx.language)
 
 
 def recorded(ctx: CallContext) -> VoiceResponse:
@@ -46,7 +48,7 @@ def recorded(ctx: CallContext) -> VoiceResponse:
     ctx.write(OpenCallbackRequest(call_sid=ctx.call_sid,
                                   callback_number=caller.e164 if caller else None,
                                   number_source="caller_id" if caller else "none", reason="error",
-                                  code_length=ctx.runtime.settings.tickets.code_length))
+                                  code_length=ctx.runtime.settings.tickets.code_length, language=ctx.language))
     return record_message.recorded(ctx)
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy.orm import Session
 from twilio.twiml.voice_response import Gather, VoiceResponse
@@ -29,14 +30,21 @@ from agents.queue import (
 )
 from agents.reservation import ANY_TOPIC, reservation_token, reserve
 from contact_center.config import RoutingSettings
+from contact_center.prompts import HOME_LANGUAGE
 from ivr.flows.context import CallContext
-from ivr.twiml import url
 
 WAIT_PATH = "/voice/operator/queue/wait"
 CHOICE_PATH = "/voice/operator/queue/choice"
 QUEUE_NAME = "operators"
 FIRST_ATTEMPT = 1
 MESSAGE_KEY = "1"
+
+
+def language_preference(ctx: CallContext) -> dict[str, Any]:
+    """How to choose an operator for this caller's language: speakers of it first, then (configured) anyone."""
+    if ctx.language == HOME_LANGUAGE:
+        return {}
+    return {"language": ctx.language, "any_language": ctx.runtime.settings.routing.language_fallback}
 
 
 def forget_after(routing: RoutingSettings) -> timedelta:
@@ -63,8 +71,8 @@ def wait(ctx: CallContext) -> VoiceResponse:
         if place is None:
             response.leave()
             return response
-        gather = response.gather(num_digits=1, action=url(CHOICE_PATH),
-                                 timeout=ctx.runtime.settings.routing.hold_queue_pause_seconds)
+        gather = ctx.gather(response, num_digits=1, action=ctx.url(CHOICE_PATH),
+                            timeout=ctx.runtime.settings.routing.hold_queue_pause_seconds)
         _say_place(ctx, gather, place, session)
     return response
 
@@ -82,7 +90,8 @@ def _turn_or_place(ctx: CallContext, session: Session, now: datetime) -> int | N
     if place > free_operators(session):
         return place
     token = reservation_token(ctx.call_sid, FIRST_ATTEMPT)
-    if reserve(session, token, ctx.call_sid, entry.topic, routing.presence_policy(), now) is None:
+    if reserve(session, token, ctx.call_sid, entry.topic, routing.presence_policy(), now,
+               **language_preference(ctx)) is None:
         return place
     if leave_queue(session, ctx.call_sid, "connected", now) != "connected":
         session.rollback()
@@ -107,14 +116,19 @@ def _say_place(ctx: CallContext, gather: Gather, place: int, session: Session) -
 
 
 def choose(ctx: CallContext) -> VoiceResponse:
-    """1 leaves the queue for the message flow; any other key goes back to waiting."""
+    """1 (or "messaggio" said clearly) leaves the queue for the message flow; anything else goes back to waiting.
+
+    An unsure spoken answer is not read back here: it would hold the caller's place hostage to a
+    second question; the caller hears it was not understood and keeps their place.
+    """
     response = VoiceResponse()
-    if ctx.digits == MESSAGE_KEY:
+    answer = ctx.answer({MESSAGE_KEY: "message"})
+    if answer.key == MESSAGE_KEY and not answer.confirm:
         with ctx.runtime.sessions.begin() as session:
             leave_queue(session, ctx.call_sid, "message", ctx.runtime.clock())
         response.leave()
         return response
-    ctx.speaker.say(response, "invalid_choice")
+    ctx.speaker.say(response, "speech_not_understood" if answer.spoken else "invalid_choice")
     return response
 
 

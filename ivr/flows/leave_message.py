@@ -10,7 +10,6 @@ from twilio.twiml.voice_response import VoiceResponse
 
 from ivr.flows import callback_number
 from ivr.flows.context import CallContext
-from ivr.twiml import url
 
 PATH = "/voice/message"
 INVITED_REASONS = frozenset({"all_busy", "no_answer"})
@@ -23,7 +22,7 @@ def start(ctx: CallContext) -> VoiceResponse:
     ctx.speaker.say(response, f"message_reason_{reason}")
     if reason in INVITED_REASONS:
         ctx.speaker.say(response, "message_invitation")
-    response.redirect(url(callback_number.ASK_PATH, reason=reason))
+    response.redirect(ctx.url(callback_number.ASK_PATH, reason=reason))
     return response
 
 

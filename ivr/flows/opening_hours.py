@@ -11,7 +11,6 @@ from twilio.twiml.voice_response import VoiceResponse
 from contact_center.schedule import sentences_at, speech_templates
 from ivr.flows import leave_message
 from ivr.flows.context import CallContext
-from ivr.twiml import url
 
 CLOSED_REASON = "closed"
 
@@ -23,11 +22,11 @@ def closed_answer(ctx: CallContext) -> VoiceResponse | None:
     state = timetable.state_at(now)
     if state.is_open:
         return None
-    sentences = sentences_at(timetable, state, now, speech_templates(ctx.runtime.prompts))
+    sentences = sentences_at(timetable, state, now, speech_templates(ctx.speaker.prompts))
     response = VoiceResponse()
     ctx.speaker.say(response, "hours_closed", state=sentences.state, reopening=sentences.reopening,
                     schedule=sentences.schedule)
-    response.redirect(url(leave_message.PATH, reason=CLOSED_REASON))
+    response.redirect(ctx.url(leave_message.PATH, reason=CLOSED_REASON))
     return response
 
 

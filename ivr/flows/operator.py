@@ -22,7 +22,8 @@ from agents.queue import join_queue, leave_queue, queued_call
 from agents.reservation import Reservation, find_reservation, reservation_token, reserve
 from agents.transitions import finish_call, release, release_missed
 from contact_center.durable_writes import RecordCallOutcome
-from ivr.flows import agent_leg_status, hold_queue, leave_message, opening_hours, topic_menu, whisper
+from contact_center.prompts import HOME_LANGUAGE
+from ivr.flows import agent_leg_status, hold_queue, leave_message, opening_hours, speech_confirm, topic_menu, whisper
 from ivr.flows.agent_leg_status import update_presence
 from ivr.flows.context import CallContext
 from ivr.twiml import url
@@ -45,10 +46,17 @@ def connect(ctx: CallContext) -> VoiceResponse:
         return closed
     response = VoiceResponse()
     topic = _topic(ctx)
-    if topic is None and ctx.digits:
-        topic = topic_menu.topic_for_key(ctx.digits)
+    if topic is None and (ctx.digits or ctx.said or ctx.arg("said")):
+        menu = ctx.arg_int("menu", 1, low=1)
+        answer = ctx.answer(topic_menu.WORDS)
+        if answer.confirm:
+            return speech_confirm.ask(ctx, response, answer.heard, yes=ctx.url(PATH, menu=menu, said=answer.key),
+                                      no=ctx.url(PATH, menu=menu))
+        topic = topic_menu.topic_for_key(answer.key)
         if topic is None:
-            return _offer_topics(ctx, response, attempt=ctx.arg_int("menu", 1, low=1) + 1, invalid=True)
+            if answer.spoken and not answer.key:
+                ctx.speaker.say(response, "speech_not_understood")
+            return _offer_topics(ctx, response, attempt=menu + 1, invalid=not answer.spoken)
     if topic is None and ctx.runtime.settings.routing.topic_menu:
         return _offer_topics(ctx, response, attempt=ctx.arg_int("menu", 1, low=1), invalid=False)
     return _ring(ctx, response, topic or Topic.OTHER, attempt=1, tried=())
@@ -60,8 +68,8 @@ def _offer_topics(ctx: CallContext, response: VoiceResponse, attempt: int, inval
         ctx.speaker.say(response, "invalid_choice")
     if attempt > ctx.runtime.settings.ivr.menu_attempts:
         return _ring(ctx, response, Topic.OTHER, attempt=1, tried=())
-    topic_menu.append_menu(ctx, response, action=url(PATH, menu=attempt),
-                           no_choice=url(PATH, topic=Topic.OTHER.value))
+    topic_menu.append_menu(ctx, response, action=ctx.url(PATH, menu=attempt),
+                           no_choice=ctx.url(PATH, topic=Topic.OTHER.value))
     return response
 
 
@@ -92,7 +100,8 @@ def _ring(ctx: CallContext, response: VoiceResponse, topic: Topic, attempt: int,
         overtaking = (attempt == 1 and hold_queue.line_ahead(session, routing, now)
                       and find_reservation(session, token) is None)
         reservation = None if overtaking else reserve(session, token, ctx.call_sid, topic.value,
-                                                      routing.presence_policy(), now, exclude=tried)
+                                                      routing.presence_policy(), now, exclude=tried,
+                                                      **hold_queue.language_preference(ctx))
     if reservation is None:
         return _nobody_free(ctx, response, topic, attempt)
     # Said only now that an operator is reserved: "resta in linea" is never followed by "nessun operatore".
@@ -104,16 +113,16 @@ def _ring(ctx: CallContext, response: VoiceResponse, topic: Topic, attempt: int,
 def _nobody_free(ctx: CallContext, response: VoiceResponse, topic: Topic, attempt: int) -> VoiceResponse:
     """The hold queue for a first attempt when configured; otherwise the message flow."""
     if attempt > 1:
-        response.redirect(url(leave_message.PATH, reason="no_answer"))
+        response.redirect(ctx.url(leave_message.PATH, reason="no_answer"))
         return response
     if ctx.runtime.settings.routing.hold_queue_max_wait_seconds == 0 or not ctx.call_sid:
-        response.redirect(url(leave_message.PATH, reason="all_busy"))
+        response.redirect(ctx.url(leave_message.PATH, reason="all_busy"))
         return response
     with ctx.runtime.sessions.begin() as session:
         join_queue(session, ctx.call_sid, topic.value, ctx.runtime.clock())
     ctx.speaker.say(response, "queue_intro")
-    response.enqueue(hold_queue.QUEUE_NAME, action=url(QUEUE_RESULT_PATH, topic=topic.value), method="POST",
-                     wait_url=url(hold_queue.WAIT_PATH), wait_url_method="POST")
+    response.enqueue(hold_queue.QUEUE_NAME, action=ctx.url(QUEUE_RESULT_PATH, topic=topic.value), method="POST",
+                     wait_url=ctx.url(hold_queue.WAIT_PATH), wait_url_method="POST")
     return response
 
 
@@ -122,8 +131,8 @@ def _dial(ctx: CallContext, response: VoiceResponse, reservation: Reservation, t
     """`<Dial>` the reserved operator, with the whisper and the leg's status callbacks."""
     settings = ctx.runtime.settings
     dial = response.dial(
-        action=url(DIAL_RESULT_PATH, token=reservation.token, topic=topic.value, attempt=attempt,
-                   tried=",".join(str(agent) for agent in tried)),
+        action=ctx.url(DIAL_RESULT_PATH, token=reservation.token, topic=topic.value, attempt=attempt,
+                       tried=",".join(str(agent) for agent in tried)),
         method="POST",
         timeout=settings.routing.ring_timeout_seconds,
         time_limit=settings.routing.max_call_seconds,
@@ -132,7 +141,8 @@ def _dial(ctx: CallContext, response: VoiceResponse, reservation: Reservation, t
     )
     leg = {
         "url": url(whisper.PATH, token=reservation.token, topic=topic.value,
-                   caller=ctx.caller.last_digits(whisper.SHOWN_DIGITS) if ctx.caller else None),
+                   caller=ctx.caller.last_digits(whisper.SHOWN_DIGITS) if ctx.caller else None,
+                   language=ctx.language if ctx.language != HOME_LANGUAGE else None),
         "method": "POST",
         "status_callback": ctx.absolute(url(agent_leg_status.PATH, token=reservation.token)),
         "status_callback_event": agent_leg_status.EVENTS,
@@ -164,7 +174,7 @@ def dial_result(ctx: CallContext) -> VoiceResponse:
     update_presence(ctx, release_missed, token, ctx.runtime.clock(), policy, reason)
     attempt = ctx.arg_int("attempt", 1, low=1)
     if attempt >= ctx.runtime.settings.routing.max_tries:
-        response.redirect(url(leave_message.PATH, reason="no_answer"))
+        response.redirect(ctx.url(leave_message.PATH, reason="no_answer"))
         return response
     return _ring(ctx, response, _topic(ctx) or Topic.OTHER, attempt + 1, _tried(ctx))
 
@@ -187,7 +197,7 @@ def queue_result(ctx: CallContext) -> VoiceResponse:
         return response
     if outcome == "timeout":
         ctx.speaker.say(response, "queue_timeout")
-    response.redirect(url(leave_message.PATH, reason="chosen" if outcome == "message" else "all_busy"))
+    response.redirect(ctx.url(leave_message.PATH, reason="chosen" if outcome == "message" else "all_busy"))
     return response
 
 

@@ -37,10 +37,10 @@ COPY_BUDGET_SECONDS = 6.0
 def _spoken_key(ctx: CallContext, key: str) -> str:
     """How the prompt names a keypad key."""
     if key == "#":
-        return ctx.runtime.prompts("key_hash")
+        return ctx.speaker.prompts("key_hash")
     if key == "*":
-        return ctx.runtime.prompts("key_star")
-    return ctx.runtime.prompts("key_digit", digit=key)
+        return ctx.speaker.prompts("key_star")
+    return ctx.speaker.prompts("key_digit", digit=key)
 
 
 def start(ctx: CallContext) -> VoiceResponse:
@@ -50,7 +50,7 @@ def start(ctx: CallContext) -> VoiceResponse:
     response = VoiceResponse()
     ctx.speaker.say(response, "record_instructions", finish_key=_spoken_key(ctx, config.finish_on_key[0]))
     response.record(
-        action=url(RECORDED_PATH, reason=reason, code=ctx.arg("code") or None, number=ctx.arg("number") or None),
+        action=ctx.url(RECORDED_PATH, reason=reason, code=ctx.arg("code") or None, number=ctx.arg("number") or None),
         method="POST",
         max_length=config.max_length_seconds,
         finish_on_key=config.finish_on_key,
@@ -118,7 +118,7 @@ def _send_code_by_sms(ctx: CallContext, left: _Left) -> bool:
         return False
     if not number.is_mobile:
         return False
-    body = ctx.runtime.prompts("sms_tracking_code", code=left.code)
+    body = ctx.speaker.prompts("sms_tracking_code", code=left.code)
     sms_sid = rest_client(ctx.runtime.settings).send_sms(number.e164, config.sms_from, body)
     if sms_sid is None:
         return False

@@ -15,13 +15,15 @@ from tickets.vocabulary import label
 
 ANY_TOPIC_KEY = "0"
 TOPIC_KEYS = {str(key): topic for key, topic in enumerate(ROUTABLE_TOPICS, start=1)}
+WORDS = {**{key: f"topic.{topic.value}" for key, topic in TOPIC_KEYS.items()}, ANY_TOPIC_KEY: "any_topic"}
 
 
 def append_menu(ctx: CallContext, response: VoiceResponse, action: str, no_choice: str) -> None:
     """The topics in one Gather posting to `action`; silence goes on to `no_choice`."""
-    gather = response.gather(num_digits=1, action=action, timeout=ctx.runtime.settings.ivr.gather_timeout_seconds)
+    gather = ctx.gather(response, num_digits=1, action=action, timeout=ctx.runtime.settings.ivr.gather_timeout_seconds)
     prompts = ctx.speaker.prompts
-    items = [prompts("topic_menu_item", label=label(topic), key=key) for key, topic in TOPIC_KEYS.items()]
+    words = prompts.group("tickets.")
+    items = [prompts("topic_menu_item", label=label(topic, words), key=key) for key, topic in TOPIC_KEYS.items()]
     ctx.speaker.say_text(gather, " ".join([prompts("topic_menu_intro"), *items, prompts("topic_menu_any")]))
     response.redirect(no_choice)
 

@@ -13,9 +13,9 @@ from zoneinfo import ZoneInfo
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from contact_center.durable_writes import RecordCallOutcome
-from ivr.flows import leave_message, operator
+from ivr.flows import leave_message, operator, speech_confirm
 from ivr.flows.context import CallContext, invalid_arg
-from ivr.twiml import url
+from ivr.speech import Answer, understand_digits
 from tickets.codes import format_code_for_speech, is_valid_code
 from tickets.lookups import (
     LookupResult,
@@ -39,6 +39,10 @@ OPERATOR_KEY = "2"
 MESSAGE_KEY = "3"
 REPEAT_KEY = "9"
 CODE_TIMEOUT_SECONDS = 10
+MAX_SAID_DIGITS = 32
+RESULT_WORDS = {ANOTHER_CODE_KEY: "another_code", OPERATOR_KEY: "operator", MESSAGE_KEY: "message",
+                REPEAT_KEY: "repeat"}
+ALTERNATIVE_WORDS = {OPERATOR_KEY: "operator", MESSAGE_KEY: "message", REPEAT_KEY: "repeat"}
 
 
 def _requester(ctx: CallContext) -> Requester:
@@ -59,24 +63,48 @@ def ask(ctx: CallContext) -> VoiceResponse:
     if refusal is not None:
         ctx.speaker.say(response, "tracking_rate_limited")
         return _offer_alternatives(ctx, response, attempt=1)
-    gather = response.gather(action=url(CODE_PATH, failures=failures), finish_on_key="#",
-                             timeout=CODE_TIMEOUT_SECONDS)
+    gather = ctx.gather(response, action=ctx.url(CODE_PATH, failures=failures), finish_on_key="#",
+                        timeout=CODE_TIMEOUT_SECONDS)
     ctx.speaker.say(gather, "tracking_enter_code")
-    response.redirect(url(CODE_PATH, failures=failures))
+    if ctx.speech_on:
+        ctx.speaker.say(gather, "tracking_enter_code_speech")
+    response.redirect(ctx.url(CODE_PATH, failures=failures))
     return response
 
 
+def _confirmed_code(ctx: CallContext) -> str:
+    """A code said aloud that the caller confirmed (our own URL's `said`), digits only."""
+    said = ctx.arg("said")
+    return said if said.isdigit() and len(said) <= MAX_SAID_DIGITS else ""
+
+
 def check(ctx: CallContext) -> VoiceResponse:
-    """Look the typed code up and say the status, or why not and ask again."""
+    """Look the typed (or said) code up and say the status, or why not and ask again.
+
+    A code said with low confidence, or among other words, is read back before the lookup.
+    """
     failures = ctx.arg_int("failures", 0)
     response = VoiceResponse()
-    if not ctx.digits:
+    code = ctx.digits or _confirmed_code(ctx)
+    if not code and ctx.said:
+        heard = understand_digits(ctx.said, ctx.speaker.prompts)
+        digits = heard.digits[:MAX_SAID_DIGITS]
+        if not digits:
+            ctx.speaker.say(response, "speech_not_understood")
+            response.redirect(ctx.url(ASK_PATH, failures=failures + 1))
+            return response
+        if not heard.clean or ctx.confidence < ctx.runtime.settings.speech.confidence_threshold:
+            return speech_confirm.ask(ctx, response, format_code_for_speech(digits),
+                                      yes=ctx.url(CODE_PATH, failures=failures, said=digits),
+                                      no=ctx.url(ASK_PATH, failures=failures))
+        code = digits
+    if not code:
         ctx.speaker.say(response, "tracking_no_code")
-        response.redirect(url(ASK_PATH, failures=failures + 1))
+        response.redirect(ctx.url(ASK_PATH, failures=failures + 1))
         return response
     settings = ctx.runtime.settings.tickets
     with lookup_session(ctx.runtime.sessions) as session:
-        result = look_up(session, ctx.digits, _requester(ctx), settings.lookup_limits(), settings.code_length,
+        result = look_up(session, code, _requester(ctx), settings.lookup_limits(), settings.code_length,
                          now=ctx.runtime.clock())
     return _answer(ctx, response, result, failures)
 
@@ -91,7 +119,7 @@ def _answer(ctx: CallContext, response: VoiceResponse, result: LookupResult, fai
         ctx.speaker.say(response, "tracking_rate_limited")
         return _offer_alternatives(ctx, response, attempt=1)
     ctx.speaker.say(response, "tracking_invalid_code" if result.outcome == "invalid" else "tracking_unknown_code")
-    response.redirect(url(ASK_PATH, failures=failures + 1))
+    response.redirect(ctx.url(ASK_PATH, failures=failures + 1))
     return response
 
 
@@ -106,7 +134,7 @@ def repeat_result(ctx: CallContext) -> VoiceResponse:
             view = status_view(session, code)
     if view is None:
         ctx.speaker.say(response, "tracking_unknown_code")
-        response.redirect(url(ASK_PATH, failures=failures))
+        response.redirect(ctx.url(ASK_PATH, failures=failures))
         return response
     _offer_options(ctx, response, view, failures, attempt=1)
     return response
@@ -116,30 +144,32 @@ def _say_status(ctx: CallContext, node: Gather, view: StatusView) -> None:
     """The code digit by digit, the status sentence and the day of the last change."""
     zone = ZoneInfo(ctx.runtime.settings.line.timezone)
     today = ctx.runtime.clock().astimezone(zone).date()
+    words = ctx.speaker.prompts.group("tickets.")
     ctx.speaker.say(node, "tracking_read_back", code=format_code_for_speech(view.code))
-    ctx.speaker.say_text(node, status_sentence(view.status, view.forwarded_to))
-    ctx.speaker.say(node, "tracking_updated", when=spoken_past_day(view.updated_at.astimezone(zone).date(), today))
+    ctx.speaker.say_text(node, status_sentence(view.status, view.forwarded_to, words))
+    when = spoken_past_day(view.updated_at.astimezone(zone).date(), today, words, ctx.speaker.prompts.group("hours."))
+    ctx.speaker.say(node, "tracking_updated", when=when)
 
 
 def _offer_options(ctx: CallContext, response: VoiceResponse, view: StatusView | None, failures: int,
                    attempt: int, code: str = "") -> None:
     """After a result (said first when given): another code, an operator, a message, repeat."""
     code = view.code if view is not None else code
-    gather = response.gather(num_digits=1, timeout=ctx.runtime.settings.ivr.gather_timeout_seconds,
-                             action=url(NEXT_PATH, code=code, failures=failures, attempt=attempt))
+    gather = ctx.gather(response, num_digits=1, timeout=ctx.runtime.settings.ivr.gather_timeout_seconds,
+                        action=ctx.url(NEXT_PATH, code=code, failures=failures, attempt=attempt))
     if view is not None:
         _say_status(ctx, gather, view)
     ctx.speaker.say(gather, "tracking_result_menu")
-    response.redirect(url(OPTIONS_PATH, code=code, failures=failures, attempt=attempt + 1))
+    response.redirect(ctx.url(OPTIONS_PATH, code=code, failures=failures, attempt=attempt + 1))
 
 
 def _offer_alternatives(ctx: CallContext, response: VoiceResponse, attempt: int,
                         invalid: bool = False) -> VoiceResponse:
     """Instead of another code: an operator or a message (`invalid`: a wrong key was pressed before)."""
-    gather = response.gather(num_digits=1, timeout=ctx.runtime.settings.ivr.gather_timeout_seconds,
-                             action=url(NEXT_PATH, attempt=attempt, invalid=invalid_arg(invalid)))
+    gather = ctx.gather(response, num_digits=1, timeout=ctx.runtime.settings.ivr.gather_timeout_seconds,
+                        action=ctx.url(NEXT_PATH, attempt=attempt, invalid=invalid_arg(invalid)))
     ctx.speaker.say(gather, "tracking_alternatives_menu")
-    response.redirect(url(OPTIONS_PATH, attempt=attempt + 1, invalid=invalid_arg(invalid)))
+    response.redirect(ctx.url(OPTIONS_PATH, attempt=attempt + 1, invalid=invalid_arg(invalid)))
     return response
 
 
@@ -155,7 +185,7 @@ def options(ctx: CallContext) -> VoiceResponse:
             response.hangup()
         else:
             ctx.speaker.say(response, "no_valid_choice" if ctx.wrong_key_pressed else "no_choice")
-            response.redirect(url(leave_message.PATH, reason="no_choice"))
+            response.redirect(ctx.url(leave_message.PATH, reason="no_choice"))
         return response
     if code:
         _offer_options(ctx, response, None, failures, attempt, code=code)
@@ -163,29 +193,41 @@ def options(ctx: CallContext) -> VoiceResponse:
     return _offer_alternatives(ctx, response, attempt, ctx.wrong_key_pressed)
 
 
+def _confirm_choice(ctx: CallContext, response: VoiceResponse, answer: Answer, code: str, failures: int,
+                    attempt: int) -> VoiceResponse:
+    """Read an unsure spoken choice back: yes acts on it, no offers the options again."""
+    flag = invalid_arg(ctx.wrong_key_pressed)
+    query = {"code": code or None, "failures": failures, "attempt": attempt, "invalid": flag}
+    return speech_confirm.ask(ctx, response, answer.heard, yes=ctx.url(NEXT_PATH, **query, said=answer.key),
+                              no=ctx.url(OPTIONS_PATH, **query))
+
+
 def choose(ctx: CallContext) -> VoiceResponse:
-    """Act on the key pressed after a result or in the alternatives."""
+    """Act on the key pressed (or the choice said) after a result or in the alternatives."""
     code = ctx.arg("code")
     failures = ctx.arg_int("failures", 0)
     attempt = ctx.arg_int("attempt", 1, low=1)
     response = VoiceResponse()
-    if ctx.digits == OPERATOR_KEY:
-        response.redirect(url(operator.PATH))
-    elif ctx.digits == MESSAGE_KEY:
-        response.redirect(url(leave_message.PATH, reason="chosen"))
-    elif ctx.digits == ANOTHER_CODE_KEY and code:
-        response.redirect(url(ASK_PATH, failures=failures))
-    elif ctx.digits == REPEAT_KEY and code:
-        response.redirect(url(RESULT_PATH, code=code, failures=failures))
-    elif ctx.digits == REPEAT_KEY:
-        response.redirect(url(OPTIONS_PATH, attempt=attempt, invalid=invalid_arg(ctx.wrong_key_pressed)))
+    answer = ctx.answer(RESULT_WORDS if code else ALTERNATIVE_WORDS)
+    if answer.confirm:
+        return _confirm_choice(ctx, response, answer, code, failures, attempt)
+    if answer.key == OPERATOR_KEY:
+        response.redirect(ctx.url(operator.PATH))
+    elif answer.key == MESSAGE_KEY:
+        response.redirect(ctx.url(leave_message.PATH, reason="chosen"))
+    elif answer.key == ANOTHER_CODE_KEY and code:
+        response.redirect(ctx.url(ASK_PATH, failures=failures))
+    elif answer.key == REPEAT_KEY and code:
+        response.redirect(ctx.url(RESULT_PATH, code=code, failures=failures))
+    elif answer.key == REPEAT_KEY:
+        response.redirect(ctx.url(OPTIONS_PATH, attempt=attempt, invalid=invalid_arg(ctx.wrong_key_pressed)))
     elif code:
-        ctx.speaker.say(response, "invalid_choice")
-        response.redirect(url(OPTIONS_PATH, code=code, failures=failures, attempt=attempt + 1))
+        ctx.say_not_valid(response, answer)
+        response.redirect(ctx.url(OPTIONS_PATH, code=code, failures=failures, attempt=attempt + 1))
     else:
         if attempt < ctx.runtime.settings.ivr.menu_attempts:  # the last wrong key: `options` says "no valid choice"
-            ctx.speaker.say(response, "invalid_choice")
-        response.redirect(url(OPTIONS_PATH, failures=failures, attempt=attempt + 1, invalid=invalid_arg(True)))
+            ctx.say_not_valid(response, answer)
+        response.redirect(ctx.url(OPTIONS_PATH, failures=failures, attempt=attempt + 1, invalid=invalid_arg(True)))
     return response
 
 

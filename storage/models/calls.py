@@ -26,3 +26,4 @@ class Call(Base):
     final_status: Mapped[str | None] = mapped_column(String(16))
     duration_seconds: Mapped[int | None]
     outcome: Mapped[str | None] = mapped_column(String(24))
+    language: Mapped[str] = mapped_column(String(8), default="it", server_default="it")

@@ -26,6 +26,7 @@ class Ticket(Base):
     contact_email: Mapped[str | None] = mapped_column(String(254))
     summary: Mapped[str] = mapped_column(Text, default="")
     call_sid: Mapped[str | None] = mapped_column(String(64), unique=True)
+    language: Mapped[str] = mapped_column(String(8), default="it", server_default="it")
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     status_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
 
