@@ -260,6 +260,7 @@ class TicketsSettings(Section):
     caller_window_seconds: int = Field(default=3600, ge=1)
     global_failure_limit: int = Field(default=1000, ge=1)
     global_window_seconds: int = Field(default=600, ge=1)
+    alert_delay_ms: int = Field(default=500, ge=0, le=5000)
     trusted_proxy_hops: int = Field(default=0, ge=0, le=5)
 
     def lookup_limits(self) -> LookupLimits:

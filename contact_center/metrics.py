@@ -23,6 +23,7 @@ from sqlalchemy import func, select
 from contact_center.durable import DATABASE_DOWN
 from contact_center.runtime import Runtime
 from storage.models import Call
+from tickets.lookups import recent_failures
 from voicemail.worklist import pending_count
 
 MULTIPROCESS_ENV = "PROMETHEUS_MULTIPROC_DIR"
@@ -47,6 +48,8 @@ class StateCollector(Collector):
                 outcomes = session.execute(
                     select(func.coalesce(Call.outcome, "none"), func.count()).group_by(Call.outcome)).all()
                 pending = pending_count(session)
+                limits = self.runtime.settings.tickets.lookup_limits()
+                lookup_failures = recent_failures(session, limits, self.runtime.clock())
         except DATABASE_DOWN:
             yield GaugeMetricFamily("contact_center_database_up", "Whether the database answered", value=0)
             return
@@ -55,6 +58,11 @@ class StateCollector(Collector):
         for outcome, count in sorted(outcomes):
             calls.add_metric([outcome], count)
         yield calls
+        yield GaugeMetricFamily("contact_center_lookup_failures_recent",
+                                "Failed tracking-code lookups in the global window", value=lookup_failures)
+        yield GaugeMetricFamily("contact_center_lookup_alert",
+                                "1 while failed lookups are at or over tickets.global_failure_limit",
+                                value=int(lookup_failures >= limits.global_))
         yield GaugeMetricFamily("contact_center_callbacks_pending",
                                 "Callback entries nobody has claimed yet", value=pending)
 
