@@ -32,7 +32,7 @@ def _look_up(raw: str) -> tuple[Outcome, LookupResult | None]:
     settings = rt.settings.tickets
     if not normalize_code(raw):
         return "missing", None
-    requester = Requester.web(client_address(settings.trusted_proxy_hops), rt.settings.web.secret_key)
+    requester = Requester.web(client_address(settings.trusted_proxy_hops), rt.secret_key)
     with lookup_session(rt.sessions) as session:
         result = look_up(session, raw[:MAX_TYPED_CHARS], requester, settings.lookup_limits(), settings.code_length,
                          now=rt.clock())

@@ -45,7 +45,7 @@ CODE_TIMEOUT_SECONDS = 10
 
 def _requester(ctx: CallContext) -> Requester:
     """The caller, as the failed-lookup limits count them."""
-    return Requester.phone(ctx.caller.e164 if ctx.caller else None, ctx.runtime.settings.web.secret_key,
+    return Requester.phone(ctx.caller.e164 if ctx.caller else None, ctx.runtime.secret_key,
                            ctx.call_sid)
 
 
