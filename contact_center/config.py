@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -20,6 +21,7 @@ from pydantic import (
     model_validator,
 )
 
+from access.throttle import ThrottlePolicy
 from agents.presence import PresencePolicy
 from hours.model import ClosedDate, LocalHoliday, WeeklySchedule
 from tickets.ratelimit import LookupLimits
@@ -278,6 +280,12 @@ class ConsoleSettings(Section):
     page_size: int = Field(default=50, ge=10, le=500)
     callback_target_hours: int = Field(default=24, ge=1, le=14 * 24)
     operator_ring_seconds: int = Field(default=25, ge=5, le=120)
+
+
+    def throttle_policy(self) -> ThrottlePolicy:
+        """Sign-in delays: free failures per (name, address), four times as many per address."""
+        return ThrottlePolicy(per_account_address=self.lockout_attempts, per_address=4 * self.lockout_attempts,
+                              max_delay=timedelta(minutes=self.lockout_minutes))
 
 
 class OperationsSettings(Section):
