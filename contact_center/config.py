@@ -167,6 +167,15 @@ class WebSettings(Section):
     public_base_url: str = ""
     secret_key: str = ""
     max_body_bytes: int = Field(default=65536, ge=1024)
+    embed_origins: list[str] = Field(default_factory=list)
+
+    @field_validator("embed_origins")
+    @classmethod
+    def _embedders(cls, value: list[str]) -> list[str]:
+        for origin in value:
+            if not re.fullmatch(r"https?://[A-Za-z0-9.-]+(:\d+)?", origin):
+                raise ValueError(f"{origin!r} is not an origin (scheme://host[:port])")
+        return value
 
     @field_validator("public_base_url")
     @classmethod
