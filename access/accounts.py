@@ -1,4 +1,4 @@
-"""Console accounts: argon2 password hashes, roles, lockout after repeated failures.
+"""Console accounts: argon2 password hashes, roles, sign-in with growing delays (access.throttle).
 
 Refusals are AccountError codes with their values; access.vocabulary says them in Italian.
 """
@@ -20,6 +20,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from access.throttle import ThrottlePolicy, forget, pending_delay, record_failure, wait_before_attempt
 from access.vocabulary import describe
 from storage.models import ConsoleAccount
 
@@ -70,24 +71,18 @@ class AccountError(ValueError):
         return describe(self)
 
 
-@dataclass(frozen=True)
-class LockoutPolicy:
-    """How many wrong passwords in a row lock an account, and for how long."""
-
-    attempts: int = 5
-    duration: timedelta = timedelta(minutes=15)
-
-
-SignInOutcome = Literal["ok", "wrong", "locked", "disabled"]
+SignInOutcome = Literal["ok", "wrong", "throttled", "disabled"]
 
 
 @dataclass(frozen=True)
 class SignIn:
-    """The outcome of a sign-in attempt; `account` only when it succeeded."""
+    """The outcome of a sign-in attempt; `account` only when it succeeded.
+
+    Every outcome but "ok" must be answered the same way: it is told apart only in the audit log.
+    """
 
     outcome: SignInOutcome
     account: ConsoleAccount | None = None
-    locked_until: datetime | None = None
 
 
 def has_role(account_role: str, needed: Role) -> bool:
@@ -191,6 +186,7 @@ def set_active(session: Session, name: str, active: bool) -> ConsoleAccount:
     account.session_epoch = secrets.token_hex(16)
     if active:
         account.failed_logins, account.locked_until = 0, None
+        forget(session, account.name)
     session.flush()
     return account
 
@@ -201,6 +197,7 @@ def set_password(session: Session, name: str, password: str, *, min_password_len
     account.password_hash = _HASHER.hash(check_password(password, min_password_length))
     account.session_epoch = secrets.token_hex(16)
     account.failed_logins, account.locked_until = 0, None
+    forget(session, account.name)
     session.flush()
     return account
 
@@ -227,18 +224,22 @@ def _password_matches(account: ConsoleAccount | None, password: str) -> bool:
         return False
 
 
-def sign_in(session: Session, name: str, password: str, policy: LockoutPolicy, now: datetime) -> SignIn:
-    """Check a name and password, counting failures per account and locking it after too many."""
+def sign_in(session: Session, name: str, password: str, address: str, policy: ThrottlePolicy,
+            now: datetime) -> SignIn:
+    """Check a name and password from `address`, with growing delays per (name, address) and per address.
+
+    The same work is done whatever the outcome (one argon2 check, one count, one write for a
+    refusal), so neither the answer nor its timing tells an unknown name from a wrong password,
+    a delayed or a disabled account.
+    """
     account = find_account(session, name) if name.strip() else None
     matches = _password_matches(account, password)
-    if account is None:
-        return SignIn("wrong")
-    if account.locked_until is not None and account.locked_until > now:
-        return SignIn("locked", locked_until=account.locked_until)
-    if not matches:
-        return _count_failure(session, account, policy, now)
-    if not account.active:
-        return SignIn("disabled")
+    if wait_before_attempt(session, name, address, policy, now) > timedelta(0):
+        return SignIn("throttled")
+    if account is None or not matches or not account.active:
+        record_failure(session, name, address, policy, now)
+        return SignIn("disabled" if account is not None and matches else "wrong")
+    forget(session, name, address)
     account.failed_logins, account.locked_until, account.last_login_at = 0, None, now
     if _HASHER.check_needs_rehash(account.password_hash):
         account.password_hash = _HASHER.hash(password)
@@ -246,18 +247,21 @@ def sign_in(session: Session, name: str, password: str, policy: LockoutPolicy, n
     return SignIn("ok", account)
 
 
-def _count_failure(session: Session, account: ConsoleAccount, policy: LockoutPolicy, now: datetime) -> SignIn:
-    """One more failure, counted atomically; the one that reaches the limit locks the account."""
-    failures = session.execute(
-        update(ConsoleAccount).where(ConsoleAccount.id == account.id)
-        .values(failed_logins=ConsoleAccount.failed_logins + 1)
-        .returning(ConsoleAccount.failed_logins)
-        .execution_options(synchronize_session=False)
-    ).scalar_one()
-    if failures < policy.attempts:
-        return SignIn("wrong")
-    locked_until = now + policy.duration
-    session.execute(update(ConsoleAccount).where(ConsoleAccount.id == account.id)
-                    .values(failed_logins=0, locked_until=locked_until)
-                    .execution_options(synchronize_session=False))
-    return SignIn("locked", locked_until=locked_until)
+def lift_lock(session: Session, name: str) -> ConsoleAccount:
+    """Lift whatever delays or older lock hold an account, from every address (a supervisor's action)."""
+    account = _require(session, name)
+    forget(session, account.name)
+    account.failed_logins, account.locked_until = 0, None
+    session.flush()
+    return account
+
+
+def is_locked(account: ConsoleAccount, now: datetime) -> bool:
+    """Whether an older lock still holds the account (only a supervisor's unlock or its end lifts it)."""
+    return account.locked_until is not None and account.locked_until > now
+
+
+def is_delayed(session: Session, account: ConsoleAccount, policy: ThrottlePolicy, now: datetime) -> bool:
+    """Whether the account has recent failures, or an older lock, that a supervisor may lift."""
+    return (account.locked_until is not None and account.locked_until > now) or pending_delay(
+        session, account.name, policy, now)

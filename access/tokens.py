@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Final
 
@@ -17,6 +18,17 @@ from storage.models import ApiToken
 TOKEN_PREFIX: Final = "cc_"
 TOKEN_BYTES: Final = 32
 _NAME_PATTERN: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,79}")
+
+
+# What a token may do; chosen at creation, checked on every request.
+SCOPES: Final = {
+    "tickets:read": "read tickets through /api/tickets",
+    "tickets:write": "create tickets and change their status",
+    "console:read": "read the Today figures, the callback list with citizens' numbers, the presence board",
+    "callbacks:work": "claim callback entries and record outcomes for an active, unlocked account",
+    "presence:write": "set an operator's presence",
+}
+DEFAULT_SCOPES: Final = ("tickets:read",)
 
 
 class TokenError(ValueError):
@@ -35,10 +47,26 @@ def check_name(name: str) -> str:
     return name
 
 
-def create_token(session: Session, name: str, *, now: datetime) -> tuple[ApiToken, str]:
-    """A new token named `name`: the stored row and the raw token, which is never stored."""
+def check_scopes(scopes: Iterable[str]) -> tuple[str, ...]:
+    """The scopes, known and deduplicated in a stable order; none given means the least: DEFAULT_SCOPES."""
+    chosen = tuple(dict.fromkeys(scope.strip() for scope in scopes if scope.strip())) or DEFAULT_SCOPES
+    unknown = [scope for scope in chosen if scope not in SCOPES]
+    if unknown:
+        raise TokenError(f"unknown scope {unknown[0]!r}: use {', '.join(SCOPES)}")
+    return tuple(scope for scope in SCOPES if scope in chosen)
+
+
+def token_scopes(token: ApiToken) -> frozenset[str]:
+    """The scopes a stored token holds."""
+    return frozenset(token.scopes.split())
+
+
+def create_token(session: Session, name: str, *, now: datetime,
+                 scopes: Iterable[str] = DEFAULT_SCOPES) -> tuple[ApiToken, str]:
+    """A new token named `name` with `scopes`: the stored row and the raw token, which is never stored."""
     raw = TOKEN_PREFIX + secrets.token_urlsafe(TOKEN_BYTES)
-    token = ApiToken(name=check_name(name), token_hash=hash_token(raw), created_at=now)
+    token = ApiToken(name=check_name(name), token_hash=hash_token(raw), created_at=now,
+                     scopes=" ".join(check_scopes(scopes)))
     try:
         with session.begin_nested():
             session.add(token)

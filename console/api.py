@@ -16,8 +16,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy.orm import Session
 
 from access import audit
-from access.accounts import find_account
-from access.tokens import bearer, verify_token
+from access.accounts import find_account, is_locked
+from access.tokens import bearer, token_scopes, verify_token
 from agents.presence import parse_manual_state
 from agents.roster import RosterError, list_agents, set_presence
 from console.openapi import openapi_document
@@ -86,10 +86,10 @@ def _zone() -> ZoneInfo:
 
 
 def _operator(db: Session, name: str) -> str:
-    """The name of the active console account the action is done for; 400 otherwise."""
+    """The name of the active, unlocked console account the action is done for; 400 otherwise."""
     account = find_account(db, name)
-    if account is None or not account.active:
-        raise ApiError(400, "unknown_operator", f"no active console account named {name!r}")
+    if account is None or not account.active or is_locked(account, current_runtime().clock()):
+        raise ApiError(400, "unknown_operator", f"no active, unlocked console account named {name!r}")
     return account.name
 
 
@@ -104,6 +104,13 @@ def _entry_id(entry_id: int) -> int:
     return entry_id
 
 
+def _needed_scope() -> str:
+    """The scope this request needs: reading, working the callback list, or setting presence."""
+    if request.method in ("GET", "HEAD"):
+        return "console:read"
+    return "presence:write" if request.path.startswith("/api/console/presence/") else "callbacks:work"
+
+
 @blueprint.before_request
 def _authenticate() -> Response | None:
     with current_runtime().sessions() as db:
@@ -112,6 +119,11 @@ def _authenticate() -> Response | None:
         response = jsonify(error="unauthorized", message="a valid API token is required: Authorization: Bearer TOKEN")
         response.status_code = 401
         response.headers["WWW-Authenticate"] = 'Bearer realm="contact-center"'
+        return response
+    needed = _needed_scope()
+    if needed not in token_scopes(token):
+        response = jsonify(error="forbidden", message=f"this token lacks the scope {needed}")
+        response.status_code = 403
         return response
     g.api_actor = f"api:{token.name}"
     return None

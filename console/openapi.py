@@ -31,7 +31,8 @@ def _body(name: str) -> dict[str, Any]:
 
 ENTRY_ID = {"name": "entry_id", "in": "path", "required": True,
             "schema": {"type": "integer", "minimum": 1, "maximum": 2**62}}
-COMMON_ERRORS = {"401": _error("missing or unknown API token")}
+COMMON_ERRORS = {"401": _error("missing or unknown API token"),
+                 "403": _error("the token lacks the scope this operation needs")}
 
 _SCHEMAS: dict[str, Any] = {
     "Error": {"type": "object", "required": ["error", "message"],

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import logging
-import os
-import secrets
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, Flask, Response, g, request
@@ -17,7 +14,6 @@ from contact_center.runtime import current_runtime
 
 log = logging.getLogger(__name__)
 
-SECRET_KEY_FILE = "console-secret-key"
 CONTENT_SECURITY_POLICY = ("default-src 'none'; style-src 'self'; img-src 'self' data:; media-src 'self'; "
                            "script-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
 
@@ -61,31 +57,13 @@ def secure_cookies(settings: Settings) -> bool:
     return mode == "always"
 
 
-def instance_secret_key(settings: Settings) -> str:
-    """A random key kept in the instance folder, used when no SECRET_KEY is configured."""
-    path = Path(settings.database.instance_dir) / SECRET_KEY_FILE
-    try:
-        return path.read_text("utf-8").strip()
-    except FileNotFoundError:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            return path.read_text("utf-8").strip()
-        key = secrets.token_hex(32)
-        with os.fdopen(fd, "w") as file:
-            file.write(key)
-        log.warning("SECRET_KEY is not set: console sessions are signed with the key in %s", path)
-        return key
-
-
 def init_app(app: Flask) -> None:
     """Serve the console under /console/, its JSON API under /api/console/ and /api/openapi.json."""
     from console import api, views  # noqa: F401  (their modules add their routes to the blueprints)
 
     settings: Settings = current_runtime(app).settings
     if not app.secret_key:
-        app.secret_key = instance_secret_key(settings)
+        app.secret_key = current_runtime(app).secret_key
     app.config.update(
         SESSION_COOKIE_NAME="cc_console",
         SESSION_COOKIE_PATH="/console",

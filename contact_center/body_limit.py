@@ -8,6 +8,7 @@ the body with its length, as if it had been sent in one piece.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from io import BytesIO
 from typing import TYPE_CHECKING
@@ -28,15 +29,26 @@ class BodyLimit:
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         declared = _declared_length(environ)
         if declared is not None and declared > self.max_bytes:
-            return RequestEntityTooLarge()(environ, start_response)
+            return self._too_large(environ, start_response)
         if declared is None and _is_streamed(environ):
             body = environ["wsgi.input"].read(self.max_bytes + 1)
             if len(body) > self.max_bytes:
-                return RequestEntityTooLarge()(environ, start_response)
+                return self._too_large(environ, start_response)
             environ["wsgi.input"] = BytesIO(body)
             environ["CONTENT_LENGTH"] = str(len(body))
             environ.pop("HTTP_TRANSFER_ENCODING", None)
         return self.app(environ, start_response)
+
+
+    def _too_large(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        """413: as JSON on the JSON APIs (`/api/...`), werkzeug's page elsewhere."""
+        if not environ.get("PATH_INFO", "").startswith("/api/"):
+            return RequestEntityTooLarge()(environ, start_response)
+        body = json.dumps({"error": "payload_too_large",
+                           "message": f"the body is larger than {self.max_bytes} bytes"}).encode()
+        start_response("413 Request Entity Too Large",
+                       [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+        return [body]
 
 
 def _declared_length(environ: WSGIEnvironment) -> int | None:

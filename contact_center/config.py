@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import os
 import re
+from datetime import timedelta
 from pathlib import Path
-from typing import Annotated, Any, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from typing import Any, Literal
 
-import phonenumbers
 import yaml
 from pydantic import (
-    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -20,7 +18,9 @@ from pydantic import (
     model_validator,
 )
 
+from access.throttle import ThrottlePolicy
 from agents.presence import PresencePolicy
+from contact_center.config_types import E164, Band, LanguageTag, Region, TimeZoneName, check_e164
 from contact_center.mail_config import MailSettings, WrittenSettings
 from contact_center.speech_settings import SpeechSettings
 from hours.model import ClosedDate, LocalHoliday, WeeklySchedule
@@ -42,74 +42,14 @@ ENV_OVERRIDES: dict[str, tuple[str, ...]] = {
     "MAIL_FROM": ("mail", "from_address"),
 }
 
-_BAND_PATTERN = re.compile(r"^(\d{2}):(\d{2})-(\d{2}):(\d{2})$")
-
-
 class ConfigError(Exception):
     """The configuration cannot be used; the message is one line naming the key."""
-
-
-def _minutes(hours: str, minutes: str, text: str) -> int:
-    value = int(hours) * 60 + int(minutes)
-    if int(minutes) > 59 or value > 24 * 60:
-        raise ValueError(f"{text!r} is not a valid time (HH:MM between 00:00 and 24:00)")
-    return value
-
-
-def _check_band(text: str) -> str:
-    match = _BAND_PATTERN.match(text)
-    if not match:
-        raise ValueError(f"{text!r} is not a band of the form HH:MM-HH:MM")
-    start = _minutes(match[1], match[2], text)
-    end = _minutes(match[3], match[4], text)
-    if start >= end:
-        raise ValueError(f"{text!r} ends before it starts")
-    return text
-
-
-def _check_e164(text: str) -> str:
-    try:
-        number = phonenumbers.parse(text, None)
-    except phonenumbers.NumberParseException as exc:
-        raise ValueError(f"{text!r} is not a phone number in E.164 form (+39...): {exc}") from None
-    if not phonenumbers.is_valid_number(number):
-        raise ValueError(f"{text!r} is not a valid phone number")
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-
-
-def _check_timezone(name: str) -> str:
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"{name!r} is not a known time zone") from None
-    return name
-
-
-Band = Annotated[str, AfterValidator(_check_band)]
-E164 = Annotated[str, AfterValidator(_check_e164)]
-TimeZoneName = Annotated[str, AfterValidator(_check_timezone)]
 
 
 class Section(BaseModel):
     """A strict configuration section: unknown keys and wrong types are errors."""
 
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
-
-
-def _check_region(code: str) -> str:
-    if code not in phonenumbers.SUPPORTED_REGIONS:
-        raise ValueError(f"{code!r} is not a country code such as IT or SM")
-    return code
-
-
-def _check_language_tag(tag: str) -> str:
-    if not re.fullmatch(r"[a-z]{2,3}-[A-Z]{2}", tag):
-        raise ValueError(f"{tag!r} is not a language tag such as it-IT or en-GB")
-    return tag
-
-
-Region = Annotated[str, AfterValidator(_check_region)]
-LanguageTag = Annotated[str, AfterValidator(_check_language_tag)]
 
 
 class LineSettings(Section):
@@ -199,6 +139,15 @@ class WebSettings(Section):
     fallback_base_url: str = ""
     secret_key: str = ""
     max_body_bytes: int = Field(default=65536, ge=1024)
+    embed_origins: list[str] = Field(default_factory=list)
+
+    @field_validator("embed_origins")
+    @classmethod
+    def _embedders(cls, value: list[str]) -> list[str]:
+        for origin in value:
+            if not re.fullmatch(r"https?://[A-Za-z0-9.-]+(:\d+)?", origin):
+                raise ValueError(f"{origin!r} is not an origin (scheme://host[:port])")
+        return value
 
     @field_validator("public_base_url", "fallback_base_url")
     @classmethod
@@ -280,7 +229,7 @@ class VoicemailSettings(Section):
     @field_validator("sms_from")
     @classmethod
     def _sender(cls, value: str) -> str:
-        return _check_e164(value) if value else value
+        return check_e164(value) if value else value
 
     @model_validator(mode="after")
     def _sms_needs_a_sender(self) -> VoicemailSettings:
@@ -317,6 +266,7 @@ class TicketsSettings(Section):
     caller_window_seconds: int = Field(default=3600, ge=1)
     global_failure_limit: int = Field(default=1000, ge=1)
     global_window_seconds: int = Field(default=600, ge=1)
+    alert_delay_ms: int = Field(default=500, ge=0, le=5000)
     trusted_proxy_hops: int = Field(default=0, ge=0, le=5)
 
     def lookup_limits(self) -> LookupLimits:
@@ -334,6 +284,12 @@ class ConsoleSettings(Section):
     page_size: int = Field(default=50, ge=10, le=500)
     callback_target_hours: int = Field(default=24, ge=1, le=14 * 24)
     operator_ring_seconds: int = Field(default=25, ge=5, le=120)
+
+
+    def throttle_policy(self) -> ThrottlePolicy:
+        """Sign-in delays: free failures per (name, address), four times as many per address."""
+        return ThrottlePolicy(per_account_address=self.lockout_attempts, per_address=4 * self.lockout_attempts,
+                              max_delay=timedelta(minutes=self.lockout_minutes))
 
 
 class OperationsSettings(Section):

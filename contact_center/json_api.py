@@ -32,7 +32,10 @@ def api_error(error: ApiError) -> Response:
 
 def json_body(model: type[ModelT]) -> ModelT:
     """The JSON body validated by `model`, or a 400 naming the first problem."""
-    data: Any = request.get_json(silent=True)
+    try:
+        data: Any = request.get_json(silent=True)
+    except RecursionError:
+        raise ApiError(400, "bad_request", "the body is nested too deeply") from None
     if not isinstance(data, dict):
         raise ApiError(400, "bad_request", "the body must be a JSON object (Content-Type: application/json)")
     try:

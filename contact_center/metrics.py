@@ -24,6 +24,7 @@ from contact_center.durable import DATABASE_DOWN
 from contact_center.runtime import Runtime
 from mail.outbox import backlog as mail_backlog
 from storage.models import Call, CallbackMessage
+from tickets.lookups import recent_failures
 from voicemail.worklist import pending_count
 
 MULTIPROCESS_ENV = "PROMETHEUS_MULTIPROC_DIR"
@@ -53,6 +54,8 @@ class StateCollector(Collector):
                     select(CallbackMessage.copy_status, func.count())
                     .where(CallbackMessage.copy_status.in_(COPY_STATES)).group_by(CallbackMessage.copy_status)).all())
                 outbox = mail_backlog(session)
+                limits = self.runtime.settings.tickets.lookup_limits()
+                lookup_failures = recent_failures(session, limits, self.runtime.clock())
         except DATABASE_DOWN:
             yield GaugeMetricFamily("contact_center_database_up", "Whether the database answered", value=0)
             return
@@ -61,6 +64,11 @@ class StateCollector(Collector):
         for outcome, count in sorted(outcomes):
             calls.add_metric([outcome], count)
         yield calls
+        yield GaugeMetricFamily("contact_center_lookup_failures_recent",
+                                "Failed tracking-code lookups in the global window", value=lookup_failures)
+        yield GaugeMetricFamily("contact_center_lookup_alert",
+                                "1 while failed lookups are at or over tickets.global_failure_limit",
+                                value=int(lookup_failures >= limits.global_))
         yield GaugeMetricFamily("contact_center_callbacks_pending",
                                 "Callback entries nobody has claimed yet", value=pending)
         recordings = GaugeMetricFamily("contact_center_recording_copies",

@@ -26,6 +26,7 @@ from storage.journal import Journal
 log = logging.getLogger(__name__)
 
 DEV_TOKEN_FILE = "twilio-dev-auth-token"
+SECRET_KEY_FILE = "console-secret-key"
 EXTENSION: Final = "contact_center"
 
 
@@ -41,6 +42,7 @@ class Runtime:
     writer: DurableWriter
     auth_token: str
     schedule: LiveSchedule
+    secret_key: str  # signs cookies and keys the hashes of callers' numbers; never empty
     clock: Callable[[], datetime] = utcnow  # the current instant (UTC); tests set their own
     catalog: Mapping[str, Prompts] = field(default_factory=dict)  # the prompts of every language
 
@@ -65,12 +67,39 @@ class Runtime:
             writer=DurableWriter(sessions, journal, settings.operations.replay_interval_seconds),
             auth_token=settings.twilio.auth_token or development_auth_token(settings),
             schedule=LiveSchedule(configured_timetable(settings), engine),
+            secret_key=settings.web.secret_key or instance_secret_key(settings),
         )
 
     @property
     def own_numbers(self) -> frozenset[str]:
         """The line's own numbers, which are never a callback number."""
         return frozenset({self.settings.line.number})
+
+
+def instance_secret_key(settings: Settings) -> str:
+    """A random key kept in the instance folder (0600), used when no SECRET_KEY is configured.
+
+    An empty key would make the keyed hashes of callers' numbers reversible by enumeration.
+    """
+    path = Path(settings.database.instance_dir) / SECRET_KEY_FILE
+    if not path.exists():
+        # Written whole under a private name, then linked: another worker sees no key or the whole key.
+        path.parent.mkdir(parents=True, exist_ok=True)
+        draft = path.with_name(f".{SECRET_KEY_FILE}.{os.getpid()}.{secrets.token_hex(4)}")
+        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as file:
+            file.write(secrets.token_hex(32))
+        try:
+            os.link(draft, path)
+            log.warning("SECRET_KEY is not set: cookies and callers' hashes use the key in %s", path)
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
+    key = path.read_text("utf-8").strip()
+    if not key:
+        raise RuntimeError(f"{path} is empty: delete it to have a new key made, or set SECRET_KEY")
+    return key
 
 
 def development_auth_token(settings: Settings) -> str:

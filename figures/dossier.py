@@ -143,6 +143,16 @@ def render_dossier_html(session: Session, period: Period, event: EmergencyEvent 
     return dossier_html(build_dossier(session, period, timetable, event, now=now), selector)
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: object) -> object:
+    """A cell a spreadsheet will not run: text starting like a formula gets a leading apostrophe."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def write_dossier(dossier: Dossier, out_dir: Path) -> list[Path]:
     """Write dossier.html and one CSV per table into `out_dir`; the paths written."""
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -153,7 +163,7 @@ def write_dossier(dossier: Dossier, out_dir: Path) -> list[Path]:
         path = out_dir / f"{table.slug}.csv"
         with path.open("w", encoding="utf-8", newline="") as file:
             writer = csv.writer(file)
-            writer.writerow(table.columns)
-            writer.writerows([cell.raw for cell in row] for row in table.rows)
+            writer.writerow([csv_cell(column) for column in table.columns])
+            writer.writerows([csv_cell(cell.raw) for cell in row] for row in table.rows)
         written.append(path)
     return written

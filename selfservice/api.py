@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import HTTPException
 
-from access.tokens import bearer, verify_token
+from access.tokens import bearer, token_scopes, verify_token
 from contact_center.json_api import ApiError, api_error, json_body, json_error
 from contact_center.runtime import current_runtime
 from storage.models import Ticket
@@ -72,6 +72,9 @@ def authenticate() -> Response | None:
         response = json_error(401, "unauthorized", "a valid API token is required: Authorization: Bearer TOKEN")
         response.headers["WWW-Authenticate"] = 'Bearer realm="contact-center"'
         return response
+    needed = "tickets:read" if request.method in ("GET", "HEAD") else "tickets:write"
+    if needed not in token_scopes(token):
+        return json_error(403, "forbidden", f"this token lacks the scope {needed}")
     g.api_actor = f"api:{token.name}"
     return None
 

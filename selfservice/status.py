@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import time
 from typing import Literal
 from zoneinfo import ZoneInfo
 
@@ -21,6 +23,7 @@ JSON_ERRORS: dict[Outcome, str] = {
     "missing": "invalid_code", "invalid": "invalid_code", "unknown": "not_found", "refused": "too_many_attempts",
 }
 MAX_TYPED_CHARS = 64
+LOG = logging.getLogger(__name__)
 
 
 def _look_up(raw: str) -> tuple[Outcome, LookupResult | None]:
@@ -29,10 +32,14 @@ def _look_up(raw: str) -> tuple[Outcome, LookupResult | None]:
     settings = rt.settings.tickets
     if not normalize_code(raw):
         return "missing", None
-    requester = Requester.web(client_address(settings.trusted_proxy_hops), rt.settings.web.secret_key)
+    requester = Requester.web(client_address(settings.trusted_proxy_hops), rt.secret_key)
     with lookup_session(rt.sessions) as session:
         result = look_up(session, raw[:MAX_TYPED_CHARS], requester, settings.lookup_limits(), settings.code_length,
                          now=rt.clock())
+    if result.alert:
+        # Many strangers are guessing: nobody is refused for it, but each failed guess waits.
+        LOG.warning("tracking-code lookups: failures over the global alert figure", extra={"channel": "web"})
+        time.sleep(settings.alert_delay_ms / 1000)
     return result.outcome, result
 
 

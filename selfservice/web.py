@@ -1,16 +1,7 @@
-"""What the blueprints share: the running service's parts and the client's address."""
+"""What the blueprints share: the client's address (contact_center.clients)."""
 
 from __future__ import annotations
 
-from flask import request
+from contact_center.clients import client_address
 
-
-def client_address(trusted_proxy_hops: int) -> str:
-    """The client's address: the peer, or the one our `trusted_proxy_hops` proxies saw in X-Forwarded-For."""
-    peer = request.remote_addr or "unknown"
-    if trusted_proxy_hops < 1:
-        return peer
-    chain = [part.strip() for part in request.headers.get("X-Forwarded-For", "").split(",") if part.strip()]
-    if not chain:
-        return peer
-    return chain[-min(trusted_proxy_hops, len(chain))]
+__all__ = ["client_address"]

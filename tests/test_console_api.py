@@ -37,9 +37,12 @@ def api_app(settings) -> Iterator[Flask]:
     app.extensions["contact_center"].engine.dispose()
 
 
-def _token(app: Flask, name: str = "crm") -> dict[str, str]:
+ALL_CONSOLE = ("console:read", "callbacks:work", "presence:write")
+
+
+def _token(app: Flask, name: str = "crm", scopes: tuple[str, ...] = ALL_CONSOLE) -> dict[str, str]:
     with app.extensions["contact_center"].sessions.begin() as session:
-        _, raw = create_token(session, name, now=LINE_OPEN_AT)
+        _, raw = create_token(session, name, now=LINE_OPEN_AT, scopes=scopes)
     return {"Authorization": f"Bearer {raw}"}
 
 
@@ -166,3 +169,34 @@ def test_schemathesis_finds_no_server_error(sqlite_url: str, tmp_path: Path) -> 
     assert "Tested: 11" in result.stdout and " 0 passed" not in result.stdout
     with app.extensions["contact_center"].sessions() as session:
         assert session.scalar(select(CallbackRequest.id).limit(1)) is not None
+
+
+def test_a_tickets_token_cannot_read_or_work_the_callback_list_or_presence(api_app: Flask) -> None:
+    """The probe: a token made for the tickets API read citizens' numbers, claimed for any account, set presence."""
+    _message(api_app, 1)
+    client = api_app.test_client()
+    headers = _token(api_app, "sito-web", scopes=("tickets:read", "tickets:write"))
+    for method, path in ENDPOINTS:
+        response = client.open(path, method=method, json={}, headers=headers)
+        assert response.status_code == 403, (method, path)
+        assert response.json["error"] == "forbidden"
+    reader = _token(api_app, "cruscotto", scopes=("console:read",))
+    assert client.get("/api/console/callbacks/1", headers=reader).status_code == 200
+    assert client.post("/api/console/callbacks/claim", json={"operator": "Olga Operatrice"},
+                       headers=reader).status_code == 403
+    assert client.put("/api/console/presence/Olga Operatrice", json={"state": "away"},
+                      headers=reader).status_code == 403
+
+
+def test_a_token_acts_only_for_an_active_unlocked_account(api_app: Flask) -> None:
+    from datetime import timedelta
+
+    from access.accounts import find_account
+    _message(api_app, 1)
+    client = api_app.test_client()
+    headers = _token(api_app)
+    with api_app.extensions["contact_center"].sessions.begin() as session:
+        find_account(session, "Olga Operatrice").locked_until = LINE_OPEN_AT + timedelta(days=1)
+    refused = client.post("/api/console/callbacks/claim", json={"operator": "Olga Operatrice"}, headers=headers)
+    assert refused.status_code == 400 and refused.json["error"] == "unknown_operator"
+    assert client.post("/api/console/callbacks/claim", json={"operator": "victim"}, headers=headers).status_code == 400

@@ -79,7 +79,9 @@ def test_a_wrong_password_is_announced(site: tuple[str, Flask], page: Page) -> N
     page.get_by_label("Nome utente").fill("Olga Operatrice")
     page.get_by_label("Password").fill("non è questa")
     page.get_by_role("button", name="Entra").click()
-    expect(page.get_by_role("alert")).to_have_text("Nome utente o password non validi.")
+    expect(page.get_by_role("alert")).to_have_text(
+        "Accesso non riuscito: controlla nome e password e riprova tra qualche istante. "
+        "Se non riesci ad accedere, rivolgiti a un supervisore.")
 
 
 def test_an_operator_finds_a_ticket_and_forwards_it(site: tuple[str, Flask], page: Page) -> None:

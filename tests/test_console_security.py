@@ -1,4 +1,4 @@
-"""The console refuses what it must: no session, wrong role, no CSRF token, too many failures."""
+"""The console refuses what it must: no session, wrong role, no CSRF token, too many failures from one address."""
 
 from __future__ import annotations
 
@@ -106,19 +106,61 @@ def test_the_sign_in_form_itself_needs_the_csrf_token(console_app: Flask) -> Non
     assert client.get("/console/today").status_code == 302
 
 
-def test_lockout_after_repeated_failures_even_with_the_right_password(console_app: Flask) -> None:
-    client = console_app.test_client()
-    for _ in range(2):
-        wrong = sign_in(client, "Olga Operatrice", "password sbagliata")
-        assert wrong.status_code == 401 and "non validi" in wrong.get_data(as_text=True)
-    locked = sign_in(client, "Olga Operatrice", "password sbagliata")
-    assert locked.status_code == 401 and "bloccato" in locked.get_data(as_text=True)
-    still_locked = sign_in(client, "Olga Operatrice", PASSWORD)
-    assert still_locked.status_code == 401 and "bloccato" in still_locked.get_data(as_text=True)
-    assert client.get("/console/today").status_code == 302
-    assert sign_in(console_app.test_client(), "Sara Supervisora").status_code == 302
+def _client_from(app: Flask, address: str):
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = address
+    return client
+
+
+def test_a_stranger_cannot_lock_an_operator_out(console_app: Flask) -> None:
+    """The probe: five wrong passwords from anywhere locked a named account for 15 minutes."""
+    stranger = _client_from(console_app, "203.0.113.9")
+    for _ in range(10):
+        assert sign_in(stranger, "Olga Operatrice", "password sbagliata").status_code == 401
+    delayed = sign_in(stranger, "Olga Operatrice", PASSWORD)
+    assert delayed.status_code == 401
+    assert sign_in(_client_from(console_app, "192.0.2.20"), "Olga Operatrice").status_code == 302
     actions = [action for actor, action, target in _audit(console_app) if target == "Olga Operatrice"]
-    assert actions == ["sign_in_wrong", "sign_in_wrong", "sign_in_locked", "sign_in_locked"]
+    assert actions[:3] == ["sign_in_wrong"] * 3 and "sign_in_throttled" in actions
+
+
+def test_unknown_wrong_delayed_and_disabled_get_the_same_answer(console_app: Flask) -> None:
+    """The probe: unknown names never locked and a disabled account said so: both told real names apart."""
+    supervisor = console_app.test_client()
+    sign_in(supervisor, "Sara Supervisora")
+    with console_app.extensions["contact_center"].sessions.begin() as db:
+        from access.accounts import set_active
+        set_active(db, "Olga Operatrice", False)
+    answers = set()
+    for n, (name, password) in enumerate([("Nessuno Inesistente", "password sbagliata"),
+                                          ("Sara Supervisora", "password sbagliata"),
+                                          ("Olga Operatrice", PASSWORD)]):
+        response = sign_in(_client_from(console_app, f"198.51.100.{n}"), name, password)
+        page = response.get_data(as_text=True)
+        answers.add((response.status_code, page.split('role="alert"')[1][:200] if 'role="alert"' in page else page))
+    stranger = _client_from(console_app, "203.0.113.10")
+    for _ in range(4):
+        sign_in(stranger, "Nessuno Inesistente", "x")
+    response = sign_in(stranger, "Nessuno Inesistente", "x")
+    page = response.get_data(as_text=True)
+    answers.add((response.status_code, page.split('role="alert"')[1][:200] if 'role="alert"' in page else page))
+    assert len(answers) == 1
+    assert "disattivato" not in page and "bloccato" not in page
+
+
+def test_a_supervisor_lifts_the_delays_from_the_console_with_an_audit_line(console_app: Flask) -> None:
+    stranger = _client_from(console_app, "203.0.113.9")
+    for _ in range(4):
+        sign_in(stranger, "Olga Operatrice", "password sbagliata")
+    assert sign_in(stranger, "Olga Operatrice").status_code == 401
+    supervisor = console_app.test_client()
+    sign_in(supervisor, "Sara Supervisora")
+    with console_app.extensions["contact_center"].sessions() as db:
+        from access.accounts import find_account
+        olga = find_account(db, "Olga Operatrice").id
+    assert post_form(supervisor, f"/console/accounts/{olga}/unlock", {}).status_code == 302
+    assert ("Sara Supervisora", "account_unlock", "Olga Operatrice") in _audit(console_app)
+    assert sign_in(stranger, "Olga Operatrice").status_code == 302
 
 
 def test_sign_out_ends_the_session_and_a_copied_cookie_stops_working(console_app: Flask) -> None:

@@ -19,7 +19,7 @@ from tickets.codes import damm_check_digit
 @pytest.fixture
 def token(app: Flask) -> str:
     with app.extensions["contact_center"].sessions.begin() as session:
-        return create_token(session, "sito-web", now=LINE_OPEN_AT)[1]
+        return create_token(session, "sito-web", now=LINE_OPEN_AT, scopes=("tickets:read", "tickets:write"))[1]
 
 
 @pytest.fixture
@@ -154,3 +154,10 @@ def test_only_the_hash_of_a_token_is_stored(app: Flask, token: str) -> None:
         assert token not in {stored.name, stored.token_hash}
         assert verify_token(session, token).name == "sito-web"
         assert verify_token(session, token + "x") is None
+
+
+def test_a_read_only_token_cannot_create_or_change_tickets(app: Flask, client: FlaskClient) -> None:
+    with app.extensions["contact_center"].sessions.begin() as session:
+        raw = create_token(session, "sola-lettura", now=LINE_OPEN_AT)[1]
+    refused = client.post("/api/tickets", json={"channel": "email", "summary": "x"}, headers=_auth(raw))
+    assert refused.status_code == 403 and refused.get_json()["error"] == "forbidden"

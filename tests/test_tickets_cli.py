@@ -145,22 +145,28 @@ def test_an_unmigrated_database_is_one_line(tmp_path: Path) -> None:
 
 
 def test_tokens_create_list_revoke(config: Path, database_url: str) -> None:
-    created = run(config, "tokens", "create", "protezione-civile.it")
+    created = run(config, "tokens", "create", "protezione-civile.it", "--scope", "tickets:write",
+                  "--scope", "tickets:read")
     assert created.exit_code == 0
     raw = created.stdout.strip()
     assert raw.startswith("cc_") and len(raw) > 40
-    assert created.stderr == "token 'protezione-civile.it' creato: copialo ora, non potrà più essere mostrato\n"
+    assert created.stderr == ("token 'protezione-civile.it' creato con i permessi tickets:read tickets:write: "
+                              "copialo ora, non potrà più essere mostrato\n")
     engine = make_engine(database_url)
     with make_session_factory(engine)() as session:
         assert verify_token(session, raw).name == "protezione-civile.it"
+        assert verify_token(session, raw).scopes == "tickets:read tickets:write"
     listed = run(config, "tokens", "list")
-    assert re.fullmatch(r"protezione-civile\.it {20}  creato il \d\d/\d\d/\d{4} \d\d:\d\d\n", listed.stdout)
+    assert re.fullmatch(r"protezione-civile\.it {20}  creato il \d\d/\d\d/\d{4} \d\d:\d\d"
+                        r"  permessi tickets:read tickets:write\n", listed.stdout)
     assert raw not in listed.stdout
     assert run(config, "tokens", "revoke", "protezione-civile.it").stdout == "token 'protezione-civile.it' revocato\n"
     with make_session_factory(engine)() as session:
         assert verify_token(session, raw) is None
     engine.dispose()
     assert run(config, "tokens", "list").stdout == "nessun token\n"
+    least = run(config, "tokens", "create", "minimo")
+    assert "creato con i permessi tickets:read:" in least.stderr
 
 
 @pytest.mark.parametrize(("args", "message"), [

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -111,22 +112,49 @@ def test_the_per_caller_window_slides(sessions) -> None:
     assert _look(sessions, code, at=NOW + timedelta(seconds=3601)).outcome == "found"
 
 
-def test_the_global_limit_refuses_everybody(sessions) -> None:
+def test_strangers_filling_the_global_figure_refuse_nobody_and_raise_the_alert(sessions) -> None:
+    """The probe: 110 addresses x 10 unknown codes used to refuse a real code from a fresh address."""
     code = _new_code(sessions)
-    callers = [Requester.phone(f"+39347000000{n}", SECRET) for n in range(LIMITS.global_)]
-    for caller in callers:
-        assert _look(sessions, _unknown(code), who=caller).outcome == "unknown"
+    strangers = [Requester.web(f"203.0.113.{n}", SECRET) for n in range(2 * LIMITS.global_)]
+    results = [_look(sessions, _unknown(code), who=stranger) for stranger in strangers]
+    assert {result.outcome for result in results} == {"unknown"}
+    assert results[-1].alert and not results[0].alert
     newcomer = Requester.web("198.51.100.7", SECRET)
-    refused = _look(sessions, code, who=newcomer, at=NOW + timedelta(seconds=30))
-    assert (refused.outcome, refused.refused_by, refused.retry_after_s) == ("refused", "global", 571)
-    assert _look(sessions, code, who=newcomer, at=NOW + timedelta(seconds=601)).outcome == "found"
+    found = _look(sessions, code, who=newcomer, at=NOW + timedelta(seconds=30))
+    assert (found.outcome, found.view.code) == ("found", code)
+    assert _look(sessions, code, who=Requester.phone(None, SECRET, "CA-fresh")).outcome == "found"
 
 
-def test_withheld_callers_share_one_key_and_phone_and_web_keys_differ() -> None:
-    assert Requester.phone(None, SECRET) == Requester.phone(None, SECRET)
-    assert Requester.phone(None, SECRET).key != ALICE.key
+def test_withheld_callers_are_counted_per_call_and_phone_and_web_keys_differ() -> None:
+    assert Requester.phone(None, SECRET, "CA1") == Requester.phone(None, SECRET, "CA1")
+    assert Requester.phone(None, SECRET, "CA1").key != Requester.phone(None, SECRET, "CA2").key
+    assert Requester.phone(None, SECRET, "CA1").key != ALICE.key
     assert Requester.web("+393471234567", SECRET).key != ALICE.key
     assert Requester.phone("+393471234567", "another secret").key != ALICE.key
+
+
+def test_one_withheld_caller_does_not_lock_out_the_others(sessions) -> None:
+    code = _new_code(sessions)
+    hostile = Requester.phone(None, SECRET, "CA-hostile")
+    for _ in range(LIMITS.per_caller + 2):
+        _look(sessions, _unknown(code), who=hostile)
+    assert _look(sessions, code, who=hostile).outcome == "refused"
+    assert _look(sessions, code, who=Requester.phone(None, SECRET, "CA-other")).outcome == "found"
+
+
+def test_an_ipv6_client_is_counted_by_its_64(sessions) -> None:
+    code = _new_code(sessions)
+    for n in range(LIMITS.per_caller):
+        neighbour = Requester.web(f"2001:db8:1:2::{n + 1:x}", SECRET)
+        assert _look(sessions, _unknown(code), who=neighbour).outcome == "unknown"
+    assert _look(sessions, code, who=Requester.web("2001:db8:1:2:ffff::9", SECRET)).outcome == "refused"
+    assert _look(sessions, code, who=Requester.web("2001:db8:1:3::1", SECRET)).outcome == "found"
+    assert Requester.web("::ffff:192.0.2.1", SECRET) == Requester.web("192.0.2.1", SECRET)
+
+
+def test_an_empty_key_never_hashes_a_number() -> None:
+    with pytest.raises(ValueError, match="empty key"):
+        Requester.phone("+393471234567", "")
 
 
 def test_failures_older_than_every_window_are_purged(sessions) -> None:
@@ -138,15 +166,35 @@ def test_failures_older_than_every_window_are_purged(sessions) -> None:
     assert [failure.caller_key for failure in _failures(sessions)] == [BOB.key]
 
 
-def test_check_limits_counts_only_up_to_the_limit(sessions) -> None:
+def test_check_limits_counts_only_the_requesters_own_failures(sessions) -> None:
     with sessions.begin() as session:
         session.add_all(LookupFailure(at=NOW, caller_key=ALICE.key, channel="ivr", reason="unknown")
                         for _ in range(20))
     with sessions() as session:
         refusal = check_limits(session, ALICE.key, LIMITS, NOW)
-        assert refusal is not None and refusal.refused_by == "global"
+        assert refusal is not None and refusal.refused_by == "caller"
         assert session.scalar(select(func.count()).select_from(LookupFailure)) == 20
-        assert check_limits(session, BOB.key, LookupLimits(3, 60, 100, 60), NOW) is None
+        assert check_limits(session, BOB.key, LookupLimits(3, 60, 5, 60), NOW) is None
+
+
+def test_concurrent_guesses_never_pass_the_allowance(database_url: str) -> None:
+    """The probe: 40 concurrent requests used to get 12 answers before the first refusal."""
+    engine = make_engine(database_url)
+    upgrade(engine)
+    sessions = make_session_factory(engine)
+    code = _new_code(sessions)
+    hostile = Requester.web("203.0.113.66", SECRET)
+
+    def guess(_: int) -> str:
+        with lookup_session(sessions) as session:
+            return look_up(session, _unknown(code), hostile, LIMITS, 8, now=NOW).outcome
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        outcomes = list(pool.map(guess, range(40)))
+    # Never past the allowance; attempts racing with ones about to be refused may be refused too.
+    assert 1 <= outcomes.count("unknown") <= LIMITS.per_caller
+    assert outcomes.count("refused") == 40 - outcomes.count("unknown")
+    engine.dispose()
 
 
 def test_status_view_of_an_unknown_code_is_none(sessions) -> None:

@@ -175,3 +175,39 @@ def test_forwarded_for_counts_only_behind_trusted_proxies(tmp_path: Path, sqlite
     assert other.status_code == 200
     for app in (untrusting, proxied):
         app.extensions["contact_center"].engine.dispose()
+
+
+def test_strangers_cannot_switch_lookups_off_for_a_fresh_address(database_url: str, tmp_path: Path, caplog) -> None:
+    """The probe: 110 addresses x 10 unknown codes filled the global limit and refused a real code with 429."""
+    app = make_app(make_settings(database_url, tmp_path / "instance",
+                                 tickets={"global_failure_limit": 20, "alert_delay_ms": 0, "trusted_proxy_hops": 1}))
+    code = _ticket(app)
+    client = app.test_client()
+    for n in range(11):
+        for _ in range(10):
+            client.get(f"/api/tickets/{_unknown(code)}/status", headers={"X-Forwarded-For": f"203.0.113.{n}"})
+    assert "failures over the global alert figure" in caplog.text
+    fresh = client.get(f"/api/tickets/{code}/status", headers={"X-Forwarded-For": "198.51.100.7"})
+    assert fresh.status_code == 200 and fresh.get_json()["code"] == code
+    app.extensions["contact_center"].engine.dispose()
+
+
+def test_without_a_secret_key_callers_are_never_hashed_with_an_empty_key(sqlite_url: str, tmp_path: Path) -> None:
+    """The probe: with the shipped config, lookup_failures stored HMAC(b"", number), reversible by enumeration."""
+    import hashlib
+    import hmac
+
+    from sqlalchemy import select
+
+    from storage.models import LookupFailure
+
+    app = make_app(make_settings(sqlite_url, tmp_path / "instance", web={"secret_key": ""}))
+    code = _ticket(app)
+    assert app.test_client().get(f"/api/tickets/{_unknown(code)}/status").status_code == 404
+    with app.extensions["contact_center"].sessions() as session:
+        (stored,) = session.scalars(select(LookupFailure.caller_key))
+    kept = (tmp_path / "instance" / "console-secret-key").read_text().strip()
+    assert len(kept) == 64
+    assert stored != hmac.new(b"", b"ip:127.0.0.1", hashlib.sha256).hexdigest()
+    assert stored == hmac.new(kept.encode(), b"ip:127.0.0.1", hashlib.sha256).hexdigest()
+    app.extensions["contact_center"].engine.dispose()

@@ -101,16 +101,17 @@ def test_silent_alternatives_end_in_a_message_and_a_silent_result_menu_in_goodby
     assert result_menu.find("Hangup") is not None
 
 
-def test_withheld_callers_share_the_per_caller_limit(tmp_path: Path, sqlite_url: str) -> None:
+def test_one_withheld_caller_cannot_lock_out_the_others(tmp_path: Path, sqlite_url: str) -> None:
+    """The probe: withheld callers shared one allowance, so one of them refused all the others."""
     app = make_app(make_settings(sqlite_url, tmp_path / "instance", tickets={"caller_failure_limit": 2}))
     with app.extensions["contact_center"].sessions.begin() as session:
         code = create_ticket(session, channel=Channel.PHONE, now=LINE_OPEN_AT).code
-    for attempt in range(2):
-        _post(app, "/voice/tracking/code?failures=0", "111", From="anonymous", CallSid=f"CA{attempt}")
-    refused = _post(app, "/voice/tracking/code?failures=0", code, From="+266696687", CallSid="CA9")
+    for _ in range(2):
+        _post(app, "/voice/tracking/code?failures=0", "111", From="anonymous", CallSid="CA-hostile")
+    refused = _post(app, "/voice/tracking/code?failures=0", code, From="anonymous", CallSid="CA-hostile")
     assert _said(refused)[0] == "Troppi tentativi, riprova più tardi."
-    asked = _post(app, "/voice/tracking", From="+266696687", CallSid="CA9")
+    asked = _post(app, "/voice/tracking", From="anonymous", CallSid="CA-hostile")
     assert _said(asked)[0] == "Troppi tentativi, riprova più tardi."
-    known = _post(app, "/voice/tracking/code?failures=0", code)
-    assert "La richiesta è stata ricevuta ed è in attesa di lavorazione." in _said(known)
+    other = _post(app, "/voice/tracking/code?failures=0", code, From="+266696687", CallSid="CA9")
+    assert "La richiesta è stata ricevuta ed è in attesa di lavorazione." in _said(other)
     app.extensions["contact_center"].engine.dispose()

@@ -57,6 +57,8 @@ def new_ticket(channel: str, topic: str, summary: str, phone: str | None = None,
         raise ValueError("the summary is empty")
     if len(text) > MAX_SUMMARY_CHARS:
         raise ValueError(f"the summary is longer than {MAX_SUMMARY_CHARS} characters")
+    if any((ord(char) < 32 and char not in "\n\r\t") or ord(char) == 127 for char in text):
+        raise ValueError("the summary contains control characters (NUL, ESC...)")
     return NewTicket(
         channel=parse_channel(channel),
         topic=parse_topic(topic),

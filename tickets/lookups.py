@@ -1,35 +1,35 @@
 """A citizen looks a request up by its code: validated first, rate limited, nothing personal returned.
 
 Every wrong or unknown code is stored as a failure with a keyed hash of who typed it (the phone
-number, or the web client's address); lookups are refused while the failures of that caller, or
-of everybody, fill their sliding window. A refused lookup is not a failure: the window slides.
+number, the call when the number is withheld, or the web client's address, IPv6 by /64); a
+requester is refused while its own failures fill its sliding window. Everybody's failures never
+refuse anyone: past the global figure they raise an alert. A refused lookup is not a failure.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import cache
 from typing import Any, Literal
 
-from sqlalchemy import Row, Select, bindparam, delete, func, literal, select
+from sqlalchemy import Row, delete, func, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
-from sqlalchemy.sql.selectable import ScalarSelect
 
 from storage.models import LookupFailure, Ticket
 from tickets.codes import is_valid_code, normalize_code
-from tickets.ratelimit import Decision, LookupLimits, is_allowed
+from tickets.ratelimit import Decision, LookupLimits, is_alert, is_allowed
 from tickets.status import TicketStatus
 
 LookupChannel = Literal["ivr", "web"]
 Outcome = Literal["found", "invalid", "unknown", "refused"]
 PURGE_BATCH = 200
-# Callers who withhold their number share one key: they cannot dodge the per-caller limit.
-WITHHELD_CALLER = "withheld"
+# A counted attempt whose outcome is not known yet.
+PENDING = "pending"
 # The only columns a lookup ever reads from a ticket.
 PUBLIC_COLUMNS = (Ticket.code, Ticket.status, Ticket.forwarded_to, Ticket.status_changed_at)
 
@@ -50,8 +50,9 @@ class LookupResult:
 
     outcome: Outcome
     view: StatusView | None = None
-    refused_by: Literal["caller", "global"] | None = None
+    refused_by: Literal["caller"] | None = None
     retry_after_s: int | None = None
+    alert: bool = False
 
 
 @dataclass(frozen=True)
@@ -63,87 +64,116 @@ class Requester:
 
 
     @classmethod
-    def phone(cls, e164: str | None, secret: str) -> Requester:
-        """A caller on the phone, by number; every withheld number is the same caller."""
-        return cls(caller_key(f"tel:{e164 or WITHHELD_CALLER}", secret), "ivr")
+    def phone(cls, e164: str | None, secret: str, call_sid: str = "") -> Requester:
+        """A caller on the phone, by number; a withheld number is counted per call (never shared)."""
+        identity = f"tel:{e164}" if e164 else f"call:{call_sid}"
+        return cls(caller_key(identity, secret), "ivr")
 
     @classmethod
     def web(cls, address: str, secret: str) -> Requester:
-        """A web client, by its network address."""
-        return cls(caller_key(f"ip:{address}", secret), "web")
+        """A web client, by its network address; IPv6 by its /64, which one subscriber usually holds."""
+        return cls(caller_key(f"ip:{address_block(address)}", secret), "web")
+
+
+def address_block(address: str) -> str:
+    """The block counted as one web client: an IPv4 address, or the /64 of an IPv6 one."""
+    try:
+        ip = ipaddress.ip_address(address.strip())
+    except ValueError:
+        return address
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.IPv6Network((ip, 64), strict=False))
+    return str(ip)
 
 
 def caller_key(identity: str, secret: str) -> str:
     """A keyed SHA-256 of a phone number or an address: counted, never stored in clear."""
+    if not secret:
+        raise ValueError("refusing to hash callers' numbers with an empty key")
     return hmac.new(secret.encode(), identity.encode(), hashlib.sha256).hexdigest()
 
 
-def _failures_since(since: str, cap: int, by_caller: bool) -> ScalarSelect[int]:
-    """Failures since the parameter `since` (of the parameter `key`, or of everybody), counted up to `cap`."""
-    rows = select(LookupFailure.id).where(LookupFailure.at >= bindparam(since))
-    if by_caller:
-        rows = rows.where(LookupFailure.caller_key == bindparam("key"))
-    return select(func.count()).select_from(rows.limit(cap).subquery()).scalar_subquery()
-
-
-@cache
-def _counts_statement(limits: LookupLimits, with_ticket: bool) -> Select[Any]:
-    """Both failure counts, and the public columns of the ticket with the parameter `code`; built once."""
-    query = select(_failures_since("caller_since", limits.per_caller, by_caller=True).label("by_caller"),
-                   _failures_since("global_since", limits.global_, by_caller=False).label("overall"))
-    if not with_ticket:
-        return query
-    one_row = select(literal(1).label("one")).subquery()
-    return query.add_columns(*PUBLIC_COLUMNS).select_from(one_row).outerjoin(Ticket, Ticket.code == bindparam("code"))
-
-
-def _counts(session: Session, key: str, limits: LookupLimits, now: datetime, code: str | None = None) -> Row[Any]:
-    """The failure counts of `key` and of everybody in their windows (with the ticket's columns for a code)."""
-    parameters = {"key": key, "code": code,
-                  "caller_since": now - timedelta(seconds=limits.per_caller_window_s),
-                  "global_since": now - timedelta(seconds=limits.global_window_s)}
-    return session.execute(_counts_statement(limits, code is not None), parameters).one()
-
-
-def _retry_after(session: Session, window_s: int, now: datetime, key: str | None) -> int:
-    """Seconds until the oldest failure in the window leaves it (at least 1)."""
-    oldest = select(func.min(LookupFailure.at)).where(LookupFailure.at >= now - timedelta(seconds=window_s))
+def _count_failures(session: Session, since: datetime, cap: int, key: str | None) -> int:
+    """Failures since `since` (of `key`, or of everybody), counted up to `cap`."""
+    rows = select(LookupFailure.id).where(LookupFailure.at >= since)
     if key is not None:
-        oldest = oldest.where(LookupFailure.caller_key == key)
-    first = session.scalar(oldest)
+        rows = rows.where(LookupFailure.caller_key == key)
+    return session.scalar(select(func.count()).select_from(rows.limit(cap).subquery())) or 0
+
+
+def _retry_after(session: Session, window_s: int, now: datetime, key: str) -> int:
+    """Seconds until the oldest failure of `key` in the window leaves it (at least 1)."""
+    first = session.scalar(select(func.min(LookupFailure.at)).where(
+        LookupFailure.at >= now - timedelta(seconds=window_s), LookupFailure.caller_key == key))
     if first is None:
         return 1
     return max(1, int((first + timedelta(seconds=window_s) - now).total_seconds()) + 1)
 
 
-def _refusal(session: Session, counts: Row[Any], key: str, limits: LookupLimits, now: datetime) -> LookupResult | None:
-    """None while the counts are below both limits; otherwise the refusal, with the seconds to wait."""
-    decision: Decision = is_allowed(counts.by_caller, counts.overall, limits)
-    if decision.allowed:
-        return None
-    if decision.reason == "global":
-        wait = _retry_after(session, limits.global_window_s, now, None)
-    else:
-        wait = _retry_after(session, limits.per_caller_window_s, now, key)
-    return LookupResult("refused", refused_by=decision.reason, retry_after_s=wait)
+def global_alert(session: Session, limits: LookupLimits, now: datetime) -> bool:
+    """Whether everybody's failures in the global window reached the alert figure (never a refusal)."""
+    since = now - timedelta(seconds=limits.global_window_s)
+    return is_alert(_count_failures(session, since, limits.global_, None), limits)
+
+
+def recent_failures(session: Session, limits: LookupLimits, now: datetime) -> int:
+    """Everybody's failed lookups in the global window (for the metrics)."""
+    since = now - timedelta(seconds=limits.global_window_s)
+    return session.scalar(select(func.count()).select_from(LookupFailure).where(LookupFailure.at >= since)) or 0
 
 
 def check_limits(session: Session, key: str, limits: LookupLimits, now: datetime) -> LookupResult | None:
-    """None while `key` may look a code up; otherwise the refusal, with the seconds to wait."""
-    return _refusal(session, _counts(session, key, limits, now), key, limits, now)
+    """None while `key` may look a code up; otherwise the refusal, with the seconds to wait.
+
+    Only the requester's own failures refuse; everybody's failures only raise the alert.
+    """
+    since = now - timedelta(seconds=limits.per_caller_window_s)
+    decision: Decision = is_allowed(_count_failures(session, since, limits.per_caller, key), limits)
+    if decision.allowed:
+        return None
+    return LookupResult("refused", refused_by="caller",
+                        retry_after_s=_retry_after(session, limits.per_caller_window_s, now, key))
+
+
+def _purge(session: Session, limits: LookupLimits, now: datetime) -> None:
+    """Drop a batch of failures older than every window."""
+    cutoff = now - timedelta(seconds=max(limits.per_caller_window_s, limits.global_window_s))
+    expired = (select(LookupFailure.id).where(LookupFailure.at < cutoff)
+               .limit(PURGE_BATCH).with_for_update(skip_locked=True))
+    session.execute(delete(LookupFailure).where(LookupFailure.id.in_(expired.scalar_subquery())),
+                    execution_options={"synchronize_session": False})
 
 
 def record_failure(session: Session, requester: Requester, reason: Literal["invalid", "unknown"],
                    limits: LookupLimits, now: datetime) -> None:
     """Store one failed lookup and drop a batch of failures older than every window."""
     session.add(LookupFailure(at=now, caller_key=requester.key, channel=requester.channel, reason=reason))
-    cutoff = now - timedelta(seconds=max(limits.per_caller_window_s, limits.global_window_s))
-    expired = (select(LookupFailure.id).where(LookupFailure.at < cutoff)
-               .limit(PURGE_BATCH).with_for_update(skip_locked=True))
-    session.execute(delete(LookupFailure).where(LookupFailure.id.in_(expired.scalar_subquery())),
-                    execution_options={"synchronize_session": False})
+    _purge(session, limits, now)
     session.flush()
 
+
+def _reserve(session: Session, requester: Requester, limits: LookupLimits, now: datetime) -> tuple[int, bool]:
+    """Count the attempt before looking: store it as pending, then count the requester's rows, its own included.
+
+    In a lookup session every statement commits at once, so of any set of concurrent attempts the
+    one stored last sees all the others: no more than the allowance ever gets past the count.
+    """
+    row_id = session.execute(insert(LookupFailure).values(at=now, caller_key=requester.key,
+                                                          channel=requester.channel, reason=PENDING)
+                             .returning(LookupFailure.id)).scalar_one()
+    since = now - timedelta(seconds=limits.per_caller_window_s)
+    mine = _count_failures(session, since, limits.per_caller + 1, requester.key)
+    return row_id, mine <= limits.per_caller
+
+
+def _settle(session: Session, row_id: int, reason: str | None) -> None:
+    """Turn the pending attempt into a failure with its reason, or forget it (`None`: found, or refused)."""
+    if reason is None:
+        session.execute(delete(LookupFailure).where(LookupFailure.id == row_id))
+    else:
+        session.execute(update(LookupFailure).where(LookupFailure.id == row_id).values(reason=reason))
 
 def _view(row: Row[Any]) -> StatusView:
     """The public view in a row of PUBLIC_COLUMNS."""
@@ -159,23 +189,27 @@ def status_view(session: Session, code: str) -> StatusView | None:
 
 def look_up(session: Session, raw_code: str, requester: Requester, limits: LookupLimits, code_length: int,
             now: datetime) -> LookupResult:
-    """Refuse past the limits; a wrong check digit never reaches the tickets; failures are stored.
+    """Refuse past the requester's own allowance; a wrong check digit never reaches the tickets.
 
-    The limit counts and the ticket come in one statement; a refused lookup returns nothing of it.
+    The attempt is counted before the lookup (check and count are one step); a found code and a
+    refused attempt are not failures. Everybody's failures never refuse: past `limits.global_` in
+    the global window the result carries `alert`, for the log line, the metric and the slowdown.
     """
     code = normalize_code(raw_code)
     valid = is_valid_code(code, code_length)
-    row = _counts(session, requester.key, limits, now, code if valid else None)
-    refusal = _refusal(session, row, requester.key, limits, now)
-    if refusal is not None:
-        return refusal
-    if not valid:
-        record_failure(session, requester, "invalid", limits, now)
-        return LookupResult("invalid")
-    if row.code is None:
-        record_failure(session, requester, "unknown", limits, now)
-        return LookupResult("unknown")
-    return LookupResult("found", view=_view(row))
+    row_id, allowed = _reserve(session, requester, limits, now)
+    if not allowed:
+        _settle(session, row_id, None)
+        return LookupResult("refused", refused_by="caller",
+                            retry_after_s=_retry_after(session, limits.per_caller_window_s, now, requester.key))
+    view = status_view(session, code) if valid else None
+    if view is not None:
+        _settle(session, row_id, None)
+        return LookupResult("found", view=view)
+    _settle(session, row_id, "unknown" if valid else "invalid")
+    _purge(session, limits, now)
+    alert = global_alert(session, limits, now)
+    return LookupResult("unknown" if valid else "invalid", alert=alert)
 
 
 @contextmanager

@@ -1,4 +1,4 @@
-"""Limits on failed tracking-code lookups, per caller and overall, decided from window counts."""
+"""Limits on failed tracking-code lookups: each requester's own allowance refuses; everybody's only alerts."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Literal
 
 @dataclass(frozen=True)
 class LookupLimits:
-    """How many failed lookups are tolerated per caller and overall, each in its sliding window."""
+    """Failed lookups tolerated per requester (refused past it) and overall (an alert past it), per window."""
 
     per_caller: int
     per_caller_window_s: int
@@ -26,16 +26,23 @@ class Decision:
     """Whether a new lookup may run, and which limit refused it."""
 
     allowed: bool
-    reason: Literal["caller", "global"] | None = None
+    reason: Literal["caller"] | None = None
 
 
-def is_allowed(failures_by_caller_in_window: int, failures_global_in_window: int,
-               limits: LookupLimits) -> Decision:
-    """Allow a lookup while both counts of failures in their windows are below their limits."""
-    if failures_by_caller_in_window < 0 or failures_global_in_window < 0:
+def is_allowed(failures_by_caller_in_window: int, limits: LookupLimits) -> Decision:
+    """Allow a lookup while the requester's own failures in its window stay within its allowance.
+
+    Nobody else's failures count here: a limit that strangers could fill would refuse everybody.
+    """
+    if failures_by_caller_in_window < 0:
         raise ValueError("failure counts cannot be negative")
-    if failures_global_in_window >= limits.global_:
-        return Decision(False, "global")
     if failures_by_caller_in_window >= limits.per_caller:
         return Decision(False, "caller")
     return Decision(True)
+
+
+def is_alert(failures_global_in_window: int, limits: LookupLimits) -> bool:
+    """Whether everybody's failures reached the alert figure: logged, measured, slowed down, never refused."""
+    if failures_global_in_window < 0:
+        raise ValueError("failure counts cannot be negative")
+    return failures_global_in_window >= limits.global_

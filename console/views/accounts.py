@@ -12,6 +12,7 @@ from access.accounts import (
     Role,
     account_name,
     add_account,
+    lift_lock,
     list_accounts,
     parse_role,
     set_active,
@@ -79,6 +80,21 @@ def account_active(account_id: int) -> Any:
         flash(_account_error(error), "error")
     else:
         flash(f"Account «{account.name}» {'riattivato' if active else 'disattivato'}.", "success")
+    return redirect(url_for("console.accounts"))
+
+
+@blueprint.post("/accounts/<int:account_id>/unlock")
+@requires(Role.SUPERVISOR)
+def account_unlock(account_id: int) -> Any:
+    """Lift the sign-in delays of an account, from every address."""
+    try:
+        with transaction() as db:
+            account = lift_lock(db, account_name(db, account_id))
+            log_action(db, "account_unlock", account.name)
+    except AccountError as error:
+        flash(_account_error(error), "error")
+    else:
+        flash(f"Account «{account.name}» sbloccato: può accedere subito da qualsiasi indirizzo.", "success")
     return redirect(url_for("console.accounts"))
 
 

@@ -2,24 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from flask import flash, g, redirect, render_template, request, session, url_for
 
 from access import audit
-from access.accounts import LockoutPolicy, Role, end_sessions, sign_in
-from console.formatting import local_time
+from access.accounts import Role, end_sessions, sign_in
 from console.security import log_action, requires, safe_next, start_session, transaction
 from console.web import blueprint
+from contact_center.clients import client_address
 from contact_center.runtime import current_runtime
 
 MAX_FIELD_LENGTH = 256
-
-
-def _policy() -> LockoutPolicy:
-    config = current_runtime().settings.console
-    return LockoutPolicy(attempts=config.lockout_attempts, duration=timedelta(minutes=config.lockout_minutes))
+# One answer for an unknown name, a wrong password, a delayed or a disabled account.
+REFUSED = ("Accesso non riuscito: controlla nome e password e riprova tra qualche istante. "
+           "Se non riesci ad accedere, rivolgiti a un supervisore.")
 
 
 @blueprint.get("/")
@@ -39,9 +36,11 @@ def login() -> Any:
         return render_template("console/login.html", next_page=next_page, name="")
     name = request.form.get("name", "")[:MAX_FIELD_LENGTH]
     password = request.form.get("password", "")[:MAX_FIELD_LENGTH]
-    address = request.remote_addr or ""
+    # Behind the proxy every request comes from it: the client is what our trusted proxies saw.
+    address = client_address(current_runtime().settings.tickets.trusted_proxy_hops)
     with transaction() as db:
-        result = sign_in(db, name, password, _policy(), current_runtime().clock())
+        result = sign_in(db, name, password, address, current_runtime().settings.console.throttle_policy(),
+                         current_runtime().clock())
         if result.outcome == "ok" and result.account is not None:
             audit.record(db, result.account.name, "sign_in", address=address, at=current_runtime().clock())
         else:
@@ -50,12 +49,7 @@ def login() -> Any:
     if result.outcome == "ok" and result.account is not None:
         start_session(result.account)
         return redirect(safe_next(next_page))
-    messages = {
-        "wrong": "Nome utente o password non validi.",
-        "disabled": "Questo account è disattivato: rivolgiti a un supervisore.",
-        "locked": f"Troppi tentativi non riusciti: l'accesso è bloccato fino alle {local_time(result.locked_until)}.",
-    }
-    return render_template("console/login.html", error=messages[result.outcome], next_page=next_page,
+    return render_template("console/login.html", error=REFUSED, next_page=next_page,
                            name=name), 401
 
 

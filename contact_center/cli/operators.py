@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import click
@@ -15,6 +14,8 @@ from access.accounts import (
     AccountError,
     Role,
     add_account,
+    is_delayed,
+    lift_lock,
     list_accounts,
     parse_role,
     set_active,
@@ -69,12 +70,13 @@ def list_command(state: CliState, as_json: bool) -> None:
     now = runtime.clock()
     with runtime.sessions() as session:
         accounts = list_accounts(session)
+        policy = runtime.settings.console.throttle_policy()
+        delayed = {a.id: is_delayed(session, a, policy, now) for a in accounts}
         rows = [{"name": a.name, "role": a.role, "active": a.active, "phone": a.phone,
-                 "locked_until": a.locked_until.astimezone(zone).isoformat(timespec="seconds")
-                 if a.locked_until and a.locked_until > now else None,
+                 "delayed": delayed[a.id],
                  "last_login_at": a.last_login_at.astimezone(zone).isoformat(timespec="seconds")
                  if a.last_login_at else None} for a in accounts]
-        lines = [_account_line(account, zone, now) for account in accounts]
+        lines = [_account_line(account, zone, delayed[account.id]) for account in accounts]
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
@@ -85,11 +87,11 @@ def list_command(state: CliState, as_json: bool) -> None:
         click.echo(line)
 
 
-def _account_line(account: ConsoleAccount, zone: ZoneInfo, now: datetime) -> str:
+def _account_line(account: ConsoleAccount, zone: ZoneInfo, delayed: bool) -> str:
     """One account as `operators list` prints it, in Italian."""
     state_text = "attivo" if account.active else "disattivato"
-    if account.locked_until and account.locked_until > now:
-        state_text += f", bloccato fino al {local_time(account.locked_until, zone)}"
+    if delayed:
+        state_text += ", tentativi falliti (operators unlock)"
     last = local_time(account.last_login_at, zone) if account.last_login_at else "mai"
     return (f"{account.name:30}  {role_label(account.role):12}  {state_text:11}  "
             f"{account.phone or '-':16}  ultimo accesso {last}")
@@ -122,6 +124,14 @@ def enable_command(state: CliState, name: str) -> None:
     """Let a disabled account sign in again (and lift any lock)."""
     _change(state, "account_enable", lambda session: set_active(session, name, True),
             "account {name!r} riattivato")
+
+
+@operators.command("unlock")
+@click.argument("name")
+@pass_state
+def unlock_command(state: CliState, name: str) -> None:
+    """Lift the sign-in delays (and any older lock) of an account, from every address."""
+    _change(state, "account_unlock", lambda session: lift_lock(session, name), "account {name!r} sbloccato")
 
 
 @operators.command("password")

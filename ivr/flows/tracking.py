@@ -8,6 +8,7 @@ Only the code, the status and the date of its last change are ever read out.
 
 from __future__ import annotations
 
+import logging
 from zoneinfo import ZoneInfo
 
 from twilio.twiml.voice_response import Gather, VoiceResponse
@@ -28,6 +29,7 @@ from tickets.lookups import (
 )
 from tickets.vocabulary import spoken_past_day, status_sentence
 
+LOG = logging.getLogger(__name__)
 ASK_PATH = "/voice/tracking"
 CODE_PATH = "/voice/tracking/code"
 RESULT_PATH = "/voice/tracking/result"
@@ -47,7 +49,8 @@ ALTERNATIVE_WORDS = {OPERATOR_KEY: "operator", MESSAGE_KEY: "message", REPEAT_KE
 
 def _requester(ctx: CallContext) -> Requester:
     """The caller, as the failed-lookup limits count them."""
-    return Requester.phone(ctx.caller.e164 if ctx.caller else None, ctx.runtime.settings.web.secret_key)
+    return Requester.phone(ctx.caller.e164 if ctx.caller else None, ctx.runtime.secret_key,
+                           ctx.call_sid)
 
 
 def ask(ctx: CallContext) -> VoiceResponse:
@@ -106,6 +109,8 @@ def check(ctx: CallContext) -> VoiceResponse:
     with lookup_session(ctx.runtime.sessions) as session:
         result = look_up(session, code, _requester(ctx), settings.lookup_limits(), settings.code_length,
                          now=ctx.runtime.clock())
+    if result.alert:
+        LOG.warning("tracking-code lookups: failures over the global alert figure", extra={"channel": "ivr"})
     return _answer(ctx, response, result, failures)
 
 

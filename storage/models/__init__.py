@@ -6,7 +6,7 @@ from storage.models.agents import Agent, AgentPresenceChange, AgentTopic, Queued
 from storage.models.base import Base
 from storage.models.callbacks import CallbackAttempt, CallbackMessage, CallbackRequest
 from storage.models.calls import Call
-from storage.models.console import AuditEntry, ConsoleAccount
+from storage.models.console import AuditEntry, ConsoleAccount, SignInFailure
 from storage.models.events import EmergencyEvent
 from storage.models.hours import HoursClosure, HoursExtension, HoursScheduleVersion
 from storage.models.lookup_failures import LookupFailure
@@ -34,6 +34,7 @@ __all__ = [
     "LookupFailure",
     "OutboxMail",
     "QueuedCall",
+    "SignInFailure",
     "Ticket",
     "TicketReply",
     "TicketStatusChange",

@@ -20,3 +20,5 @@ class ApiToken(Base):
     name: Mapped[str] = mapped_column(String(80), unique=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Space-separated scopes (access.tokens.SCOPES): what the token may do.
+    scopes: Mapped[str] = mapped_column(String(200), default="tickets:read", server_default="tickets:read")

@@ -49,3 +49,16 @@ class AuditEntry(Base):
 # it: the claim and the list keep walking the work-order index, already in order.
 DUE_TIME = func.coalesce(CallbackRequest.next_attempt_at, CallbackRequest.next_attempt_at)
 DUE_INDEX = Index("ix_callback_requests_due", CallbackRequest.status, DUE_TIME)
+
+
+class SignInFailure(Base):
+    """One refused sign-in: the name as typed (folded) and the address it came from, for the growing delays."""
+
+    __tablename__ = "sign_in_failures"
+    __table_args__ = (Index("ix_sign_in_failures_account_address_at", "account", "address", "at"),
+                      Index("ix_sign_in_failures_address_at", "address", "at"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    account: Mapped[str] = mapped_column(String(80))
+    address: Mapped[str] = mapped_column(String(64))
