@@ -7,7 +7,6 @@ Create Date: 2026-11-27 21:18:01.000574
 
 from alembic import op
 import sqlalchemy as sa
-import hours.clock
 import storage.types
 
 
@@ -55,7 +54,8 @@ def upgrade() -> None:
     sa.Column('changed_at', storage.types.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_hours_schedule_version'))
     )
-    op.bulk_insert(version_table, [{'id': 1, 'version': 0, 'changed_at': hours.clock.utcnow()}])
+    # The database's own clock stamps the first row: a migration reads no process clock.
+    op.execute(version_table.insert().values(id=1, version=0, changed_at=sa.func.current_timestamp()))
 
 
 def downgrade() -> None:
