@@ -16,6 +16,7 @@ from werkzeug.exceptions import HTTPException
 
 from access.tokens import bearer, token_scopes, verify_token
 from contact_center.json_api import ApiError, api_error, json_body, json_error
+from contact_center.outgoing_mail import mail_setup
 from contact_center.runtime import current_runtime
 from storage.models import Ticket
 from tickets.codes import is_valid_code, normalize_code
@@ -23,6 +24,7 @@ from tickets.intake import new_ticket, open_ticket
 from tickets.records import ticket_record
 from tickets.repository import change_status, find_by_code
 from tickets.status import InvalidTransition, TicketStatus, parse_status
+from written.mails import queue_code_mail
 
 API_PREFIX = "/api/"
 
@@ -36,6 +38,7 @@ class TicketIn(BaseModel):
     summary: str
     phone: str | None = None
     email: str | None = None
+    send_code: bool = True
 
 
 class StatusChangeIn(BaseModel):
@@ -87,9 +90,16 @@ def create() -> Response:
     except ValueError as error:
         raise ApiError(400, "bad_request", str(error)) from None
     rt = current_runtime()
+    now = rt.clock()
+    # The citizen gets the code by e-mail as from the public form, in the same transaction
+    # (`send_code: false` when the integrator tells the citizen itself; nothing without an SMTP server).
+    mail = mail_setup(rt.settings, site_url=request.host_url) if body.send_code and ticket.email else None
     with rt.sessions.begin() as session:
-        record = _record(open_ticket(session, ticket, now=rt.clock(), created_by=g.api_actor,
-                                     code_length=rt.settings.tickets.code_length))
+        opened = open_ticket(session, ticket, now=now, created_by=g.api_actor,
+                             code_length=rt.settings.tickets.code_length)
+        if mail is not None:
+            queue_code_mail(session, mail, opened, now=now)
+        record = _record(opened) | {"code_mailed": mail is not None}
     response = jsonify(record)
     response.status_code = 201
     response.headers["Location"] = url_for("tickets_api.show", code=record["code"])

@@ -10,6 +10,7 @@ import click
 from sqlalchemy.orm import Session
 
 from contact_center.cli.common import CliState, local_time, pass_state
+from contact_center.outgoing_mail import mail_setup
 from storage.models import Ticket
 from tickets.codes import is_valid_code, normalize_code
 from tickets.intake import new_ticket, open_ticket
@@ -17,6 +18,7 @@ from tickets.records import ticket_record
 from tickets.repository import change_status, find_by_code
 from tickets.status import Channel, InvalidTransition, TicketStatus, Topic, parse_status
 from tickets.vocabulary import label
+from written.mails import queue_code_mail
 
 BY_OPTION = click.option("--by", "changed_by", default=lambda: os.environ.get("USER") or "cli",
                          show_default="$USER", help="Who makes the change (kept in the history).")
@@ -76,20 +78,29 @@ def tickets() -> None:
 @click.option("--phone", help="The citizen's phone number.")
 @click.option("--email", help="The citizen's e-mail address.")
 @click.option("--summary", required=True, help="What the citizen asked.")
+@click.option("--send-code/--no-send-code", default=True, show_default=True,
+              help="With --email and an SMTP server: mail the code to the citizen (through the outbox).")
 @BY_OPTION
 @pass_state
 def open_command(state: CliState, channel: str, topic: str, phone: str | None, email: str | None,
-                 summary: str, changed_by: str) -> None:
+                 summary: str, send_code: bool, changed_by: str) -> None:
     """Record a request and print its new tracking code."""
     try:
         ticket = new_ticket(channel, topic, summary, phone=phone, email=email)
     except ValueError as error:
         raise click.ClickException(str(error)) from None
     runtime = state.migrated_runtime()
+    now = runtime.clock()
+    mail = mail_setup(runtime.settings) if send_code and ticket.email else None
     with runtime.sessions.begin() as session:
-        code = open_ticket(session, ticket, now=runtime.clock(), created_by=changed_by,
-                           code_length=runtime.settings.tickets.code_length).code
+        opened = open_ticket(session, ticket, now=now, created_by=changed_by,
+                             code_length=runtime.settings.tickets.code_length)
+        if mail is not None:
+            queue_code_mail(session, mail, opened, now=now)
+        code = opened.code
     click.echo(code)
+    if mail is not None:
+        click.echo(f"Codice in invio per e-mail a {ticket.email}.", err=True)
 
 
 @tickets.command("status")
