@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from flask import Flask
 from sqlalchemy import select
 
 from access.tokens import create_token
@@ -29,7 +30,7 @@ def server() -> Iterator[SmtpServer]:
     running.stop()
 
 
-def _api_token(app) -> dict[str, str]:  # type: ignore[no-untyped-def]
+def _api_token(app: Flask) -> dict[str, str]:
     with app.extensions["contact_center"].sessions.begin() as session:
         secret = create_token(session, "sito-web", now=LINE_OPEN_AT, scopes=("tickets:read", "tickets:write"))[1]
     return {"Authorization": f"Bearer {secret}"}
