@@ -16,7 +16,6 @@ and how long the outbox took to drain after the load.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import secrets
 import subprocess
@@ -34,6 +33,7 @@ if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.stack import CONTACT_CENTER, ROOT, free_port, private_database, running, serve_command, write_config
+from bench.wrk import LUA_DONE, run_wrk
 from contact_center.cli.serve import DEFAULT_THREADS, DEFAULT_WORKERS
 from storage.db import make_engine, make_session_factory
 from storage.models import OutboxMail, Ticket
@@ -55,13 +55,7 @@ function request()
                                         ["X-Forwarded-For"] = addresses[k]}}, bodies[k])
 end
 
-function done(summary, latency, requests)
-  local e = summary.errors
-  io.write(string.format('RESULT {{"requests": %d, "duration_us": %d, "p50_us": %d, "p99_us": %d, ' ..
-    '"socket_errors": %d, "non_2xx": %d}}\\n', summary.requests, summary.duration,
-    latency:percentile(50), latency:percentile(99), e.connect + e.read + e.write + e.timeout, e.status))
-end
-"""
+{done}"""
 
 
 class Sink:
@@ -91,19 +85,8 @@ def lua_script(bodies: list[str], addresses: list[str]) -> str:
     for text in (*bodies, *addresses):
         if '"' in text or "\\" in text or "\n" in text:
             raise ValueError(f"cannot embed {text!r} in a Lua string")
-    return LUA_TEMPLATE.format(count=len(bodies), bodies=",".join(f'"{body}"' for body in bodies),
+    return LUA_TEMPLATE.format(done=LUA_DONE, count=len(bodies), bodies=",".join(f'"{body}"' for body in bodies),
                                addresses=",".join(f'"{address}"' for address in addresses))
-
-
-def run_wrk(url: str, script: Path, seconds: float, connections: int) -> dict[str, float]:
-    output = subprocess.run(["wrk", "-t1", f"-c{connections}", f"-d{seconds:g}s", "--timeout", "15s", "-s",
-                             str(script), url], capture_output=True, text=True, check=True).stdout
-    [line] = [line for line in output.splitlines() if line.startswith("RESULT ")]
-    figures = json.loads(line.removeprefix("RESULT "))
-    seconds_taken = figures["duration_us"] / 1e6
-    return {"requests": figures["requests"], "per_second": figures["requests"] / seconds_taken,
-            "p50_ms": figures["p50_us"] / 1000, "p99_ms": figures["p99_us"] / 1000,
-            "errors": figures["socket_errors"] + figures["non_2xx"]}
 
 
 def main() -> None:
@@ -164,9 +147,9 @@ def main() -> None:
                     mails = session.scalar(select(func.count()).select_from(OutboxMail)) or 0
                 engine.dispose()
         print(f"\n{'POST /scrivi':14} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}")
-        print(f"{'':14} {result['per_second']:8.1f} {result['p50_ms']:8.2f} {result['p99_ms']:8.2f} "
-              f"{int(result['errors']):7d}")
-        unique = min(int(result["requests"]), count)
+        print(f"{'':14} {result.per_second:8.1f} {result.p50_ms:8.2f} {result.p99_ms:8.2f} "
+              f"{result.errors:7d}")
+        unique = min(result.requests, count)
         print(f"tickets: {tickets} (warm-up included; {unique} distinct forms measured, repeats are resends), "
               f"mails in the outbox: {mails}, delivered to the sink: {sink.received} "
               f"({sink.received - warmed} after the warm-up); outbox empty {drained:.1f} s after the load "
