@@ -38,6 +38,17 @@ def _worker_ignores_hangup(_worker: Any) -> None:
     signal.signal(signal.SIGHUP, signal.SIG_IGN)
 
 
+def _heartbeat_from_spawn(_arbiter: Any, worker: Any) -> None:
+    """Start a new worker's heartbeat on the arbiter's monotonic clock, before it boots.
+
+    Gunicorn compares its monotonic clock with the heartbeat file's mtime, which until the
+    worker's first beat is the file's creation time on the wall clock. The two agree on no scale:
+    with the wall clock moved (libfaketime, a test on another date) a booting worker looked 400 days
+    late and was killed at once. From its spawn, a worker now has the full timeout to boot.
+    """
+    worker.tmp.notify()
+
+
 class _Gunicorn(BaseApplication):  # type: ignore[misc]
     """Gunicorn serving an app built by our factory in each worker."""
 
@@ -81,6 +92,7 @@ def gunicorn_options(bind: str, workers: int, threads: int, log_format: str) -> 
         "keepalive": 5,
         "accesslog": None,
         "logconfig_dict": logging_config(log_format),
+        "pre_fork": _heartbeat_from_spawn,
         "post_worker_init": _worker_ignores_hangup,
     }
 
