@@ -110,7 +110,10 @@ def check(ctx: CallContext) -> VoiceResponse:
         result = look_up(session, code, _requester(ctx), settings.lookup_limits(), settings.code_length,
                          now=ctx.runtime.clock())
     if result.alert:
+        # Everybody's failures past the alert figure: logged and slowed down like the web, never refused.
         LOG.warning("tracking-code lookups: failures over the global alert figure", extra={"channel": "ivr"})
+        if settings.alert_delay_ms > 0:  # the web's delay, in whole seconds of silence before the answer
+            response.pause(length=-(-settings.alert_delay_ms // 1000))
     return _answer(ctx, response, result, failures)
 
 
