@@ -53,7 +53,8 @@ def test_the_form_is_accessible_and_italian(app: Flask) -> None:
     assert "<h1>Stato della richiesta</h1>" in page
     assert '<label for="codice">Codice della richiesta</label>' in page
     assert re.search(r'<input type="text" id="codice" name="code" value="" inputmode="numeric"', page)
-    assert 'aria-describedby="codice-aiuto"' in page and "Il codice è formato da 8 cifre." in page
+    assert 'aria-describedby="codice-aiuto"' in page
+    assert "Il codice è formato da 12 cifre (8 per le richieste meno recenti)." in page
     assert 'role="alert"' not in page and 'aria-invalid="true"' not in page.split("</style>")[1]
     assert "http://" not in page and "https://" not in page
 
@@ -67,7 +68,7 @@ def test_a_found_code_shows_the_status_and_nothing_personal(app: Flask, method: 
     assert response.status_code == 200
     assert response.headers["Cache-Control"] == "no-store"
     assert "La richiesta è stata inoltrata all&#39;ente competente: Regione Emilia-Romagna." in page
-    assert f'<h2 id="esito">Richiesta {code[:4]} {code[4:]}</h2>' in page
+    assert f'<h2 id="esito">Richiesta {code[:4]} {code[4:8]} {code[8:]}</h2>' in page
     today = LINE_OPEN_AT.astimezone(ZoneInfo("Europe/Rome")).date()
     assert f"Ultimo aggiornamento: {written_date(today)}." in page
     assert 'role="status"' in page
