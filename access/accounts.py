@@ -20,7 +20,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from access.throttle import ThrottlePolicy, forget, pending_delay, record_failure, wait_before_attempt
+from access.throttle import ThrottlePolicy, forget, pending_delay, purge, release, reserve_attempt
 from access.vocabulary import describe
 from storage.models import ConsoleAccount
 
@@ -228,17 +228,22 @@ def sign_in(session: Session, name: str, password: str, address: str, policy: Th
             now: datetime) -> SignIn:
     """Check a name and password from `address`, with growing delays per (name, address) and per address.
 
-    The same work is done whatever the outcome (one argon2 check, one count, one write for a
-    refusal), so neither the answer nor its timing tells an unknown name from a wrong password,
-    a delayed or a disabled account.
+    The attempt is stored before the failures are counted (access.throttle.reserve_attempt), so
+    concurrent attempts are counted one by one. The same work is done whatever the outcome (one
+    argon2 check, one write, one count), so neither the answer nor its timing tells an unknown
+    name from a wrong password, a delayed or a disabled account.
     """
     account = find_account(session, name) if name.strip() else None
     matches = _password_matches(account, password)
-    if wait_before_attempt(session, name, address, policy, now) > timedelta(0):
+    attempt, wait = reserve_attempt(session, name, address, policy, now)
+    if wait > timedelta(0):
+        release(session, attempt)
         return SignIn("throttled")
     if account is None or not matches or not account.active:
-        record_failure(session, name, address, policy, now)
+        purge(session, policy, now)
+        session.flush()
         return SignIn("disabled" if account is not None and matches else "wrong")
+    release(session, attempt)
     forget(session, name, address)
     account.failed_logins, account.locked_until, account.last_login_at = 0, None, now
     if _HASHER.check_needs_rehash(account.password_hash):

@@ -6,7 +6,7 @@ import os
 import re
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import (
@@ -24,6 +24,7 @@ from contact_center.config_types import E164, Band, LanguageTag, Region, TimeZon
 from contact_center.mail_config import MailSettings, WrittenSettings
 from contact_center.speech_settings import SpeechSettings
 from hours.model import ClosedDate, LocalHoliday, WeeklySchedule
+from tickets.codes import DEFAULT_CODE_LENGTH, OLDER_CODE_LENGTHS
 from tickets.ratelimit import LookupLimits
 from voicemail.store import S3_SCHEME, parse_s3_url
 
@@ -260,7 +261,9 @@ class RoutingSettings(Section):
 
 
 class TicketsSettings(Section):
-    code_length: int = Field(default=8, ge=6, le=16)
+    code_length: int = Field(default=DEFAULT_CODE_LENGTH, ge=6, le=16)
+    older_code_lengths: list[Annotated[int, Field(ge=6, le=16)]] = Field(
+        default_factory=lambda: list(OLDER_CODE_LENGTHS))
     call_attempts: int = Field(default=3, ge=1, le=10)
     caller_failure_limit: int = Field(default=10, ge=1)
     caller_window_seconds: int = Field(default=3600, ge=1)
@@ -268,6 +271,11 @@ class TicketsSettings(Section):
     global_window_seconds: int = Field(default=600, ge=1)
     alert_delay_ms: int = Field(default=500, ge=0, le=5000)
     trusted_proxy_hops: int = Field(default=0, ge=0, le=5)
+
+    @property
+    def accepted_code_lengths(self) -> tuple[int, ...]:
+        """The lengths a code may have when it is looked up: new codes' first, then older codes'."""
+        return (self.code_length, *sorted(set(self.older_code_lengths) - {self.code_length}))
 
     def lookup_limits(self) -> LookupLimits:
         """The failed-lookup limits of the tickets domain."""

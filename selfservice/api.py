@@ -52,7 +52,7 @@ class StatusChangeIn(BaseModel):
 
 def _ticket(session: Session, raw_code: str, for_update: bool = False) -> Ticket:
     """The ticket with this code, or a 400 (not a valid code) or a 404."""
-    code_length = current_runtime().settings.tickets.code_length
+    code_length = current_runtime().settings.tickets.accepted_code_lengths
     code = normalize_code(raw_code)
     if not is_valid_code(code, code_length):
         raise ApiError(400, "invalid_code", f"{raw_code!r} is not a valid tracking code")

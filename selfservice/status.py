@@ -34,8 +34,8 @@ def _look_up(raw: str) -> tuple[Outcome, LookupResult | None]:
         return "missing", None
     requester = Requester.web(client_address(settings.trusted_proxy_hops), rt.secret_key)
     with lookup_session(rt.sessions) as session:
-        result = look_up(session, raw[:MAX_TYPED_CHARS], requester, settings.lookup_limits(), settings.code_length,
-                         now=rt.clock())
+        result = look_up(session, raw[:MAX_TYPED_CHARS], requester, settings.lookup_limits(),
+                         settings.accepted_code_lengths, now=rt.clock())
     if result.alert:
         # Many strangers are guessing: nobody is refused for it, but each failed guess waits.
         LOG.warning("tracking-code lookups: failures over the global alert figure", extra={"channel": "web"})
@@ -55,7 +55,9 @@ def _page(raw: str | None) -> Response:
     """The form, with the result or the error of `raw` when one was typed."""
     rt = current_runtime()
     zone = ZoneInfo(rt.settings.line.timezone)
-    context = {"code_length": rt.settings.tickets.code_length, "line": rt.settings.line, "typed": "",
+    lengths = rt.settings.tickets.accepted_code_lengths
+    context = {"code_length": lengths[0], "older_lengths": lengths[1:], "max_length": max(lengths),
+               "line": rt.settings.line, "typed": "",
                "error": None, "result": None}
     if raw is None:
         return make_response(render_template("selfservice/status.html", **context))

@@ -259,12 +259,12 @@ def test_operators_disable_ends_the_account_and_is_audited(tmp_path: Path, sqlit
     assert actions == ["account_add", "account_disable"]
 
 
-def test_operators_unlock_lifts_the_delays_with_an_audit_line(tmp_path: Path, sqlite_url: str) -> None:
-    config = _config(tmp_path, sqlite_url)
+def test_operators_unlock_lifts_the_delays_with_an_audit_line(tmp_path: Path, database_url: str) -> None:
+    config = _config(tmp_path, database_url)
     runner = CliRunner()
     runner.invoke(cli, ["--config", config, "operators", "add", "Anna Verdi", "--role", "operator"],
                   input=f"{PASSWORD}\n{PASSWORD}\n")
-    engine = make_engine(sqlite_url)
+    engine = make_engine(database_url)
     sessions = make_session_factory(engine)
     for attempt in range(5):
         with sessions.begin() as session:

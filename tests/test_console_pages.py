@@ -74,7 +74,7 @@ def test_search_by_phone_number_lists_that_numbers_tickets(console_app: Flask, c
     page = client.get("/console/tickets", query_string={"q": "347 123 4567"}).get_data(as_text=True)
     assert all(code in page for code in mine) and other not in page
     garbage = client.get("/console/tickets", query_string={"q": "ciao"})
-    assert garbage.status_code == 400 and "codice di 8 cifre" in garbage.get_data(as_text=True)
+    assert garbage.status_code == 400 and "codice di 12 cifre" in garbage.get_data(as_text=True)
 
 
 def test_changing_the_status_keeps_history_and_audit(console_app: Flask, client: FlaskClient) -> None:

@@ -20,6 +20,7 @@ from tests.conftest import make_settings
 from tests.smtp_support import SmtpServer
 from tests.test_console_support import create_account, post_form, sign_in
 from tests.written_support import MAIL_FROM, close_app, mail_app, shown_code, submit
+from tickets.codes import format_code_for_display
 from tickets.repository import create_ticket
 from tickets.status import Channel
 
@@ -70,7 +71,7 @@ def test_an_operator_answers_by_mail_and_closes_the_request(app: Flask, server: 
     runtime = app.extensions["contact_center"]
     assert deliver_now(runtime).sent == 2
     reply_mail = server.mailbox.messages()[1]
-    assert reply_mail["Subject"].startswith(f"Risposta alla richiesta {code[:4]} {code[4:]}")
+    assert reply_mail["Subject"].startswith(f"Risposta alla richiesta {format_code_for_display(code)}")
     assert reply_mail["To"] == "mario.rossi@example.org" and reply_mail["Auto-Submitted"] is None
     assert "si rivolga al Comune." in reply_mail.get_body(("plain",)).get_content()
     assert "si rivolga al Comune.<br>" not in reply_mail.get_body(("html",)).get_content()
@@ -105,7 +106,7 @@ def test_status_changes_of_written_requests_are_mailed_when_configured(app: Flas
               page=f"/console/tickets/{code}")
     deliver_now(app.extensions["contact_center"])
     notice = server.mailbox.messages()[-1]
-    assert notice["Subject"].startswith(f"Richiesta {code[:4]} {code[4:]}: inoltrata all'ente competente")
+    assert notice["Subject"].startswith(f"Richiesta {format_code_for_display(code)}: inoltrata all'ente competente")
     assert "La richiesta è stata inoltrata all'ente competente: Regione Lazio." in notice.get_body(
         ("plain",)).get_content()
     assert notice["Auto-Submitted"] == "auto-generated"
@@ -142,7 +143,7 @@ def test_nuova_richiesta_for_a_letter_gives_a_code_and_a_printable_receipt(app: 
     assert "<h1>Richiesta registrata</h1>" in done and "Stampa la ricevuta" in done
     receipt = client.get(f"/console/tickets/{code}/receipt").get_data(as_text=True)
     assert "<h1>Ricevuta della richiesta</h1>" in receipt
-    assert f'<p class="code">{code[:4]} {code[4:]}</p>' in receipt
+    assert f'<p class="code">{format_code_for_display(code)}</p>' in receipt
     assert "Richiesta di: <strong>Giulia Bianchi</strong>" in receipt
     assert "per lettera" in receipt and "numero verde 800 840 840, tasto 2" in receipt
     with app.extensions["contact_center"].sessions() as session:

@@ -78,7 +78,7 @@ def test_a_caller_from_the_uk_hears_english_from_the_first_menu_to_the_code_read
     call = simulator(app).dial(from_=UK_CALLER)
     assert heard(call) == [*WELCOME_EN, OFFER_ITALIAN, MAIN_MENU_EN, MENU_SPEECH_EN]
     call.press("2")
-    assert heard(call) == ["Please enter your request code, followed by the hash key.",
+    assert heard(call) == ["Please enter your 12-digit request code, followed by the hash key.",
                            "Or say the digits of the code, one at a time."]
     call.press(code + "#")
     assert heard(call) == [f"Request code {format_code_for_speech(code)}.",
@@ -106,7 +106,7 @@ def test_an_english_caller_who_presses_8_switches_to_italian_for_the_rest_of_the
         "Puoi anche rispondere a voce.",
     ]
     call.press("2")
-    assert heard(call)[0] == "Digita il codice della richiesta, seguito dal tasto cancelletto."
+    assert heard(call)[0] == "Digita il codice della richiesta, di 12 cifre, seguito dal tasto cancelletto."
     assert call_row(app, call).language == "it"
 
 

@@ -76,14 +76,14 @@ def test_legitimate_requesters_always_get_their_answer(world, plan, typos) -> No
         who = _source(kind, number + (100 if hostile else 0))
         with lookup_session(sessions) as session:
             if hostile:
-                result = look_up(session, _unknown(code, hostile_answers[who]), who, LIMITS, 8, now=at)
+                result = look_up(session, _unknown(code, hostile_answers[who]), who, LIMITS, (12, 8), now=at)
                 if result.outcome != "refused":
                     hostile_answers[who] += 1
                 assert hostile_answers[who] <= LIMITS.per_caller
                 continue
             while legitimate_typos[who] < typos:
                 legitimate_typos[who] += 1
-                assert look_up(session, _unknown(code, 50 + legitimate_typos[who]), who, LIMITS, 8,
+                assert look_up(session, _unknown(code, 50 + legitimate_typos[who]), who, LIMITS, (12, 8),
                                now=at).outcome == "unknown"
-            result = look_up(session, code, who, LIMITS, 8, now=at)
+            result = look_up(session, code, who, LIMITS, (12, 8), now=at)
         assert (result.outcome, result.view.code if result.view else None) == ("found", code)

@@ -15,6 +15,7 @@ from contact_center.outgoing_mail import deliver_now
 from storage.models import OutboxMail, Ticket, WrittenSubmission
 from tests.smtp_support import SmtpServer
 from tests.written_support import close_app, form_token, mail_app, shown_code, submit, valid_form
+from tickets.codes import format_code_for_display
 
 
 @pytest.fixture
@@ -73,7 +74,7 @@ def test_a_request_makes_a_ticket_shows_its_code_and_mails_it(app: Flask, server
     assert response.status_code == 200
     assert "<h1>Richiesta inviata</h1>" in page
     code = shown_code(page)
-    assert re.search(rf'<p class="code" id="codice"[^>]*>{code[:4]} {code[4:]}</p>', page)
+    assert re.search(rf'<p class="code" id="codice"[^>]*>{format_code_for_display(code)}</p>', page)
     assert f'<a href="/status?code={code}">Controlla lo stato della richiesta</a>' in page
     assert "Ti invieremo il codice anche per e-mail all'indirizzo <strong>Mario.Rossi@example.org</strong>" in page
     with app.extensions["contact_center"].sessions() as session:
@@ -87,7 +88,7 @@ def test_a_request_makes_a_ticket_shows_its_code_and_mails_it(app: Flask, server
     assert deliver_now(app.extensions["contact_center"]).sent == 1
     [message] = server.mailbox.messages()
     assert message["To"] == "Mario.Rossi@example.org"
-    assert f"{code[:4]} {code[4:]}" in message["Subject"]
+    assert f"{format_code_for_display(code)}" in message["Subject"]
     text = message.get_body(("plain",)).get_content()
     html = message.get_body(("html",)).get_content()
     assert f"http://localhost/status?code={code}" in text and f'href="http://localhost/status?code={code}"' in html

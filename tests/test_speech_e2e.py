@@ -24,7 +24,7 @@ CALLER = "+393471234567"
 ANNA = "+390668201201"
 ITALIAN_DIGITS = ("zero", "uno", "due", "tre", "quattro", "cinque", "sei", "sette", "otto", "nove")
 ENGLISH_DIGITS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
-ENTER_CODE = ["Digita il codice della richiesta, seguito dal tasto cancelletto.",
+ENTER_CODE = ["Digita il codice della richiesta, di 12 cifre, seguito dal tasto cancelletto.",
               "Oppure dì le cifre del codice, una alla volta."]
 RECEIVED = "La richiesta è stata ricevuta ed è in attesa di lavorazione."
 
@@ -153,7 +153,8 @@ def test_an_english_caller_says_the_code_the_british_way(sqlite_app: Flask) -> N
     code = "29981708"[:7]
     code += damm_check_digit(code)
     with sqlite_app.extensions["contact_center"].sessions.begin() as session:
-        create_ticket(session, channel=Channel.PHONE, topic=Topic.RISKS, code=code, now=LINE_OPEN_AT)
+        create_ticket(session, channel=Channel.PHONE, topic=Topic.RISKS, code=code, code_length=8,
+                      now=LINE_OPEN_AT)
     call = simulator(sqlite_app).dial(from_="+447911123456")
     call.say("request status")
     assert heard(call)[1] == "Or say the digits of the code, one at a time."

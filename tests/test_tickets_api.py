@@ -42,7 +42,7 @@ def test_create_show_and_change_status(client: FlaskClient, token: str) -> None:
     ticket = created.get_json()
     assert created.status_code == 201
     assert created.headers["Location"] == f"/api/tickets/{ticket['code']}"
-    assert len(ticket["code"]) == 8 and damm_check_digit(ticket["code"][:-1]) == ticket["code"][-1]
+    assert len(ticket["code"]) == 12 and damm_check_digit(ticket["code"][:-1]) == ticket["code"][-1]
     assert {key: ticket[key] for key in ("channel", "topic", "status", "phone", "email", "forwarded_to")} == {
         "channel": "email", "topic": "risks", "status": "received", "phone": "+393471234567",
         "email": "cittadino@example.org", "forwarded_to": None}

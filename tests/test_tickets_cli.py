@@ -41,7 +41,7 @@ def _open(config: Path, *extra: str) -> str:
 
 def test_open_prints_only_the_new_code(config: Path) -> None:
     code = _open(config)
-    assert is_valid_code(code, 8)
+    assert is_valid_code(code, 12)
 
 
 def test_status_then_show_with_the_history_in_italian(config: Path) -> None:

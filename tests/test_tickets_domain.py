@@ -96,7 +96,7 @@ def test_generated_codes_validate_have_the_length_and_no_leading_zero(
 
 
 def test_default_length_is_eight() -> None:
-    assert len(generate_code()) == 8
+    assert len(generate_code()) == 12
 
 
 @pytest.mark.parametrize("length", [-1, 0, 1])

@@ -47,7 +47,7 @@ def _unknown(code: str) -> str:
 def _look(sessions: sessionmaker[Session], raw: str, who: Requester = ALICE, at: datetime = NOW,
           limits: LookupLimits = LIMITS):
     with sessions.begin() as session:
-        return look_up(session, raw, who, limits, 8, now=at)
+        return look_up(session, raw, who, limits, (12, 8), now=at)
 
 
 def _failures(sessions: sessionmaker[Session]) -> list[LookupFailure]:
@@ -187,7 +187,7 @@ def test_concurrent_guesses_never_pass_the_allowance(database_url: str) -> None:
 
     def guess(_: int) -> str:
         with lookup_session(sessions) as session:
-            return look_up(session, _unknown(code), hostile, LIMITS, 8, now=NOW).outcome
+            return look_up(session, _unknown(code), hostile, LIMITS, (12, 8), now=NOW).outcome
 
     with ThreadPoolExecutor(max_workers=8) as pool:
         outcomes = list(pool.map(guess, range(40)))
@@ -210,8 +210,8 @@ def test_a_lookup_session_keeps_failures_and_hands_back_a_transactional_connecti
     sessions = make_session_factory(engine)
     code = _new_code(sessions)
     with lookup_session(sessions) as session:
-        assert look_up(session, _unknown(code), ALICE, LIMITS, 8, now=NOW).outcome == "unknown"
-        assert look_up(session, code, ALICE, LIMITS, 8, now=NOW).view.code == code
+        assert look_up(session, _unknown(code), ALICE, LIMITS, (12, 8), now=NOW).outcome == "unknown"
+        assert look_up(session, code, ALICE, LIMITS, (12, 8), now=NOW).view.code == code
     assert [failure.reason for failure in _failures(sessions)] == ["unknown"]
     with sessions() as session:
         session.add(LookupFailure(at=NOW, caller_key=BOB.key, channel="web", reason="invalid"))

@@ -28,7 +28,7 @@ def test_a_new_ticket_has_a_valid_code_and_its_first_history_step(sessions) -> N
         code = ticket.code
     with sessions() as session:
         found = find_by_code(session, code)
-        assert found is not None and is_valid_code(found.code, 8)
+        assert found is not None and is_valid_code(found.code, 12)
         assert (found.status, found.channel, found.topic) == ("received", "phone", "risks")
         assert [(step.from_status, step.to_status) for step in found.history] == [(None, "received")]
 

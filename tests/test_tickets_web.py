@@ -53,7 +53,8 @@ def test_the_form_is_accessible_and_italian(app: Flask) -> None:
     assert "<h1>Stato della richiesta</h1>" in page
     assert '<label for="codice">Codice della richiesta</label>' in page
     assert re.search(r'<input type="text" id="codice" name="code" value="" inputmode="numeric"', page)
-    assert 'aria-describedby="codice-aiuto"' in page and "Il codice è formato da 8 cifre." in page
+    assert 'aria-describedby="codice-aiuto"' in page
+    assert "Il codice è formato da 12 cifre (8 per le richieste meno recenti)." in page
     assert 'role="alert"' not in page and 'aria-invalid="true"' not in page.split("</style>")[1]
     assert "http://" not in page and "https://" not in page
 
@@ -67,7 +68,7 @@ def test_a_found_code_shows_the_status_and_nothing_personal(app: Flask, method: 
     assert response.status_code == 200
     assert response.headers["Cache-Control"] == "no-store"
     assert "La richiesta è stata inoltrata all&#39;ente competente: Regione Emilia-Romagna." in page
-    assert f'<h2 id="esito">Richiesta {code[:4]} {code[4:]}</h2>' in page
+    assert f'<h2 id="esito">Richiesta {code[:4]} {code[4:8]} {code[8:]}</h2>' in page
     today = LINE_OPEN_AT.astimezone(ZoneInfo("Europe/Rome")).date()
     assert f"Ultimo aggiornamento: {written_date(today)}." in page
     assert 'role="status"' in page
@@ -189,6 +190,27 @@ def test_strangers_cannot_switch_lookups_off_for_a_fresh_address(database_url: s
     assert "failures over the global alert figure" in caplog.text
     fresh = client.get(f"/api/tickets/{code}/status", headers={"X-Forwarded-For": "198.51.100.7"})
     assert fresh.status_code == 200 and fresh.get_json()["code"] == code
+    page = client.post("/status", data={"code": code}, headers={"X-Forwarded-For": "198.51.100.8"})
+    assert page.status_code == 200
+    assert "in attesa di lavorazione" in page.get_data(as_text=True)
+    app.extensions["contact_center"].engine.dispose()
+
+
+def test_during_the_alert_failed_web_lookups_wait_and_found_codes_do_not(database_url: str, tmp_path: Path,
+                                                                        monkeypatch) -> None:
+    app = make_app(make_settings(database_url, tmp_path / "instance",
+                                 tickets={"global_failure_limit": 5, "alert_delay_ms": 700, "trusted_proxy_hops": 1}))
+    waits: list[float] = []
+    monkeypatch.setattr("selfservice.status.time.sleep", waits.append)
+    code = _ticket(app)
+    client = app.test_client()
+    for n in range(5):
+        client.get(f"/api/tickets/{_unknown(code)}/status", headers={"X-Forwarded-For": f"203.0.113.{n}"})
+    assert waits == [0.7]  # the fifth failure reached the figure
+    refused_nobody = client.post("/status", data={"code": _unknown(code)}, headers={"X-Forwarded-For": "198.51.100.1"})
+    assert refused_nobody.status_code == 404 and waits == [0.7, 0.7]
+    found = client.get(f"/api/tickets/{code}/status", headers={"X-Forwarded-For": "198.51.100.2"})
+    assert found.status_code == 200 and waits == [0.7, 0.7]
     app.extensions["contact_center"].engine.dispose()
 
 

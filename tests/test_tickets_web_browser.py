@@ -12,6 +12,7 @@ from playwright.sync_api import Page, expect, sync_playwright
 from werkzeug.serving import make_server
 
 from tests.conftest import LINE_OPEN_AT, make_app, make_settings
+from tickets.codes import format_code_for_display
 from tickets.repository import create_ticket
 from tickets.status import Channel
 
@@ -51,7 +52,7 @@ def test_a_keyboard_user_types_the_code_and_hears_the_status(site: tuple[str, Fl
     page.keyboard.press("Enter")
     result = page.get_by_role("status")
     expect(result).to_contain_text("La richiesta è stata ricevuta ed è in attesa di lavorazione.")
-    expect(page.get_by_role("heading", level=2)).to_have_text(f"Richiesta {code[:4]} {code[4:]}")
+    expect(page.get_by_role("heading", level=2)).to_have_text(f"Richiesta {format_code_for_display(code)}")
 
 
 def test_an_error_is_announced_and_the_field_keeps_the_focus(site: tuple[str, Flask], page: Page) -> None:
@@ -64,6 +65,7 @@ def test_an_error_is_announced_and_the_field_keeps_the_focus(site: tuple[str, Fl
     expect(field).to_be_focused()
     expect(field).to_have_attribute("aria-invalid", "true")
     expect(field).to_have_accessible_description(
-        "Il codice è formato da 8 cifre. Il codice non è valido: controlla le cifre e riprova.")
+        "Il codice è formato da 12 cifre (8 per le richieste meno recenti). "
+        "Il codice non è valido: controlla le cifre e riprova.")
     expect(page).to_have_title(
         "Errore: Stato della richiesta — Contact Center del Dipartimento della Protezione Civile")

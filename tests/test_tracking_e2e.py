@@ -21,7 +21,7 @@ from tickets.repository import create_ticket
 from tickets.status import Channel, Topic
 
 CALLER = "+393471234567"
-ENTER_CODE = "Digita il codice della richiesta, seguito dal tasto cancelletto."
+ENTER_CODE = "Digita il codice della richiesta, di 12 cifre, seguito dal tasto cancelletto."
 SAY_CODE = "Oppure dì le cifre del codice, una alla volta."
 RECEIVED = "La richiesta è stata ricevuta ed è in attesa di lavorazione."
 
@@ -49,7 +49,8 @@ def _ticket(app: Flask) -> str:
 
 
 def _spoken(code: str) -> str:
-    return f"Richiesta con codice {' '.join(code[:4])}, {' '.join(code[4:])}."
+    groups = (code[start:start + 4] for start in range(0, len(code), 4))
+    return f"Richiesta con codice {', '.join(' '.join(group) for group in groups)}."
 
 
 def _wrong_check_digit(code: str) -> str:

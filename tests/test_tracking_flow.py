@@ -9,6 +9,7 @@ import pytest
 from flask import Flask
 
 from tests.conftest import LINE_OPEN_AT, make_app, make_settings, post_signed
+from tickets.codes import damm_check_digit, format_code_for_speech
 from tickets.repository import create_ticket
 from tickets.status import Channel
 
@@ -42,7 +43,7 @@ def test_the_code_is_gathered_until_the_hash_key(sqlite_app: Flask) -> None:
     document = _post(sqlite_app, "/voice/tracking")
     gather = document.find("Gather")
     assert (gather.get("finishOnKey"), gather.get("action")) == ("#", "/voice/tracking/code?failures=0")
-    assert _said(document) == ["Digita il codice della richiesta, seguito dal tasto cancelletto.",
+    assert _said(document) == ["Digita il codice della richiesta, di 12 cifre, seguito dal tasto cancelletto.",
                                "Oppure dì le cifre del codice, una alla volta."]
     assert (gather.get("input"), gather.get("language")) == ("dtmf speech", "it-IT")
     assert _redirect(document) == "/voice/tracking/code?failures=0"
@@ -114,4 +115,58 @@ def test_one_withheld_caller_cannot_lock_out_the_others(tmp_path: Path, sqlite_u
     assert _said(asked)[0] == "Troppi tentativi, riprova più tardi."
     other = _post(app, "/voice/tracking/code?failures=0", code, From="+266696687", CallSid="CA9")
     assert "La richiesta è stata ricevuta ed è in attesa di lavorazione." in _said(other)
+    app.extensions["contact_center"].engine.dispose()
+
+
+def test_strangers_filling_the_global_figure_slow_the_phone_down_but_refuse_nobody(
+        tmp_path: Path, database_url: str, caplog) -> None:
+    """The probe: callers past the global figure made a caller with a real code hear "Troppi tentativi"."""
+    app = make_app(make_settings(database_url, tmp_path / "instance",
+                                 tickets={"global_failure_limit": 20, "alert_delay_ms": 1500}))
+    with app.extensions["contact_center"].sessions.begin() as session:
+        code = create_ticket(session, channel=Channel.PHONE, now=LINE_OPEN_AT).code
+    unknown = ("9" if code[0] != "9" else "8") + code[1:-1]
+    unknown += damm_check_digit(unknown)
+    before = _post(app, "/voice/tracking/code?failures=0", unknown, From="+393330000000", CallSid="CA-first")
+    assert before.find("Pause") is None
+    for caller in range(3):
+        for _ in range(10):
+            _post(app, "/voice/tracking/code?failures=0", unknown, From=f"+39333000000{caller + 1}",
+                  CallSid=f"CA-hostile-{caller}")
+    assert "failures over the global alert figure" in caplog.text
+    # A failed lookup during the alert: a silence first (the web's delay, in whole seconds), then the answer.
+    slowed = _post(app, "/voice/tracking/code?failures=0", unknown, From="+393330000009", CallSid="CA-other")
+    assert slowed[0].tag == "Pause" and slowed[0].get("length") == "2"
+    assert _said(slowed)[0] == "Nessuna richiesta con questo codice."
+    # A caller with a real code is answered at once, whatever the strangers did.
+    fresh = _post(app, "/voice/tracking/code?failures=0", code, From="+393471112233", CallSid="CA-fresh")
+    assert fresh.find("Pause") is None
+    assert "La richiesta è stata ricevuta ed è in attesa di lavorazione." in _said(fresh)
+    withheld = _post(app, "/voice/tracking/code?failures=0", code, From="anonymous", CallSid="CA-withheld")
+    assert "La richiesta è stata ricevuta ed è in attesa di lavorazione." in _said(withheld)
+    app.extensions["contact_center"].engine.dispose()
+
+
+def test_new_12_digit_codes_and_older_8_digit_codes_both_resolve(tmp_path: Path, database_url: str) -> None:
+    """Longer codes for new tickets (the guessing bound); a code given before keeps working."""
+    app = make_app(make_settings(database_url, tmp_path / "instance"))
+    with app.extensions["contact_center"].sessions.begin() as session:
+        older = create_ticket(session, channel=Channel.PHONE, code_length=8, now=LINE_OPEN_AT).code
+        new = create_ticket(session, channel=Channel.PHONE, code_length=app.extensions["contact_center"]
+                            .settings.tickets.code_length, now=LINE_OPEN_AT).code
+    assert (len(older), len(new)) == (8, 12)
+    asked = _post(app, "/voice/tracking")
+    assert asked.find("Gather").get("finishOnKey") == "#" and asked.find("Gather").get("numDigits") is None
+    assert _said(asked)[0] == "Digita il codice della richiesta, di 12 cifre, seguito dal tasto cancelletto."
+    for code in (older, new):
+        said = _said(_post(app, "/voice/tracking/code?failures=0", code + "#"))
+        assert f"Richiesta con codice {format_code_for_speech(code)}." in said
+        assert "La richiesta è stata ricevuta ed è in attesa di lavorazione." in said
+    client = app.test_client()
+    for code in (older, new):
+        assert client.get(f"/api/tickets/{code}/status").get_json()["code"] == code
+    # A 10-digit code is neither length: refused before any lookup.
+    body = new[:9]
+    assert _said(_post(app, "/voice/tracking/code?failures=0", body + damm_check_digit(body)))[0] == \
+        "Il codice non è valido."
     app.extensions["contact_center"].engine.dispose()

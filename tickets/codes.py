@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import secrets
+from collections.abc import Collection
 from typing import Final
 
 # The order-10 quasigroup of Damm's thesis (2004), weakly totally anti-symmetric with a zero
@@ -23,6 +24,10 @@ _DAMM_TABLE: Final[tuple[tuple[int, ...], ...]] = (
 _DIGITS: Final = "0123456789"
 _SPEECH_GROUP: Final = 4
 _SYSTEM_RANDOM: Final = secrets.SystemRandom()
+# New codes: 12 digits (see the README's bound: 1,000,000 tickets leave one valid code in 90,000
+# guesses). Codes of 8 digits, given before, still resolve.
+DEFAULT_CODE_LENGTH: Final = 12
+OLDER_CODE_LENGTHS: Final = (8,)
 
 
 def _is_digits(text: str) -> bool:
@@ -40,18 +45,20 @@ def damm_check_digit(digits: str) -> str:
     return str(interim)
 
 
-def is_valid_code(code: str, length: int) -> bool:
-    """True for `length` ASCII digits, no leading zero, ending in the Damm check digit of the rest."""
+def is_valid_code(code: str, length: int | Collection[int]) -> bool:
+    """True for `length` ASCII digits (or one of the `length`s), no leading zero, ending in the Damm check digit."""
+    lengths = (length,) if isinstance(length, int) else length
     return (
         isinstance(code, str)
-        and len(code) == length >= 2
+        and len(code) >= 2
+        and len(code) in lengths
         and _is_digits(code)
         and code[0] != "0"
         and damm_check_digit(code[:-1]) == code[-1]
     )
 
 
-def generate_code(length: int = 8, rng: random.Random | None = None) -> str:
+def generate_code(length: int = DEFAULT_CODE_LENGTH, rng: random.Random | None = None) -> str:
     """A new code: a uniform random body not starting with 0, then its check digit."""
     if length < 2:
         raise ValueError(f"a code needs at least 2 digits, got {length}")

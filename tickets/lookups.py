@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import ipaddress
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -187,8 +187,8 @@ def status_view(session: Session, code: str) -> StatusView | None:
     return None if row is None else _view(row)
 
 
-def look_up(session: Session, raw_code: str, requester: Requester, limits: LookupLimits, code_length: int,
-            now: datetime) -> LookupResult:
+def look_up(session: Session, raw_code: str, requester: Requester, limits: LookupLimits,
+            code_length: int | Collection[int], now: datetime) -> LookupResult:
     """Refuse past the requester's own allowance; a wrong check digit never reaches the tickets.
 
     The attempt is counted before the lookup (check and count are one step); a found code and a

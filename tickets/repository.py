@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
+from typing import Final
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from storage.models import Ticket, TicketStatusChange
-from tickets.codes import generate_code, is_valid_code
+from tickets.codes import DEFAULT_CODE_LENGTH, OLDER_CODE_LENGTHS, generate_code, is_valid_code
 from tickets.status import Channel, TicketStatus, Topic, check_transition
 
 CODE_ATTEMPTS = 20
@@ -22,7 +24,7 @@ class CodeSpaceExhausted(RuntimeError):
 
 def create_ticket(session: Session, *, now: datetime, channel: Channel, topic: Topic = Topic.OTHER, summary: str = "",
                   phone: str | None = None, email: str | None = None, call_sid: str | None = None,
-                  created_by: str = SYSTEM, code_length: int = 8, code: str | None = None,
+                  created_by: str = SYSTEM, code_length: int = DEFAULT_CODE_LENGTH, code: str | None = None,
                   call_has_none: bool = False, language: str = "it") -> Ticket:
     """A new ticket with a random unique code; for a call, the call's one ticket.
 
@@ -55,16 +57,23 @@ def create_ticket(session: Session, *, now: datetime, channel: Channel, topic: T
     raise CodeSpaceExhausted(f"no free tracking code of length {code_length} after {CODE_ATTEMPTS} tries")
 
 
-def find_by_code(session: Session, code: str, code_length: int = 8, *, for_update: bool = False) -> Ticket | None:
-    """The ticket with this code (row-locked until commit when `for_update`); invalid codes are never looked up."""
+ACCEPTED_LENGTHS: Final = (DEFAULT_CODE_LENGTH, *OLDER_CODE_LENGTHS)
+
+
+def find_by_code(session: Session, code: str, code_length: int | Collection[int] = ACCEPTED_LENGTHS, *,
+                 for_update: bool = False) -> Ticket | None:
+    """The ticket with this code (row-locked until commit when `for_update`); invalid codes are never looked up.
+
+    `code_length`: the length, or the lengths, a code may have (new codes' and older codes').
+    """
     if not is_valid_code(code, code_length):
         return None
     query = select(Ticket).where(Ticket.code == code)
     return session.scalars(query.with_for_update() if for_update else query).first()
 
 
-def find_with_history(session: Session, code: str,
-                      code_length: int = 8) -> tuple[Ticket, list[TicketStatusChange]] | None:
+def find_with_history(session: Session, code: str, code_length: int | Collection[int] = ACCEPTED_LENGTHS
+                      ) -> tuple[Ticket, list[TicketStatusChange]] | None:
     """The ticket with this code and its status history, oldest first; None as for `find_by_code`."""
     ticket = find_by_code(session, code, code_length)
     return (ticket, list(ticket.history)) if ticket is not None else None

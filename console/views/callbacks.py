@@ -68,7 +68,7 @@ def callback_claim() -> Any:
 def _ticket_with_history(db: Session, entry: EntryView) -> tuple[Ticket | None, list[TicketStatusChange]]:
     found = None
     if entry.ticket_code is not None:
-        found = find_with_history(db, entry.ticket_code, current_runtime().settings.tickets.code_length)
+        found = find_with_history(db, entry.ticket_code, current_runtime().settings.tickets.accepted_code_lengths)
     return found if found is not None else (None, [])
 
 

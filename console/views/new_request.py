@@ -71,7 +71,7 @@ def new_request_submit() -> Any:
 
 def _ticket_or_404(code: str) -> Any:
     with reading() as db:
-        ticket = find_by_code(db, code, current_runtime().settings.tickets.code_length)
+        ticket = find_by_code(db, code, current_runtime().settings.tickets.accepted_code_lengths)
         if ticket is None:
             abort(404)
         submission = submission_of(db, ticket.id)

@@ -42,7 +42,7 @@ def ticket_reply(code: str) -> Any:
     close = request.form.get("close") == "si"
     problem = None
     with transaction() as db:
-        ticket = find_by_code(db, code, rt.settings.tickets.code_length, for_update=True)
+        ticket = find_by_code(db, code, rt.settings.tickets.accepted_code_lengths, for_update=True)
         if ticket is None:
             abort(404)
         try:

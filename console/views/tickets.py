@@ -45,9 +45,9 @@ def tickets() -> Any:
             latest = latest_tickets(db, LATEST)
         return render_template("console/tickets.html", query="", results=latest, searched=False)
     code, code_length = normalize_code(query), current_runtime().settings.tickets.code_length
-    if code.isdigit() and len(code) == code_length:
+    if code.isdigit() and len(code) in current_runtime().settings.tickets.accepted_code_lengths:
         with reading() as db:
-            found = find_by_code(db, code, code_length)
+            found = find_by_code(db, code, current_runtime().settings.tickets.accepted_code_lengths)
         if found is not None:
             return redirect(url_for("console.ticket", code=found.code))
         return render_template("console/tickets.html", query=query, results=[], searched=True,
@@ -62,7 +62,7 @@ def tickets() -> Any:
 
 
 def _ticket_or_404(db: Session, code: str) -> Ticket:
-    found = find_by_code(db, code, current_runtime().settings.tickets.code_length)
+    found = find_by_code(db, code, current_runtime().settings.tickets.accepted_code_lengths)
     if found is None:
         abort(404)
     return found
@@ -73,7 +73,7 @@ def _ticket_or_404(db: Session, code: str) -> Ticket:
 def ticket(code: str) -> Any:
     """A ticket, its history, and the status changes its rules allow."""
     with reading() as db:
-        found_with_history = find_with_history(db, code, current_runtime().settings.tickets.code_length)
+        found_with_history = find_with_history(db, code, current_runtime().settings.tickets.accepted_code_lengths)
     if found_with_history is None:
         abort(404)
     found, history = found_with_history

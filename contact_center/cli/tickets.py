@@ -24,12 +24,13 @@ BY_OPTION = click.option("--by", "changed_by", default=lambda: os.environ.get("U
                          show_default="$USER", help="Who makes the change (kept in the history).")
 
 
-def _find(session: Session, raw_code: str, code_length: int, for_update: bool = False) -> Ticket:
-    """The ticket with this code, or a one-line error."""
+def _find(session: Session, raw_code: str, code_length: tuple[int, ...], for_update: bool = False) -> Ticket:
+    """The ticket with this code (of one of the `code_length`s), or a one-line error."""
     code = normalize_code(raw_code)
     if not is_valid_code(code, code_length):
+        lengths = " or ".join(str(length) for length in code_length)
         raise click.ClickException(f"{raw_code!r} is not a valid tracking code "
-                                   f"({code_length} digits, the last one a check digit)")
+                                   f"({lengths} digits, the last one a check digit)")
     ticket = find_by_code(session, code, code_length, for_update=for_update)
     if ticket is None:
         raise click.ClickException(f"no ticket with code {code}")
@@ -119,7 +120,7 @@ def status_command(state: CliState, code: str, new_status: str, forwarded_to: st
         raise click.ClickException(str(error)) from None
     runtime = state.migrated_runtime()
     with runtime.sessions.begin() as session:
-        ticket = _find(session, code, runtime.settings.tickets.code_length, for_update=True)
+        ticket = _find(session, code, runtime.settings.tickets.accepted_code_lengths, for_update=True)
         try:
             change = change_status(session, ticket, status, changed_by=changed_by, note=note,
                                    forwarded_to=forwarded_to.strip() if forwarded_to else None, now=runtime.clock())
@@ -140,7 +141,7 @@ def show_command(state: CliState, code: str, as_json: bool) -> None:
     runtime = state.migrated_runtime()
     zone = ZoneInfo(runtime.settings.line.timezone)
     with runtime.sessions() as session:
-        ticket = _find(session, code, runtime.settings.tickets.code_length)
+        ticket = _find(session, code, runtime.settings.tickets.accepted_code_lengths)
         output = (json.dumps(ticket_record(ticket, zone), ensure_ascii=False, indent=2) if as_json
                   else "\n".join(_ticket_lines(ticket, zone)))
     click.echo(output)

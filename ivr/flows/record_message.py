@@ -99,7 +99,7 @@ def _what_was_left(ctx: CallContext) -> _Left:
         ctx.close()
         message, stored_code = None, None
     code = stored_code or ctx.arg("code")
-    valid_code = code if is_valid_code(code, ctx.runtime.settings.tickets.code_length) else None
+    valid_code = code if is_valid_code(code, ctx.runtime.settings.tickets.accepted_code_lengths) else None
     if message is None:
         return _Left(valid_code, ctx.arg("number") or None, sms_sent=False)
     return _Left(valid_code, message.callback_number, sms_sent=message.code_sms_sid is not None)

@@ -68,7 +68,7 @@ def ask(ctx: CallContext) -> VoiceResponse:
         return _offer_alternatives(ctx, response, attempt=1)
     gather = ctx.gather(response, action=ctx.url(CODE_PATH, failures=failures), finish_on_key="#",
                         timeout=CODE_TIMEOUT_SECONDS)
-    ctx.speaker.say(gather, "tracking_enter_code")
+    ctx.speaker.say(gather, "tracking_enter_code", length=str(ctx.runtime.settings.tickets.code_length))
     if ctx.speech_on:
         ctx.speaker.say(gather, "tracking_enter_code_speech")
     response.redirect(ctx.url(CODE_PATH, failures=failures))
@@ -107,10 +107,13 @@ def check(ctx: CallContext) -> VoiceResponse:
         return response
     settings = ctx.runtime.settings.tickets
     with lookup_session(ctx.runtime.sessions) as session:
-        result = look_up(session, code, _requester(ctx), settings.lookup_limits(), settings.code_length,
+        result = look_up(session, code, _requester(ctx), settings.lookup_limits(), settings.accepted_code_lengths,
                          now=ctx.runtime.clock())
     if result.alert:
+        # Everybody's failures past the alert figure: logged and slowed down like the web, never refused.
         LOG.warning("tracking-code lookups: failures over the global alert figure", extra={"channel": "ivr"})
+        if settings.alert_delay_ms > 0:  # the web's delay, in whole seconds of silence before the answer
+            response.pause(length=-(-settings.alert_delay_ms // 1000))
     return _answer(ctx, response, result, failures)
 
 
@@ -134,7 +137,7 @@ def repeat_result(ctx: CallContext) -> VoiceResponse:
     failures = ctx.arg_int("failures", 0)
     response = VoiceResponse()
     view = None
-    if is_valid_code(code, ctx.runtime.settings.tickets.code_length):
+    if is_valid_code(code, ctx.runtime.settings.tickets.accepted_code_lengths):
         with lookup_session(ctx.runtime.sessions) as session:
             view = status_view(session, code)
     if view is None:
