@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import json
 import zipfile
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, BinaryIO
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -76,16 +75,20 @@ def _recording_bytes(store: RecordingStore, key: str) -> bytes | None:
     return None if stored is None else b"".join(stored.chunks)
 
 
-def write_export(held: Holdings, store: RecordingStore, out: Path, now: datetime) -> list[str]:
-    """Write the document and the recordings to `out`: a .zip archive, or a folder; the names written."""
+def write_export(held: Holdings, store: RecordingStore, out: Path | BinaryIO, now: datetime) -> list[str]:
+    """Write the document and the recordings to `out`: a .zip archive (a path or a binary file), or a folder.
+
+    Returns the names written.
+    """
     files: dict[str, bytes] = {EXPORT_DOCUMENT: json.dumps(export_document(held, now), ensure_ascii=False,
                                                            indent=2).encode("utf-8")}
     for key in held.recordings:
         audio = _recording_bytes(store, key)
         if audio is not None:
             files[f"{RECORDINGS_FOLDER}/{PurePosixPath(key).name}"] = audio
-    if out.suffix.lower() == ".zip":
-        out.parent.mkdir(parents=True, exist_ok=True)
+    if not isinstance(out, Path) or out.suffix.lower() == ".zip":
+        if isinstance(out, Path):
+            out.parent.mkdir(parents=True, exist_ok=True)
         with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
             for name, data in files.items():
                 archive.writestr(name, data)
@@ -97,15 +100,12 @@ def write_export(held: Holdings, store: RecordingStore, out: Path, now: datetime
     return sorted(files)
 
 
-def export_for(place: Place, subject: Subject, out: Path | Callable[[Holdings], Any], *, actor: str,
-               now: datetime, address: str = "") -> Holdings:
-    """Find and write the subject's data to `out` (a path, or a function given the holdings); audited."""
+def export_for(place: Place, subject: Subject, out: Path | BinaryIO, *, actor: str, now: datetime,
+               address: str = "") -> Holdings:
+    """Find and write the subject's data to `out` (see write_export); audited."""
     with place.sessions.begin() as session:
         held = find(session, subject, place.secret, place.journal)
-        if isinstance(out, Path):
-            write_export(held, place.store, out, now)
-        else:
-            out(held)
+        write_export(held, place.store, out, now)
         _audit(session, actor, "privacy_export", subject, place.secret, _summary(held), address, now)
     return held
 

@@ -56,6 +56,7 @@ def _page(raw: str | None) -> Response:
     rt = current_runtime()
     zone = ZoneInfo(rt.settings.line.timezone)
     context = {"code_length": rt.settings.tickets.code_length, "line": rt.settings.line, "typed": "",
+               "privacy": rt.settings.privacy,
                "error": None, "result": None}
     if raw is None:
         return make_response(render_template("selfservice/status.html", **context))
