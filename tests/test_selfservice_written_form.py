@@ -18,6 +18,8 @@ from tests.smtp_support import SmtpServer
 from tests.written_support import close_app, form_token, mail_app, shown_code, submit, valid_form
 
 NOTICE_URL = PrivacySettings().notice_url
+
+
 @pytest.fixture
 def server() -> Iterator[SmtpServer]:
     running = SmtpServer().start()

@@ -18,8 +18,8 @@ from tickets.status import Channel, TicketStatus, Topic
 from tickets.vocabulary import written_date
 
 PRIVATE_SUMMARY = "Mario Rossi, via Roma 1: crepe dopo la scossa"
-
 NOTICE_URL = PrivacySettings().notice_url
+
 
 def _ticket(app: Flask, forwarded_to: str | None = None) -> str:
     with app.extensions["contact_center"].sessions.begin() as session:
