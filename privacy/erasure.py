@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Engine, Executable, delete, update
+from sqlalchemy import CursorResult, Engine, Executable, delete, select, update
 from sqlalchemy.orm import Session
 
-from privacy.holdings import Holdings, mail_counter_keys
+from privacy.holdings import FREE_TEXTS, Holdings, mail_counter_keys
 from privacy.subjects import Subject
 from storage.journal import Journal
 from storage.models import (
@@ -43,6 +43,7 @@ from voicemail.store import RecordingStore, StoreUnavailable
 log = logging.getLogger(__name__)
 
 ERASED = "[cancellato]"
+MENTION_MODELS: dict[str, Any] = {table: model for table, model, _ in FREE_TEXTS}
 
 
 class ErasureIncomplete(Exception):
@@ -118,6 +119,10 @@ def anonymise(session: Session, held: Holdings, secret: str, now: datetime) -> d
     for row in held.rows.get("console_audit_log", []):
         run("console_audit_log", update(AuditEntry).where(AuditEntry.id == row["id"]).values(
             target=_redact(row["target"], held.subject), detail=_redact(row["detail"], held.subject)))
+    for table, column, row_id in held.mentions:
+        model = MENTION_MODELS[table]
+        text = session.scalar(select(getattr(model, column)).where(model.id == row_id))
+        run(table, update(model).where(model.id == row_id).values({column: _redact(text, held.subject)}))
     if held.subject.phone and held.lookup_failures:
         # Each failure keeps counting in the figures, under a key that leads back to nobody.
         run("lookup_failures", update(LookupFailure).where(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Final
 
 from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import Session
@@ -50,6 +50,8 @@ class Holdings:
     lookup_failures: int = 0  # failed code lookups counted under the number's keyed hash
     mail_counters: int = 0  # code-mail limiter windows counted under the address's keyed hash
     journal_lines: int = 0  # writes waiting in the journal that name the subject
+    # Free texts of other people's records that spell the number or the address: (table, column, id).
+    mentions: list[tuple[str, str, int]] = field(default_factory=list)
 
     def ids(self, table: str) -> list[int]:
         """The primary keys of the subject's rows of `table`."""
@@ -58,12 +60,14 @@ class Holdings:
     @property
     def empty(self) -> bool:
         """True when the service holds nothing on the subject."""
-        return not any(self.rows.values()) and not (self.lookup_failures or self.mail_counters or self.journal_lines)
+        return not any(self.rows.values()) and not (
+            self.lookup_failures or self.mail_counters or self.journal_lines or self.mentions)
 
     def counts(self) -> dict[str, int]:
         """How many records of each kind (for a summary that names nobody)."""
         figures = {table: len(rows) for table, rows in self.rows.items()}
-        figures.update(recordings=len(self.recordings), lookup_failures=self.lookup_failures,
+        figures.update(recordings=len(self.recordings), mentions=len(self.mentions),
+                       lookup_failures=self.lookup_failures,
                        mail_counters=self.mail_counters, journal_lines=self.journal_lines)
         return figures
 
@@ -103,6 +107,25 @@ def mentioned_in_audit(session: Session, subject: Subject) -> list[int]:
     """Audit lines whose target or detail spells one of the subject's identifiers."""
     match = [column.contains(needle) for needle in subject.needles for column in (AuditEntry.target, AuditEntry.detail)]
     return list(session.scalars(select(AuditEntry.id).where(or_(*match)).order_by(AuditEntry.id)))
+
+
+# The free texts where someone may have written a citizen's number or address about another record.
+FREE_TEXTS: Final = (
+    ("tickets", Ticket, "summary"), ("ticket_status_changes", TicketStatusChange, "note"),
+    ("ticket_replies", TicketReply, "body"), ("callback_messages", CallbackMessage, "transcript"),
+    ("callback_attempts", CallbackAttempt, "note"),
+)
+
+
+def mentions_in_free_text(session: Session, subject: Subject, owned: dict[str, set[int]]) -> list[tuple[str, str, int]]:
+    """Other records whose free text spells one of the subject's identifiers: (table, column, id)."""
+    found = []
+    for table, model, column_name in FREE_TEXTS:
+        column = getattr(model, column_name)
+        query = select(model.id).where(or_(*(column.contains(needle) for needle in subject.needles)))
+        found += [(table, column_name, row_id) for row_id in session.scalars(query.order_by(model.id))
+                  if row_id not in owned.get(table, set())]
+    return found
 
 
 def mail_counter_keys(subject: Subject, secret: str, spellings: tuple[str, ...] = ()) -> list[str]:
@@ -154,6 +177,7 @@ def find(session: Session, subject: Subject, secret: str, journal: Journal | Non
         "console_audit_log": _all(session, select(AuditEntry).where(
             AuditEntry.id.in_(mentioned_in_audit(session, subject))).order_by(AuditEntry.id)),
     }
+    held.mentions = mentions_in_free_text(session, subject, {table: set(held.ids(table)) for table in held.rows})
     held.recordings = [m["recording_path"] for m in messages if m["recording_path"]]
     held.twilio_recordings = [m["recording_sid"] for m in messages
                               if m["recording_sid"] and m["twilio_deleted_at"] is None]

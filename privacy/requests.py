@@ -65,6 +65,8 @@ def export_document(held: Holdings, now: datetime) -> dict[str, Any]:
         "subject": {"phone": held.subject.phone, "email": held.subject.email},
         "records": held.rows,
         "recordings": [f"{RECORDINGS_FOLDER}/{PurePosixPath(key).name}" for key in held.recordings],
+        # Other people's records that mention the subject: only where, never their text.
+        "mentions": [{"table": table, "column": column, "id": row_id} for table, column, row_id in held.mentions],
         "hashed_records": {"lookup_failures": held.lookup_failures, "mail_limiter_windows": held.mail_counters},
         "journal_lines_waiting": held.journal_lines,
     }

@@ -39,10 +39,13 @@ from figures.period import Period
 from storage.models import AuditEntry, Base, CallbackMessage, LookupFailure, OutboxMail, Ticket
 from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, LINE_OPEN_AT
 from tests.written_support import close_app, mail_app, submit
+from tickets.repository import create_ticket
+from tickets.status import Channel
 
 PHONE = "+393331234567"
 NATIONAL = "3331234567"
 EMAIL = "mario.rossi@example.org"
+NEIGHBOUR = "+390612345678"
 NEEDLES = (PHONE, NATIONAL, "333 123 4567", EMAIL)
 ROME = ZoneInfo("Europe/Rome")
 PERIOD = Period(date(2026, 11, 1), date(2026, 11, 30), ROME)
@@ -72,6 +75,11 @@ def config_file(app: Flask, tmp_path: Path, fake_api: FakeTwilioApi) -> Path:
         "web": {"secret_key": settings.web.secret_key},
     }))
     return path
+
+
+def neighbour_code(app: Flask) -> str:
+    with app.extensions["contact_center"].sessions() as session:
+        return session.scalars(select(Ticket.code).where(Ticket.contact_phone == NEIGHBOUR)).one()
 
 
 def leave_message(simulator: Simulator, seconds: int) -> None:
@@ -136,6 +144,9 @@ def test_find_export_and_erase_a_callers_and_writers_data_everywhere(
     with runtime.sessions.begin() as session:  # an operator's note that spells the number
         audit.record(session, "anna", "callback_outcome", "richiamata 1", f"richiamato il {NATIONAL}",
                      at=LINE_OPEN_AT)
+        # Somebody else's request that names the writer's address in its text.
+        create_ticket(session, now=LINE_OPEN_AT, channel=Channel.PHONE, phone=NEIGHBOUR,
+                      summary=f"Segnala anche il vicino, {EMAIL}, per la stessa crepa")
     # A write still waiting in the journal (the database was down a moment) names the caller too.
     runtime.journal.append("record_call_start", {"call_sid": "CA" + "f" * 32, "caller_number": PHONE,
                                                  "line_number": "+39800840840"}, LINE_OPEN_AT)
@@ -146,7 +157,8 @@ def test_find_export_and_erase_a_callers_and_writers_data_everywhere(
         codes = sorted(session.scalars(select(Ticket.code)))
         assert session.scalar(select(OutboxMail.recipient)) == EMAIL
         assert session.scalar(select(LookupFailure.caller_key)) is not None
-    assert len(keys) == 2 and all(store.size(key) for key in keys) and len(codes) == 3
+    assert len(keys) == 2 and all(store.size(key) for key in keys) and len(codes) == 4
+    codes.remove(neighbour_code(app))
     before = figures(app)
     assert before.callbacks.total == 1 and before.tickets.by_channel["web"] == 1
     config = config_file(app, tmp_path, fake_api)
@@ -163,6 +175,8 @@ def test_find_export_and_erase_a_callers_and_writers_data_everywhere(
     assert "ricerche di codici fallite (conservate come impronta del numero): 1" in found.output
     assert "scritture in attesa nel giornale: 1" in found.output
     assert "righe del registro delle azioni (console_audit_log): 1" in found.output
+    assert "citato nel testo di altri record: 1 (tickets.summary " in found.output
+    assert neighbour_code(app) not in found.output
     by_email = runner.invoke(cli, ["--config", str(config), "privacy", "find", "--email", EMAIL])
     assert "richieste (tickets): 1" in by_email.output and "e-mail (mail_outbox): 1" in by_email.output
 
@@ -190,6 +204,9 @@ def test_find_export_and_erase_a_callers_and_writers_data_everywhere(
     assert codes[0] in dump  # the dump is real: the tickets are still there, anonymous
     assert [needle for needle in NEEDLES if needle in dump] == []
     assert files_naming(tmp_path, skip=archive.parent) == []
+    with runtime.sessions() as session:  # the neighbour's request keeps its own contact and the rest of its text
+        kept = session.scalars(select(Ticket).where(Ticket.contact_phone == NEIGHBOUR)).one()
+        assert kept.summary == "Segnala anche il vicino, [cancellato], per la stessa crepa"
     assert [key for key in keys if store.size(key) is not None] == []
     assert len(fake_api.deleted_recordings) == 2
     assert figures(app) == before

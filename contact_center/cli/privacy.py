@@ -84,6 +84,9 @@ def echo_holdings(held: Holdings) -> None:
             click.echo("  " + ", ".join(f"{key}={value}" for key, value in shown.items()))
     click.echo(f"registrazioni nell'archivio: {len(held.recordings)}"
                + (f" ({', '.join(held.recordings)})" if held.recordings else ""))
+    if held.mentions:
+        click.echo(f"citato nel testo di altri record: {len(held.mentions)} ("
+                   + ", ".join(f"{table}.{column} {row_id}" for table, column, row_id in held.mentions) + ")")
     if held.twilio_recordings:
         click.echo(f"registrazioni ancora su Twilio: {len(held.twilio_recordings)}")
     click.echo(f"ricerche di codici fallite (conservate come impronta del numero): {held.lookup_failures}")
