@@ -1,8 +1,9 @@
 """Retention for every kind of personal data, each with its own age; anonymous rows and counts stay.
 
 Applied by `contact-center voicemail purge` (and `privacy purge`). A dry run counts what would go
-and changes nothing. Ages run from the closing of what the data served (a closed callback entry,
-a closed ticket, a final mail) or, for logs, from the event itself; open work is never touched.
+and changes nothing. Ages run from a callback entry's creation (once it is closed), a ticket's
+closing, a mail's creation (once sent or failed), a call's or an audit line's instant; open work
+is never touched.
 
 - recordings: closed callback entries lose their recordings (store, Twilio), numbers,
   transcripts and notes; the entry and its messages' status and durations stay.
