@@ -24,6 +24,7 @@ from typing import Any, Final, cast
 from sqlalchemy import ColumnElement, CursorResult, and_, func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from access import audit
 from storage.models import (
     AuditEntry,
     Call,
@@ -184,6 +185,16 @@ def apply_retention(sessions: sessionmaker[Session], policy: RetentionPolicy, st
             CallbackRequest.created_at < recordings_cutoff, CallbackRequest.status.in_(OPEN_STATUSES)))
     report.counts = {kind: report.counts.get(kind, 0) for kind in KINDS}
     return report
+
+
+def record_run(sessions: sessionmaker[Session], report: RetentionReport, actor: str, now: datetime) -> None:
+    """An audit line with the counts of a retention run (a dry run leaves none)."""
+    if report.dry_run:
+        return
+    detail = ", ".join(f"{kind} {count}" for kind, count in report.counts.items())
+    with sessions.begin() as session:
+        audit.record(session, actor, "privacy_retention", "conservazione",
+                     f"{detail}; file {report.files}; Twilio {report.twilio_deleted}", at=now)
 
 
 def policy_fields() -> tuple[str, ...]:

@@ -232,9 +232,13 @@ def test_the_purge_command_applies_every_kind_and_its_dry_run_changes_nothing(
     assert "  audit_addresses: 1" in dry.output
     with sessions() as session:
         assert session.scalar(select(Call.caller_number)) == "+393330000001"
+        assert session.scalar(select(AuditEntry.action).where(AuditEntry.action == "privacy_retention")) is None
     done = runner.invoke(cli, ["--config", str(config), "privacy", "purge"])
     assert done.exit_code == 0, done.output
     assert "conservazione applicata:" in done.output and "  call_log_numbers: 1" in done.output
     with sessions() as session:
         assert session.scalar(select(Call.caller_number)) is None
-        assert session.scalar(select(AuditEntry.address)) == ""
+        assert session.scalar(select(AuditEntry.address).where(AuditEntry.action == "sign_in")) == ""
+        [(actor, detail)] = session.execute(select(AuditEntry.actor, AuditEntry.detail).where(
+            AuditEntry.action == "privacy_retention")).tuples().all()
+    assert actor.startswith("cli") and "call_log_numbers 1" in detail and "audit_addresses 1" in detail

@@ -13,7 +13,7 @@ from contact_center.services import recording_store, rest_client
 from privacy.erasure import ErasureIncomplete
 from privacy.holdings import Holdings
 from privacy.requests import Place, erase_for, export_for, find_for
-from privacy.retention import RetentionReport, apply_retention
+from privacy.retention import RetentionReport, apply_retention, record_run
 from privacy.subjects import Subject, SubjectError, subject
 
 KIND_LABELS = {
@@ -33,7 +33,7 @@ TABLE_LABELS = {
 }
 
 
-def _actor() -> str:
+def cli_actor() -> str:
     """The audit log's actor: the command line, and the system user who ran it."""
     try:
         return f"cli:{getpass.getuser()}"
@@ -100,7 +100,7 @@ def echo_holdings(held: Holdings) -> None:
 def find_command(state: CliState, phone: str | None, email: str | None) -> None:
     """List everything the service holds on a number or an address (audited)."""
     runtime = state.migrated_runtime()
-    held = find_for(place(runtime), _subject(runtime, phone, email), actor=_actor(), now=runtime.clock())
+    held = find_for(place(runtime), _subject(runtime, phone, email), actor=cli_actor(), now=runtime.clock())
     echo_holdings(held)
 
 
@@ -114,7 +114,7 @@ def export_command(state: CliState, phone: str | None, email: str | None, out: P
     runtime = state.migrated_runtime()
     if out.exists() and (out.is_file() or any(out.iterdir())):
         raise click.ClickException(f"{out} esiste già: indica un file .zip o una cartella nuovi")
-    held = export_for(place(runtime), _subject(runtime, phone, email), out, actor=_actor(), now=runtime.clock())
+    held = export_for(place(runtime), _subject(runtime, phone, email), out, actor=cli_actor(), now=runtime.clock())
     click.echo(f"esportati in {out}: {sum(len(rows) for rows in held.rows.values())} righe, "
                f"{len(held.recordings)} registrazioni")
 
@@ -130,7 +130,7 @@ def erase_command(state: CliState, phone: str | None, email: str | None, yes: bo
     if not yes:
         click.confirm("Cancellare per sempre i dati di questa persona (registrazioni comprese)?", abort=True)
     try:
-        report = erase_for(place(runtime), who, actor=_actor(), now=runtime.clock())
+        report = erase_for(place(runtime), who, actor=cli_actor(), now=runtime.clock())
     except ErasureIncomplete as error:
         raise click.ClickException(f"nulla è stato cancellato, riprova: {error}") from None
     for table, count in report.rows.items():
@@ -163,8 +163,10 @@ def purge_command(state: CliState, dry_run: bool) -> None:
     settings = runtime.settings
     rest = rest_client(settings)
     policy = settings.privacy.retention_days.policy(settings.voicemail.retention_days)
-    echo_retention(apply_retention(runtime.sessions, policy, recording_store(settings),
-                                   rest if rest.configured else None, runtime.clock(), dry_run=dry_run))
+    report = apply_retention(runtime.sessions, policy, recording_store(settings), rest if rest.configured else None,
+                             runtime.clock(), dry_run=dry_run)
+    record_run(runtime.sessions, report, cli_actor(), runtime.clock())
+    echo_retention(report)
 
 
 def register(cli: click.Group) -> None:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import click
 
 from contact_center.cli.common import CliState, pass_state
-from contact_center.cli.privacy import echo_retention
+from contact_center.cli.privacy import cli_actor, echo_retention
 from contact_center.services import copy_policy, recording_store, rest_client, transcriber
-from privacy.retention import apply_retention
+from privacy.retention import apply_retention, record_run
 from voicemail.recordings import copy_due_recordings, retry_failed
 from voicemail.retention import parse_age
 
@@ -57,6 +57,7 @@ def purge_command(state: CliState, age: str | None, dry_run: bool) -> None:
     policy = settings.privacy.retention_days.policy(settings.voicemail.retention_days)
     report = apply_retention(runtime.sessions, policy, recording_store(settings), rest if rest.configured else None,
                              runtime.clock(), dry_run=dry_run, recordings_age=older_than)
+    record_run(runtime.sessions, report, cli_actor(), runtime.clock())
     if not dry_run:
         click.echo(f"richiamate anonimizzate: {report.counts['recordings']} ({report.messages} messaggi, "
                    f"{report.files} file, {report.twilio_deleted} registrazioni cancellate da Twilio)")
