@@ -11,6 +11,7 @@ limiter's windows of the address are dropped. Waiting journal lines naming the s
 from __future__ import annotations
 
 import logging
+import re
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -87,7 +88,7 @@ def _redact(text: str | None, subject: Subject) -> str | None:
     if text is None:
         return None
     for needle in subject.needles:
-        text = text.replace(needle, ERASED)
+        text = re.sub(re.escape(needle), ERASED, text, flags=re.IGNORECASE)
     return text
 
 

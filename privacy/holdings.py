@@ -105,7 +105,8 @@ def ticket_ids(session: Session, subject: Subject, call_sids: list[str]) -> list
 
 def mentioned_in_audit(session: Session, subject: Subject) -> list[int]:
     """Audit lines whose target or detail spells one of the subject's identifiers."""
-    match = [column.contains(needle) for needle in subject.needles for column in (AuditEntry.target, AuditEntry.detail)]
+    match = [_lower(column).contains(needle.lower()) for needle in subject.needles
+             for column in (AuditEntry.target, AuditEntry.detail)]
     return list(session.scalars(select(AuditEntry.id).where(or_(*match)).order_by(AuditEntry.id)))
 
 
@@ -122,7 +123,7 @@ def mentions_in_free_text(session: Session, subject: Subject, owned: dict[str, s
     found = []
     for table, model, column_name in FREE_TEXTS:
         column = getattr(model, column_name)
-        query = select(model.id).where(or_(*(column.contains(needle) for needle in subject.needles)))
+        query = select(model.id).where(or_(*(_lower(column).contains(needle.lower()) for needle in subject.needles)))
         found += [(table, column_name, row_id) for row_id in session.scalars(query.order_by(model.id))
                   if row_id not in owned.get(table, set())]
     return found

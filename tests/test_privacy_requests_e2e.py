@@ -125,8 +125,8 @@ def files_naming(folder: Path, skip: Path) -> list[str]:
     found = []
     for path in folder.rglob("*"):
         if path.is_file() and not path.is_relative_to(skip):
-            data = path.read_bytes()
-            found += [f"{path.relative_to(folder)}: {needle}" for needle in NEEDLES if needle.encode() in data]
+            data = path.read_bytes().lower()
+            found += [f"{path.relative_to(folder)}: {needle}" for needle in NEEDLES if needle.lower().encode() in data]
     return found
 
 
@@ -146,7 +146,7 @@ def test_find_export_and_erase_a_callers_and_writers_data_everywhere(
                      at=LINE_OPEN_AT)
         # Somebody else's request that names the writer's address in its text.
         create_ticket(session, now=LINE_OPEN_AT, channel=Channel.PHONE, phone=NEIGHBOUR,
-                      summary=f"Segnala anche il vicino, {EMAIL}, per la stessa crepa")
+                      summary="Segnala anche il vicino, Mario.Rossi@Example.org, per la stessa crepa")
     # A write still waiting in the journal (the database was down a moment) names the caller too.
     runtime.journal.append("record_call_start", {"call_sid": "CA" + "f" * 32, "caller_number": PHONE,
                                                  "line_number": "+39800840840"}, LINE_OPEN_AT)
@@ -202,7 +202,7 @@ def test_find_export_and_erase_a_callers_and_writers_data_everywhere(
 
     dump = database_dump(app)
     assert codes[0] in dump  # the dump is real: the tickets are still there, anonymous
-    assert [needle for needle in NEEDLES if needle in dump] == []
+    assert [needle for needle in NEEDLES if needle.lower() in dump.lower()] == []  # the address in any case
     assert files_naming(tmp_path, skip=archive.parent) == []
     with runtime.sessions() as session:  # the neighbour's request keeps its own contact and the rest of its text
         kept = session.scalars(select(Ticket).where(Ticket.contact_phone == NEIGHBOUR)).one()
