@@ -63,6 +63,8 @@ def render_site(text: str, hosts: list[str], port: int, redirect_port: int, cert
     text = _replace(text, r"^( +)listen 443 ssl;$", rf"\1listen 127.0.0.1:{port} ssl;")
     text = _replace(text, r"^( +)listen 80;$", rf"\1listen 127.0.0.1:{redirect_port};")
     text = _replace(text, r"^ +listen \[::\]:(?:80|443)[^;]*;\n", "")
+    # The site's own access log (under /var/log) is left out: the balancer's log says which host answered.
+    text = _replace(text, r"^ +access_log /var/log/nginx/\S+ contact_center_private;\n", "")
     text = _replace(text, r"^( +)ssl_certificate \S+;$", rf"\1ssl_certificate {certificate};")
     return _replace(text, r"^( +)ssl_certificate_key \S+;$", rf"\1ssl_certificate_key {key};")
 

@@ -22,6 +22,7 @@ from access.throttle import ThrottlePolicy
 from agents.presence import PresencePolicy
 from contact_center.config_types import E164, Band, LanguageTag, Region, TimeZoneName, check_e164
 from contact_center.mail_config import MailSettings, WrittenSettings
+from contact_center.privacy_settings import PrivacySettings
 from contact_center.speech_settings import SpeechSettings
 from hours.model import ClosedDate, LocalHoliday, WeeklySchedule
 from tickets.codes import DEFAULT_CODE_LENGTH, OLDER_CODE_LENGTHS
@@ -327,6 +328,7 @@ class Settings(Section):
     operations: OperationsSettings = OperationsSettings()
     mail: MailSettings = MailSettings()
     written: WrittenSettings = WrittenSettings()
+    privacy: PrivacySettings = PrivacySettings()
     development: DevelopmentSettings = DevelopmentSettings()
 
 

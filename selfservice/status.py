@@ -57,7 +57,7 @@ def _page(raw: str | None) -> Response:
     zone = ZoneInfo(rt.settings.line.timezone)
     lengths = rt.settings.tickets.accepted_code_lengths
     context = {"code_length": lengths[0], "older_lengths": lengths[1:], "max_length": max(lengths),
-               "line": rt.settings.line, "typed": "",
+               "line": rt.settings.line, "typed": "", "privacy": rt.settings.privacy,
                "error": None, "result": None}
     if raw is None:
         return make_response(render_template("selfservice/status.html", **context))

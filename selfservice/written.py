@@ -53,7 +53,8 @@ def _context(**extra: Any) -> dict[str, Any]:
     settings = current_runtime().settings
     return {"line": settings.line, "line_number": line_number_text(settings),
             "topics": [(topic.value, label(topic)) for topic in Topic],
-            "privacy_notice": settings.written.privacy_notice, "privacy_url": settings.written.privacy_url,
+            "privacy_notice": settings.written.privacy_notice,
+            "privacy_url": settings.written.privacy_url or settings.privacy.notice_url, "privacy": settings.privacy,
             "max_message_chars": settings.written.max_message_chars, "mail_on": bool(settings.mail.smtp_url),
             "values": {}, "errors": {}, "token": secrets.token_urlsafe(18), **extra}
 

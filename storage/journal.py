@@ -109,6 +109,38 @@ class Journal:
             return False
         return any(_BATCH_NUMBER.match(name) for name in names)
 
+    def _every_file(self) -> list[Path]:
+        """Every file holding entries: batches, pending, and those set aside."""
+        names = (PENDING, REJECTED, UNREADABLE)
+        return [*self._batches(), *(self.directory / name for name in names if (self.directory / name).exists())]
+
+    def count_lines(self, matches: Callable[[str], bool]) -> int:
+        """How many entries (waiting or set aside) `matches` picks, e.g. those naming a person."""
+        if not self.directory.exists():
+            return 0
+        with self._locked():
+            return sum(1 for path in self._every_file() for line in _read_lines(path) if matches(line))
+
+    def forget(self, matches: Callable[[str], bool]) -> int:
+        """Remove for good the entries `matches` picks (an erasure request); return how many went.
+
+        Holds the replay lock, so no batch is being replayed while its lines are rewritten.
+        """
+        if not self.directory.exists():
+            return 0
+        forgotten = 0
+        with self._locked(REPLAY_LOCK), self._locked():
+            for path in self._every_file():
+                lines = _read_lines(path)
+                kept = [line for line in lines if not matches(line)]
+                if len(kept) == len(lines):
+                    continue
+                forgotten += len(lines) - len(kept)
+                _replace_lines(path, kept)
+                if not kept and path.name != PENDING:
+                    path.unlink()
+        return forgotten
+
     def replay(self, apply: Callable[[JournalEntry], None], wait: bool = True) -> int | None:
         """Apply every waiting entry in order; stop at the first failure and keep the rest.
 

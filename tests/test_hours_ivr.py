@@ -74,8 +74,10 @@ def test_a_caller_asking_for_an_operator_while_closed_hears_why_and_when_then_le
     set_clock(app, moment)
     call = ask_for_an_operator(app)
     heard = call.heard_since_last_input().splitlines()
-    assert heard[:3] == [
+    assert heard[:4] == [
         f"{why} {reopening} {WEEKLY_SENTENCE}", MESSAGE_REASON_CLOSED,
+        "I dati sono trattati dal Dipartimento della Protezione Civile per richiamarti. "
+        "Informativa su protezionecivile punto gov punto it.",
         "Ti richiameremo al numero che termina con 45 67: premi 1 per confermare, 2 per indicarne un altro."]
     assert message_reasons(call) == ["closed"]
     call.press("1")

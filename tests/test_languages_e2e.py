@@ -42,6 +42,8 @@ OFFER_ITALIAN = "Per l'italiano, premi 8."
 OFFER_ENGLISH = "For English, press 8."
 RESULT_MENU_EN = ("To hear the status of another request, press 1. To speak to an operator, press 2. "
                   "To leave a message and be called back, press 3. To hear this again, press 9.")
+PRIVACY_NOTICE_EN = ("The Civil Protection Department uses your data only to call you back. "
+                     "Notice at protezionecivile dot gov dot it.")
 
 
 def simulator(app: Flask, *outcomes: DialOutcome) -> Simulator:
@@ -118,7 +120,7 @@ def test_an_italian_caller_presses_8_and_leaves_a_message_in_english(app: Flask)
     assert heard(call)[0] == WELCOME_EN[1] and heard(call)[1] == MAIN_MENU_EN
     assert OFFER_ITALIAN not in heard(call)  # not offered back right after the switch
     call.press("3")
-    assert heard(call) == ["You can leave a message and we will call you back.",
+    assert heard(call) == ["You can leave a message and we will call you back.", PRIVACY_NOTICE_EN,
                            ("We will call you back on the number ending in 45 67: press 1 to confirm, "
                             "or 2 to give another number.")]
     call.press("1")
@@ -157,6 +159,7 @@ def test_a_closed_line_tells_its_hours_in_english(sqlite_app: Flask) -> None:
         ("The line is closed at the moment. The line reopens Monday, November 30 at 9 am. "
          "The line is open Monday to Friday from 9 am to 6 pm."),
         "You can leave a message: we will call you back when the line reopens.",
+        PRIVACY_NOTICE_EN,
         ("We will call you back on the number ending in 34 56: press 1 to confirm, "
          "or 2 to give another number."),
     ]

@@ -12,10 +12,13 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from contact_center.outgoing_mail import deliver_now
+from contact_center.privacy_settings import PrivacySettings
 from storage.models import OutboxMail, Ticket, WrittenSubmission
 from tests.smtp_support import SmtpServer
 from tests.written_support import close_app, form_token, mail_app, shown_code, submit, valid_form
 from tickets.codes import format_code_for_display
+
+NOTICE_URL = PrivacySettings().notice_url
 
 
 @pytest.fixture
@@ -61,7 +64,9 @@ def test_the_form_says_112_first_and_labels_every_field(app: Flask) -> None:
     assert "ai sensi del Regolamento (UE) 2016/679" in page  # the configured privacy notice
     assert re.search(r'name="token" value="[A-Za-z0-9_-]{24}"', page)
     assert 'aria-hidden="true"' in page and 'name="sito_web"' in page and 'tabindex="-1"' in page
-    assert "http://" not in page and "https://" not in page and "<script" not in page
+    assert page.count(f'href="{NOTICE_URL}"') == 2  # the full privacy notice: by the consent box, in the footer
+    outside = page.replace(NOTICE_URL, "")  # nothing else is fetched or linked elsewhere
+    assert "http://" not in outside and "https://" not in outside and "<script" not in page
     assert "frame-ancestors" not in response.headers["Content-Security-Policy"]
     assert "X-Frame-Options" not in response.headers
     assert response.headers["Cache-Control"] == "no-store"

@@ -22,6 +22,8 @@ ROME = ZoneInfo("Europe/Rome")
 CALLER = "+393471234567"
 ANNA, BRUNO = "+390668201201", "+390668201202"
 CONFIRM_CALLER_ID = "Ti richiameremo al numero che termina con 45 67: premi 1 per confermare, 2 per indicarne un altro."
+PRIVACY_NOTICE = ("I dati sono trattati dal Dipartimento della Protezione Civile per richiamarti. "
+                  "Informativa su protezionecivile punto gov punto it.")
 RECORD_INSTRUCTIONS = "Lascia il tuo messaggio dopo il segnale acustico. Al termine premi il tasto cancelletto."
 INVALID = "La scelta non è valida."
 NO_CHOICE = "Non abbiamo ricevuto alcuna scelta."
@@ -65,7 +67,7 @@ def test_on_a_closed_line_the_last_promise_is_the_callback_when_it_reopens(sqlit
         ("In questo momento il servizio è chiuso. Riaprirà lunedì 30 novembre alle ore 9. "
          "Il servizio è attivo dal lunedì al venerdì dalle 9 alle 18."),
         "Puoi lasciare un messaggio: ti richiameremo quando il servizio riaprirà.",
-        CONFIRM_CALLER_ID,
+        PRIVACY_NOTICE, CONFIRM_CALLER_ID,
     ]
     call.press("1")
     assert heard(call) == [RECORD_INSTRUCTIONS]
@@ -77,7 +79,7 @@ def test_on_a_closed_line_the_last_promise_is_the_callback_when_it_reopens(sqlit
 def test_on_an_open_line_a_chosen_message_is_called_back_as_soon_as_possible(sqlite_app: Flask) -> None:
     call = simulator(sqlite_app).dial(from_=CALLER)
     call.press("3")
-    assert heard(call) == ["Puoi lasciare un messaggio e sarai richiamato.", CONFIRM_CALLER_ID]
+    assert heard(call) == ["Puoi lasciare un messaggio e sarai richiamato.", PRIVACY_NOTICE, CONFIRM_CALLER_ID]
     call.press("1")
     call.record(seconds=5)
     assert heard(call) == end_of_message(sqlite_app, call, "Ti richiameremo al più presto.")
@@ -110,7 +112,8 @@ def test_three_wrong_keys_at_the_main_menu_are_called_invalid_not_missing(sqlite
     call.press("6")
     assert heard(call)[0] == INVALID
     call.press("5")
-    assert heard(call) == [NO_VALID_CHOICE, "Puoi lasciare un messaggio e sarai richiamato.", CONFIRM_CALLER_ID]
+    assert heard(call) == [NO_VALID_CHOICE, "Puoi lasciare un messaggio e sarai richiamato.", PRIVACY_NOTICE,
+                           CONFIRM_CALLER_ID]
     assert NO_CHOICE not in call.said()
 
 
@@ -118,7 +121,8 @@ def test_silence_at_the_main_menu_is_called_missing(sqlite_app: Flask) -> None:
     call = simulator(sqlite_app).dial(from_=CALLER)
     for _ in range(3):
         call.silence()
-    assert heard(call) == [NO_CHOICE, "Puoi lasciare un messaggio e sarai richiamato.", CONFIRM_CALLER_ID]
+    assert heard(call) == [NO_CHOICE, "Puoi lasciare un messaggio e sarai richiamato.", PRIVACY_NOTICE,
+                           CONFIRM_CALLER_ID]
     assert INVALID not in call.said() and NO_VALID_CHOICE not in call.said()
 
 
@@ -157,14 +161,16 @@ def test_three_wrong_keys_after_a_failed_lookup_are_called_invalid(sqlite_app: F
     call.press("1")
     assert heard(call)[0] == INVALID
     call.press("1")
-    assert heard(call) == [NO_VALID_CHOICE, "Puoi lasciare un messaggio e sarai richiamato.", CONFIRM_CALLER_ID]
+    assert heard(call) == [NO_VALID_CHOICE, "Puoi lasciare un messaggio e sarai richiamato.", PRIVACY_NOTICE,
+                           CONFIRM_CALLER_ID]
 
 
 def test_silence_after_a_failed_lookup_is_called_missing(sqlite_app: Flask) -> None:
     call = _tracking_alternatives(sqlite_app)
     for _ in range(3):
         call.silence()
-    assert heard(call) == [NO_CHOICE, "Puoi lasciare un messaggio e sarai richiamato.", CONFIRM_CALLER_ID]
+    assert heard(call) == [NO_CHOICE, "Puoi lasciare un messaggio e sarai richiamato.", PRIVACY_NOTICE,
+                           CONFIRM_CALLER_ID]
 
 
 # --- operators: "resta in linea" only when someone will answer --------------------------------
@@ -209,7 +215,7 @@ def test_after_a_miss_with_nobody_else_free_the_caller_is_not_told_to_hold(no_to
         "Ti mettiamo in contatto con un operatore. Resta in linea.",
         "Nessun operatore ha potuto rispondere.",
         "Lascia un messaggio: ti richiameremo appena possibile.",
-        CONFIRM_CALLER_ID,
+        PRIVACY_NOTICE, CONFIRM_CALLER_ID,
     ]
 
 

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from flask import Flask
 
+from contact_center.privacy_settings import PrivacySettings
 from tests.conftest import LINE_OPEN_AT, make_app, make_settings
 from tickets.codes import damm_check_digit
 from tickets.repository import change_status, create_ticket
@@ -17,6 +18,7 @@ from tickets.status import Channel, TicketStatus, Topic
 from tickets.vocabulary import written_date
 
 PRIVATE_SUMMARY = "Mario Rossi, via Roma 1: crepe dopo la scossa"
+NOTICE_URL = PrivacySettings().notice_url
 
 
 def _ticket(app: Flask, forwarded_to: str | None = None) -> str:
@@ -56,7 +58,9 @@ def test_the_form_is_accessible_and_italian(app: Flask) -> None:
     assert 'aria-describedby="codice-aiuto"' in page
     assert "Il codice è formato da 12 cifre (8 per le richieste meno recenti)." in page
     assert 'role="alert"' not in page and 'aria-invalid="true"' not in page.split("</style>")[1]
-    assert "http://" not in page and "https://" not in page
+    assert page.count(f'href="{NOTICE_URL}"') == 1  # the full privacy notice, in the footer
+    outside = page.replace(NOTICE_URL, "")  # nothing else is fetched or linked elsewhere
+    assert "http://" not in outside and "https://" not in outside
 
 
 @pytest.mark.parametrize("method", ["post", "get"])

@@ -94,8 +94,8 @@ def _anonymize(session: Session, entry_id: int, messages: list[CallbackMessage],
 
 
 def purge(sessions: sessionmaker[Session], older_than: timedelta, store: RecordingStore,
-          source: RecordingSource | None, now: datetime) -> PurgeReport:
-    """Purge the closed entries created more than `older_than` ago."""
+          source: RecordingSource | None, now: datetime, *, forget_calls: bool = True) -> PurgeReport:
+    """Purge the closed entries created more than `older_than` ago (and, unless told not to, the call log's numbers)."""
     cutoff = now - older_than
     report = PurgeReport()
     last_id = 0
@@ -107,15 +107,21 @@ def purge(sessions: sessionmaker[Session], older_than: timedelta, store: Recordi
         last_id = ids[-1]
         for entry_id in ids:
             _purge_entry(sessions, entry_id, store, source, now, report)
-    with sessions.begin() as session:
-        forgotten = session.execute(update(Call).where(Call.started_at < cutoff, Call.caller_number.is_not(None))
-                                    .values(caller_number=None).execution_options(synchronize_session=False))
-        report.calls = cast(CursorResult[Any], forgotten).rowcount
+    if forget_calls:
+        report.calls = forget_call_numbers(sessions, cutoff)
     with sessions() as session:
         report.open_past_retention = session.scalar(
             select(func.count()).select_from(CallbackRequest)
             .where(CallbackRequest.created_at < cutoff, CallbackRequest.status.in_(OPEN_STATUSES))) or 0
     return report
+
+
+def forget_call_numbers(sessions: sessionmaker[Session], cutoff: datetime) -> int:
+    """Forget the caller's number of every call that started before `cutoff`; how many calls."""
+    with sessions.begin() as session:
+        forgotten = session.execute(update(Call).where(Call.started_at < cutoff, Call.caller_number.is_not(None))
+                                    .values(caller_number=None).execution_options(synchronize_session=False))
+        return cast(CursorResult[Any], forgotten).rowcount
 
 
 def _purge_entry(sessions: sessionmaker[Session], entry_id: int, store: RecordingStore,

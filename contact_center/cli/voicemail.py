@@ -5,9 +5,11 @@ from __future__ import annotations
 import click
 
 from contact_center.cli.common import CliState, pass_state
+from contact_center.cli.privacy import cli_actor, echo_retention
 from contact_center.services import copy_policy, recording_store, rest_client, transcriber
+from privacy.retention import apply_retention, record_run
 from voicemail.recordings import copy_due_recordings, retry_failed
-from voicemail.retention import parse_age, purge
+from voicemail.retention import parse_age
 
 
 @click.group("voicemail")
@@ -41,9 +43,10 @@ def fetch_command(state: CliState, limit: str, retry_failed_copies: bool) -> Non
 @voicemail.command("purge")
 @click.option("--older-than", "age", default=None,
               help="Purge entries older than this (e.g. 90d, 12w, 36h); default: voicemail.retention_days.")
+@click.option("--dry-run", is_flag=True, help="Only say what would go, kind by kind; change nothing.")
 @pass_state
-def purge_command(state: CliState, age: str | None) -> None:
-    """Delete recordings and personal data of closed entries past the retention; keep the counts."""
+def purge_command(state: CliState, age: str | None, dry_run: bool) -> None:
+    """Delete recordings and personal data past the retention of each kind (privacy.retention_days); keep the counts."""
     runtime = state.migrated_runtime()
     settings = runtime.settings
     try:
@@ -51,16 +54,15 @@ def purge_command(state: CliState, age: str | None) -> None:
     except ValueError:
         raise click.ClickException(f"--older-than {age!r}: indica un'età come 90d, 12w o 36h") from None
     rest = rest_client(settings)
-    report = purge(runtime.sessions, older_than, recording_store(settings), rest if rest.configured else None,
-                   now=runtime.clock())
-    click.echo(f"richiamate anonimizzate: {report.entries} ({report.messages} messaggi, {report.files} file, "
-               f"{report.twilio_deleted} registrazioni cancellate da Twilio)")
-    click.echo(f"chiamate del registro senza più il numero del chiamante: {report.calls}")
-    if report.kept_for_twilio:
-        click.echo(f"rimandate (registrazione ancora su Twilio o nell'archivio): {len(report.kept_for_twilio)}")
-    if report.open_past_retention:
-        click.echo(f"attenzione: {report.open_past_retention} richiamate ancora aperte oltre il periodo "
-                   f"di conservazione: chiudetele")
+    policy = settings.privacy.retention_days.policy(settings.voicemail.retention_days)
+    report = apply_retention(runtime.sessions, policy, recording_store(settings), rest if rest.configured else None,
+                             runtime.clock(), dry_run=dry_run, recordings_age=older_than)
+    record_run(runtime.sessions, report, cli_actor(), runtime.clock())
+    if not dry_run:
+        click.echo(f"richiamate anonimizzate: {report.counts['recordings']} ({report.messages} messaggi, "
+                   f"{report.files} file, {report.twilio_deleted} registrazioni cancellate da Twilio)")
+        click.echo(f"chiamate del registro senza più il numero del chiamante: {report.counts['call_log_numbers']}")
+    echo_retention(report)
 
 
 def register(cli: click.Group) -> None:

@@ -8,7 +8,7 @@ keeps it, and the caller still hears the code that will be stored.
 
 from __future__ import annotations
 
-from twilio.twiml.voice_response import VoiceResponse
+from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from contact_center.durable_writes import OpenCallbackRequest
 from ivr.flows import record_message
@@ -47,6 +47,7 @@ def ask(ctx: CallContext) -> VoiceResponse:
     if on_keypad:
         gather = ctx.gather(response, action=ctx.url(TYPED_PATH, reason=reason, attempt=attempt),
                             finish_on_key="#", timeout=TYPED_NUMBER_TIMEOUT_SECONDS)
+        _privacy_notice(ctx, gather, attempt)
         ctx.speaker.say(gather, "enter_callback_number")
         if ctx.speech_on:
             ctx.speaker.say(gather, "enter_callback_number_speech")
@@ -54,9 +55,17 @@ def ask(ctx: CallContext) -> VoiceResponse:
     else:
         gather = ctx.gather(response, num_digits=1, timeout=ctx.runtime.settings.ivr.gather_timeout_seconds,
                             action=ctx.url(CONFIRM_CALLER_ID_PATH, reason=reason, attempt=attempt))
+        _privacy_notice(ctx, gather, attempt)
         ctx.speaker.say(gather, "confirm_caller_id", last_digits=spoken_last_digits(ctx.caller.e164))
         response.redirect(ctx.url(ASK_PATH, reason=reason, attempt=attempt + 1))
     return response
+
+
+def _privacy_notice(ctx: CallContext, gather: Gather, attempt: int) -> None:
+    """The short privacy notice, heard once before the number is asked (a key skips it: barge-in)."""
+    if attempt == 1 and ctx.arg("mode") != KEYPAD:
+        site = ctx.runtime.settings.privacy.spoken_site
+        ctx.speaker.say(gather, "privacy_notice", site=site.en if ctx.language == "en" else site.it)
 
 
 def _give_up_asking(ctx: CallContext, response: VoiceResponse, reason: str, on_keypad: bool) -> VoiceResponse:
