@@ -23,6 +23,7 @@ class CallbackProblem(StrEnum):
     NOT_CLAIMED = "not_claimed"
     UNKNOWN_OUTCOME = "unknown_outcome"  # outcome, choices
     TICKET_REFUSED = "ticket_refused"  # ticket, current, new
+    TICKET_NEEDS_INSTITUTION = "ticket_needs_institution"  # ticket
     UNKNOWN_LIST = "unknown_list"  # view, choices
     # The console's filters and page cursors.
     UNKNOWN_VIEW = "unknown_view"  # view

@@ -136,14 +136,21 @@ def _entry_tickets(session: Session, entry: CallbackRequest) -> list[Ticket]:
 
 
 def _update_tickets(session: Session, entry: CallbackRequest, status: TicketStatus, operator: str,
-                    note: str, now: datetime) -> list[Ticket]:
-    """Move every ticket of the entry's messages to `status` (those already there stay)."""
+                    note: str, now: datetime, forwarded_to: str | None = None) -> list[Ticket]:
+    """Move every ticket of the entry's messages to `status` (those already there stay).
+
+    Forwarding names the institution (`forwarded_to`); any other status ignores it.
+    """
+    institution = " ".join((forwarded_to or "").split()) if status is TicketStatus.FORWARDED else ""
     changed = []
     for ticket in _entry_tickets(session, entry):
         if ticket.status == status.value:
             continue
+        if status is TicketStatus.FORWARDED and not institution:
+            raise CallbackError(CallbackProblem.TICKET_NEEDS_INSTITUTION, ticket=ticket.code)
         try:
-            change_status(session, ticket, status, now=now, changed_by=operator, note=note)
+            change_status(session, ticket, status, now=now, changed_by=operator, note=note,
+                          forwarded_to=institution or None)
         except InvalidTransition:
             raise CallbackError(CallbackProblem.TICKET_REFUSED, ticket=ticket.code,
                                 current=TicketStatus(ticket.status), new=status) from None
@@ -153,8 +160,11 @@ def _update_tickets(session: Session, entry: CallbackRequest, status: TicketStat
 
 def record_outcome(session: Session, entry_id: int, outcome: str, policy: CallbackPolicy, *,
                    operator: str | None = None, note: str = "", ticket_status: TicketStatus | None = None,
-                   now: datetime) -> CallbackRequest:
-    """Store one call back and move the entry on; the operator defaults to whoever claimed it."""
+                   forwarded_to: str | None = None, now: datetime) -> CallbackRequest:
+    """Store one call back and move the entry on; the operator defaults to whoever claimed it.
+
+    With `ticket_status` the entry's tickets move too (forwarding needs `forwarded_to`, the institution).
+    """
     if outcome not in OUTCOMES:
         raise CallbackError(CallbackProblem.UNKNOWN_OUTCOME, outcome=outcome, choices=OUTCOMES)
     entry = _lock_open_entry(session, entry_id, now)
@@ -168,6 +178,6 @@ def record_outcome(session: Session, entry_id: int, outcome: str, policy: Callba
                                 operator=who[:120], attempted_at=now))
     _apply_outcome(entry, outcome, policy, now)
     if ticket_status is not None:
-        _update_tickets(session, entry, ticket_status, who, note.strip(), now)
+        _update_tickets(session, entry, ticket_status, who, note.strip(), now, forwarded_to)
     session.flush()
     return entry

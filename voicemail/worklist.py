@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any, Final
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, func, select, tuple_
+from sqlalchemy import ColumnElement, case, func, select, tuple_
 from sqlalchemy.orm import Session
 
 from hours.clock import DayWindow
@@ -92,7 +92,9 @@ class Row:
     message_count: int
     ticket_code: str | None
     topic: str | None
-    recorded_seconds: int
+    recorded_seconds: int  # of recordings that can still be fetched (a copy, or Twilio's file)
+    copied_seconds: int = 0  # of those, already copied to the recordings store
+    lost_recordings: int = 0  # recorded, but the copy gave up (the file is gone): they cannot be played
 
 
 @dataclass(frozen=True)
@@ -182,28 +184,37 @@ def page(session: Session, filters: ListFilters, now: datetime, zone: ZoneInfo, 
         .outerjoin(Ticket, Ticket.id == CallbackRequest.ticket_id)
         .where(*conditions).order_by(*WORK_ORDER).limit(size + 1)).all()
     recorded = _recorded_seconds(session, [entry.id for entry, _, _ in entries[:size]])
-    rows = tuple(_row(entry, code, topic, recorded.get(entry.id, 0)) for entry, code, topic in entries[:size])
+    rows = tuple(_row(entry, code, topic, recorded.get(entry.id, (0, 0, 0))) for entry, code, topic in entries[:size])
     more = len(entries) > size
     last = rows[-1] if rows else None
     return Page(rows, Cursor(last.priority, last.created_at, last.id) if more and last else None)
 
 
-def _recorded_seconds(session: Session, entry_ids: list[int]) -> dict[int, int]:
+def _recorded_seconds(session: Session, entry_ids: list[int]) -> dict[int, tuple[int, int, int]]:
+    """Per entry: seconds still playable, of which copied, and how many recordings are lost."""
     if not entry_ids:
         return {}
+    seconds = func.coalesce(CallbackMessage.recording_duration, 0)
+    lost = CallbackMessage.copy_status == "failed"
     totals = session.execute(
-        select(CallbackMessage.entry_id, func.coalesce(func.sum(CallbackMessage.recording_duration), 0))
+        select(CallbackMessage.entry_id,
+               func.coalesce(func.sum(case((lost, 0), else_=seconds)), 0),
+               func.coalesce(func.sum(case((CallbackMessage.copy_status == "copied", seconds), else_=0)), 0),
+               func.coalesce(func.sum(case((lost, 1), else_=0)), 0))
         .where(CallbackMessage.entry_id.in_(entry_ids), CallbackMessage.message_status == "recorded")
         .group_by(CallbackMessage.entry_id)).tuples().all()
-    return {entry_id: int(total or 0) for entry_id, total in totals if entry_id is not None}
+    return {entry_id: (int(playable or 0), int(copied or 0), int(gone or 0))
+            for entry_id, playable, copied, gone in totals if entry_id is not None}
 
 
-def _row(entry: CallbackRequest, code: str | None, topic: str | None, recorded_seconds: int) -> Row:
+def _row(entry: CallbackRequest, code: str | None, topic: str | None,
+         recorded: tuple[int, int, int] = (0, 0, 0)) -> Row:
     return Row(id=entry.id, callback_number=entry.callback_number, reason=entry.reason,
                status=CallbackStatus(entry.status),
                priority=entry.priority, created_at=entry.created_at, next_attempt_at=entry.next_attempt_at,
                attempt_count=entry.attempt_count, claimed_by=entry.claimed_by, message_count=entry.message_count,
-               ticket_code=code, topic=topic, recorded_seconds=recorded_seconds)
+               ticket_code=code, topic=topic, recorded_seconds=recorded[0], copied_seconds=recorded[1],
+               lost_recordings=recorded[2])
 
 
 def row_as_dict(row: Row, zone: ZoneInfo) -> dict[str, Any]:
