@@ -32,6 +32,7 @@ class CallbackProblem(StrEnum):
     BAD_DATE = "bad_date"
     DATE_OUT_OF_RANGE = "date_out_of_range"  # first_year, last_year
     BAD_CURSOR = "bad_cursor"
+    BAD_SEARCH = "bad_search"  # code_length
 
 
 class CallbackError(Exception):

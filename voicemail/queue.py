@@ -53,6 +53,30 @@ def release_expired_claims(session: Session, policy: CallbackPolicy, now: dateti
     return result.rowcount or 0
 
 
+def release_claim(session: Session, entry_id: int, operator: str, now: datetime) -> CallbackRequest:
+    """Give back an entry `operator` claimed: it returns to the list as it was (no attempt counted).
+
+    CallbackError when the entry does not exist, is not claimed, or is claimed by someone else.
+    """
+    entry = session.get(CallbackRequest, entry_id)
+    if entry is None:
+        raise CallbackError(CallbackProblem.NO_SUCH_ENTRY, entry_id=entry_id)
+    if entry.status != CallbackStatus.CLAIMED.value:
+        raise CallbackError(CallbackProblem.NOT_CLAIMED, entry_id=entry_id)
+    if entry.claimed_by != operator.strip():
+        raise CallbackError(CallbackProblem.CLAIMED_BY_ANOTHER, entry_id=entry_id, claimed_by=entry.claimed_by)
+    released = cast(CursorResult[Any], session.execute(
+        update(CallbackRequest)
+        .where(CallbackRequest.id == entry_id, CallbackRequest.status == CallbackStatus.CLAIMED.value,
+               CallbackRequest.claimed_by == entry.claimed_by)
+        .values(status=CallbackStatus.PENDING.value, claimed_by=None, claimed_at=None, updated_at=now)
+        .execution_options(synchronize_session=False)))
+    if not released.rowcount:
+        raise CallbackError(CallbackProblem.NOT_CLAIMED, entry_id=entry_id)
+    session.refresh(entry)
+    return entry
+
+
 def _due(now: datetime) -> tuple[ColumnElement[bool], ...]:
     """The filter of entries waiting to be called back at `now`."""
     return (CallbackRequest.status == CallbackStatus.PENDING.value, CallbackRequest.next_attempt_at <= now)

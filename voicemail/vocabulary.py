@@ -76,6 +76,7 @@ PROBLEMS: Final[Mapping[str, str]] = MappingProxyType({
     "bad_date": "data non valida: usa il formato AAAA-MM-GG",
     "date_out_of_range": "data fuori intervallo: anni dal {first_year} al {last_year}",
     "bad_cursor": "indicatore di pagina non valido",
+    "bad_search": "cerca un numero di telefono o un codice di {code_length} cifre",
 })
 
 

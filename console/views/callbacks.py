@@ -21,7 +21,7 @@ from voicemail import worklist
 from voicemail.calls import call_in_progress
 from voicemail.errors import BadFilter, CallbackError
 from voicemail.listing import EntryView, entry_details
-from voicemail.queue import OUTCOMES, claim_next, record_outcome, release_expired_claims
+from voicemail.queue import OUTCOMES, claim_next, record_outcome, release_claim, release_expired_claims
 from voicemail.status import CallbackStatus
 from voicemail.vocabulary import describe, label
 from voicemail.worklist import Cursor
@@ -37,7 +37,8 @@ def callbacks() -> Any:
     """Counts by status, then one page of the chosen view in work order."""
     args = request.args.to_dict()
     try:
-        filters = worklist.parse_filters(args, TOPICS)
+        filters = worklist.parse_filters(args, TOPICS, operator=g.account.name,
+                                         code_length=current_runtime().settings.tickets.code_length)
         after = Cursor.decode(args["after"]) if args.get("after") else None
     except BadFilter as error:
         flash(f"Filtro non valido: {describe(error)}.", "error")
@@ -45,11 +46,11 @@ def callbacks() -> Any:
     now = current_runtime().clock()
     with transaction() as db:
         release_expired_claims(db, callback_policy(current_runtime().settings), now)
-        counts = worklist.counts(db, now)
+        counts = worklist.counts(db, now, operator=g.account.name)
         g.due_count = counts["due"]
         page = worklist.page(db, filters, now, zone(), current_runtime().settings.console.page_size, after)
     return render_template("console/callbacks.html", counts=counts, page=page, filters=filters, now=now,
-                           views=worklist.VIEWS, topics=TOPICS, first_page=after is None,
+                           views=(*worklist.VIEWS, worklist.MINE), topics=TOPICS, first_page=after is None,
                            can_fetch=rest_client(current_runtime().settings).configured)
 
 
@@ -67,6 +68,21 @@ def callback_claim() -> Any:
         return redirect(url_for("console.callbacks"))
     flash(f"Richiamata {entry.id} assegnata a te.", "success")
     return redirect(url_for("console.callback", entry_id=entry.id))
+
+
+@blueprint.post("/callbacks/<int:entry_id>/release")
+@requires(Role.OPERATOR)
+def callback_release(entry_id: int) -> Any:
+    """Give an entry back to the list, as it was (no attempt counted)."""
+    try:
+        with transaction() as db:
+            release_claim(db, entry_id, g.account.name, current_runtime().clock())
+            log_action(db, "callback_release", f"richiamata {entry_id}")
+    except CallbackError as error:
+        flash(f"Richiamata non rilasciata: {describe(error)}.", "error")
+        return redirect(url_for("console.callback", entry_id=entry_id))
+    flash(f"Richiamata {entry_id} rilasciata: torna nell'elenco per chiunque.", "success")
+    return redirect(url_for("console.callbacks"))
 
 
 def _ticket_with_history(db: Session, entry: EntryView) -> tuple[Ticket | None, list[TicketStatusChange]]:
@@ -132,4 +148,6 @@ def callback_outcome(entry_id: int) -> Any:
               f"{next_attempt.astimezone(zone()).strftime('%d/%m/%Y %H:%M')}.", "success")
     else:
         flash(f"Esito registrato: {label('outcome', outcome)}. Richiamata {label('status', status)}.", "success")
+    if request.form.get("then") == "next":
+        return callback_claim()
     return redirect(url_for("console.callback", entry_id=entry_id))
