@@ -108,13 +108,17 @@ def test_a_double_click_on_chiama_rings_once_and_the_entry_shows_the_call(
     page.get_by_role("link", name="Richiamate").click()
     page.get_by_role("button", name="Prendi il prossimo").click()
     expect(page.get_by_role("status")).to_contain_text("assegnata a te")
+    posts: list[str] = []
+    page.on("request", lambda request: posts.append(request.url) if request.method == "POST" else None)
     page.get_by_role("button", name="Chiama").dblclick()
     expect(page.get_by_role("status")).to_contain_text("Sta squillando il tuo telefono")
+    assert [url for url in posts if url.endswith("/call")] == [page.url + "/call"]  # the button went off at once
     expect(page.locator("#stato-chiamata")).to_contain_text("sta squillando il telefono dell'operatore")
     expect(page.locator("#chiama")).to_be_disabled()
     expect(page.locator("#chiama")).to_have_text("Chiamata in corso…")
     # A second tab, opened before the call started, clicks again: the server refuses it.
     page.evaluate("""() => { const b = document.getElementById('chiama'); b.disabled = false; b.click(); }""")
+    expect(page).to_have_title("Richiamata 1 · Contact Center 800 840 840")
     expect(page.get_by_role("status")).to_contain_text("La chiamata è già partita")
     assert [created.params["To"] for created in api.calls] == ["+390612345678"]
 
