@@ -202,6 +202,14 @@ def set_password(session: Session, name: str, password: str, *, min_password_len
     return account
 
 
+def set_phone(session: Session, name: str, phone: str | None) -> ConsoleAccount:
+    """Set (E.164) or clear the operator's own phone, the one "Chiama" rings first."""
+    account = _require(session, name)
+    account.phone = clean_phone(phone)
+    session.flush()
+    return account
+
+
 def set_role(session: Session, name: str, role: Role) -> ConsoleAccount:
     """Change an account's role; its sessions end so the new role applies at once."""
     account = _require(session, name)

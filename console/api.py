@@ -72,6 +72,7 @@ class OutcomeIn(Body):
     outcome: str
     note: str = Field(default="", max_length=2000)
     ticket_status: str | None = None
+    institution: str | None = Field(default=None, max_length=200)  # needed when ticket_status is "forwarded"
 
 
 class PresenceIn(Body):
@@ -210,7 +211,8 @@ def outcome(entry_id: int) -> Response:
         try:
             rt = current_runtime()
             record_outcome(db, _entry_id(entry_id), body.outcome, callback_policy(rt.settings),
-                           operator=operator, note=body.note, ticket_status=ticket_status, now=rt.clock())
+                           operator=operator, note=body.note, ticket_status=ticket_status,
+                           forwarded_to=body.institution, now=rt.clock())
         except CallbackError as error:
             raise ApiError(409, "refused", describe(error)) from None
         _audit(db, "callback_outcome", f"richiamata {entry_id}", f"{body.outcome} per {operator}")

@@ -21,7 +21,8 @@ LABELS: dict[str, dict[str, str]] = {
     "channel": {channel.value: label(channel) for channel in Channel},
     "role": dict(ROLE_LABELS),
     "callback_view": {"due": "da richiamare adesso", "waiting": "in attesa di un nuovo tentativo",
-                      "claimed": "in corso", "done": "completate", "unreachable": "non raggiungibili"},
+                      "claimed": "in corso", "done": "completate", "unreachable": "non raggiungibili",
+                      "mine": "mie (in carico a me)"},
     "presence": {state.value: text for state, text in PRESENCE_LABELS.items()},
     "language": {code: language_label(code) for code in LANGUAGE_CODES},
 }

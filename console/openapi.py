@@ -68,7 +68,9 @@ _SCHEMAS: dict[str, Any] = {
         "outcome": {"type": "string", "enum": list(OUTCOMES)},
         "note": {"type": "string", "maxLength": 2000},
         "ticket_status": {"type": ["string", "null"], "enum": [s.value for s in TicketStatus] + [None],
-                          "description": "the ticket's new status, for a reached citizen"}}},
+                          "description": "the ticket's new status, for a reached citizen"},
+        "institution": {"type": ["string", "null"], "maxLength": 200,
+                        "description": "the competent institution, required when ticket_status is forwarded"}}},
     "PresenceIn": {"type": "object", "additionalProperties": False, "required": ["state"],
                    "properties": {"state": {"type": "string", "enum": MANUAL_STATES}}},
     "Presence": {"type": "object", "properties": {

@@ -39,11 +39,12 @@ class OpenCallbackRequest:
     tracking_code: str | None = None
     code_length: int = 8
     language: str = "it"  # the caller's; journal lines written before languages replay as Italian
+    topic: str = "other"  # the one the caller chose; journal lines written before topics replay as "other"
 
     def apply(self, session: Session, now: datetime) -> None:
         callbacks.open_callback_request(session, self.call_sid, self.callback_number, self.number_source,
                                         self.reason, self.tracking_code, self.code_length, now=now,
-                                        language=self.language)
+                                        language=self.language, topic=self.topic)
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from typing import Final
 from urllib.parse import urlencode
 
 CALLBACK_CALL_PATH: Final = "/voice/callback-call"
+CALLBACK_CALL_STATUS_PATH: Final = "/voice/callback-call/status"
 
 
 def callback_call_signature(auth_token: str, entry_id: int, number: str) -> str:
@@ -24,3 +25,8 @@ def callback_call_url(auth_token: str, entry_id: int, number: str) -> str:
     """The relative URL Twilio fetches when the operator answers."""
     signature = callback_call_signature(auth_token, entry_id, number)
     return f"{CALLBACK_CALL_PATH}?{urlencode({'entry': entry_id, 'number': number, 'sig': signature})}"
+
+
+def callback_call_status_url(entry_id: int) -> str:
+    """The relative URL of the status callback of the operator's leg (Twilio signs what it posts there)."""
+    return f"{CALLBACK_CALL_STATUS_PATH}?{urlencode({'entry': entry_id})}"

@@ -211,11 +211,15 @@ def test_outcomes_that_cannot_be_recorded_say_why_and_change_nothing(
 def test_a_ticket_status_the_rules_refuse_rolls_the_outcome_back(sessions) -> None:
     entry_id = leave(sessions, "1", MOBILE)
     claim(sessions, "anna")
-    with pytest.raises(CallbackError, match="non può passare"):
+    with pytest.raises(CallbackError, match="indica l'ente competente"):
         outcome(sessions, entry_id, "reached", ticket_status=TicketStatus.FORWARDED)
     with sessions() as session:
         details = entry_details(session, entry_id)
     assert (details.status, details.attempt_count, details.attempts) == ("claimed", 0, ())
+    outcome(sessions, entry_id, "reached", ticket_status=TicketStatus.FORWARDED, forwarded_to="Regione Lazio")
+    with sessions() as session:
+        ticket = session.scalars(select(Ticket)).one()
+        assert (ticket.status, ticket.forwarded_to) == ("forwarded", "Regione Lazio")
 
 
 def test_an_unfinished_claim_returns_to_the_list_after_the_timeout(sessions) -> None:

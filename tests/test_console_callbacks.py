@@ -145,8 +145,8 @@ def test_an_outcome_on_someone_elses_entry_is_refused(console_app: Flask, client
     sign_in(supervisor, "Sara Supervisora")
     post_form(supervisor, "/console/callbacks/claim", {}, "/console/callbacks")
     entry_page = f"/console/callbacks/{entry_id}"
-    post_form(client, f"{entry_page}/outcome", {"outcome": "reached"}, entry_page)
-    assert "assegnata a Sara Supervisora" in client.get(entry_page).get_data(as_text=True)
+    refused = post_form(client, f"{entry_page}/outcome", {"outcome": "reached"}, entry_page)
+    assert refused.status_code == 409 and "assegnata a Sara Supervisora" in refused.get_data(as_text=True)
     assert _entry_of(console_app, f"CA{3:032x}").status == "claimed"
 
 

@@ -98,12 +98,12 @@ def test_changing_the_status_keeps_history_and_audit(console_app: Flask, client:
 def test_refused_changes_say_why_and_change_nothing(console_app: Flask, client: FlaskClient) -> None:
     code = _ticket(console_app)
     page = f"/console/tickets/{code}"
-    post_form(client, f"{page}/status", {"status": "forwarded", "institution": " "}, page)
-    assert "indica l&#39;ente competente" in client.get(page).get_data(as_text=True)
-    post_form(client, f"{page}/status", {"status": "received"}, page)
-    assert "non può passare da «ricevuta» a «ricevuta»" in client.get(page).get_data(as_text=True)
-    post_form(client, f"{page}/status", {"status": "sparita"}, page)
-    assert "Stato non valido" in client.get(page).get_data(as_text=True)
+    refused = post_form(client, f"{page}/status", {"status": "forwarded", "institution": " "}, page)
+    assert refused.status_code == 409 and "indica l&#39;ente competente" in refused.get_data(as_text=True)
+    refused = post_form(client, f"{page}/status", {"status": "received"}, page)
+    assert "non può passare da «ricevuta» a «ricevuta»" in refused.get_data(as_text=True)
+    refused = post_form(client, f"{page}/status", {"status": "sparita"}, page)
+    assert refused.status_code == 400 and "Scegli il nuovo stato" in refused.get_data(as_text=True)
     assert _status_of(console_app, code)[0] == "received"
 
 

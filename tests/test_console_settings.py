@@ -78,7 +78,26 @@ def test_a_closure_and_its_cancellation(console_app: Flask, client: FlaskClient)
 ])
 def test_bad_forms_say_what_to_correct(console_app: Flask, client: FlaskClient, form: dict[str, str],
                                        reason: str) -> None:
-    post_form(client, f"{PAGE}/extensions", form, PAGE)
-    assert reason in client.get(PAGE).get_data(as_text=True)
+    refused = post_form(client, f"{PAGE}/extensions", form, PAGE)
+    assert refused.status_code == 400 and reason in refused.get_data(as_text=True)
     with console_app.extensions["contact_center"].sessions() as session:
         assert list_entries(session) == []
+
+
+def test_a_refused_extension_keeps_its_dates_bands_and_announcement(client: FlaskClient) -> None:
+    form = {"starts": "2030-01-02T10:00", "ends": "2030-01-01T10:00", "bands": "08:00-20:00",
+            "announcement": "Allerta meteo in Emilia-Romagna."}
+    page = post_form(client, f"{PAGE}/extensions", form, PAGE).get_data(as_text=True)
+    assert "la fine deve venire dopo" in page
+    assert 'id="ext-starts" name="starts" type="datetime-local" required value="2030-01-02T10:00"' in page
+    assert 'id="ext-ends" name="ends" type="datetime-local" required value="2030-01-01T10:00"' in page
+    assert 'value="08:00-20:00"' in page
+    assert ">Allerta meteo in Emilia-Romagna.</textarea>" in page
+    assert 'id="clo-starts" name="starts" type="datetime-local" required value=""' in page  # the other form stays empty
+
+
+def test_a_refused_closure_keeps_its_reason(client: FlaskClient) -> None:
+    page = post_form(client, f"{PAGE}/closures", {"starts": "2030-01-02T10:00", "ends": "2030-01-01T10:00",
+                                                   "reason": "Manutenzione"}, PAGE).get_data(as_text=True)
+    assert 'id="clo-reason" name="reason" maxlength="600" value="Manutenzione"' in page
+    assert 'id="clo-starts" name="starts" type="datetime-local" required value="2030-01-02T10:00"' in page

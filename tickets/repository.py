@@ -22,6 +22,14 @@ class CodeSpaceExhausted(RuntimeError):
     """No free tracking code was found: the configured length is too short."""
 
 
+class StaleTicket(ValueError):
+    """A status change made from an older version of the ticket (a page opened before another change)."""
+
+    def __init__(self, code: str, expected: int, current: int) -> None:
+        super().__init__(f"ticket {code} is at version {current}, the change was made from version {expected}")
+        self.code, self.expected, self.current = code, expected, current
+
+
 def create_ticket(session: Session, *, now: datetime, channel: Channel, topic: Topic = Topic.OTHER, summary: str = "",
                   phone: str | None = None, email: str | None = None, call_sid: str | None = None,
                   created_by: str = SYSTEM, code_length: int = DEFAULT_CODE_LENGTH, code: str | None = None,
@@ -91,8 +99,15 @@ def tickets_by_phone(session: Session, number: str, limit: int) -> list[Ticket]:
 
 
 def change_status(session: Session, ticket: Ticket, new_status: TicketStatus, *, now: datetime, changed_by: str,
-                  note: str = "", forwarded_to: str | None = None) -> TicketStatusChange:
-    """Move the ticket to `new_status` (InvalidTransition if not allowed) and keep the history."""
+                  note: str = "", forwarded_to: str | None = None,
+                  expected_version: int | None = None) -> TicketStatusChange:
+    """Move the ticket to `new_status` (InvalidTransition if not allowed) and keep the history.
+
+    `expected_version`, when given, is the version the change was made from: StaleTicket if the
+    ticket changed since. Every change adds one to the ticket's version.
+    """
+    if expected_version is not None and expected_version != ticket.version:
+        raise StaleTicket(ticket.code, expected_version, ticket.version)
     current = TicketStatus(ticket.status)
     check_transition(current, new_status, forwarded_to)
     change = TicketStatusChange(changed_at=now, changed_by=changed_by, from_status=current.value,
@@ -102,5 +117,6 @@ def change_status(session: Session, ticket: Ticket, new_status: TicketStatus, *,
     ticket.status = new_status.value
     ticket.forwarded_to = forwarded_to if new_status is TicketStatus.FORWARDED else None
     ticket.status_changed_at = now
+    ticket.version = (ticket.version or 1) + 1
     session.flush()
     return change

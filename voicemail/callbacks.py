@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from storage.models import CallbackMessage, CallbackRequest, Ticket
 from storage.upsert import get_or_insert, inserted_or_got
 from tickets.repository import create_ticket
-from tickets.status import Channel
+from tickets.status import Channel, Topic
 from voicemail.status import CallbackStatus
 
 REASONS: Final = ("closed", "all_busy", "no_answer", "chosen", "no_choice", "error")
@@ -110,11 +110,13 @@ def _file(session: Session, message: CallbackMessage, now: datetime, ticket_id: 
 
 def open_callback_request(session: Session, call_sid: str, callback_number: str | None,
                           number_source: str, reason: str, tracking_code: str | None = None,
-                          code_length: int = 8, *, now: datetime, language: str = "it") -> CallbackMessage:
+                          code_length: int = 8, *, now: datetime, language: str = "it",
+                          topic: str = Topic.OTHER.value) -> CallbackMessage:
     """The call's message, its ticket (with `tracking_code` when free) and its place on the list.
 
     A repeated webhook returns the same message; the first number given for a call is kept,
-    unless the call only had an early recording callback and no number yet.
+    unless the call only had an early recording callback and no number yet. `topic` is the one
+    the caller chose in the topic menu (an unknown value counts as "other").
     """
     _check(reason, number_source)
     message, fresh = inserted_or_got(session, CallbackMessage, "call_sid",
@@ -125,6 +127,7 @@ def open_callback_request(session: Session, call_sid: str, callback_number: str 
     if message.ticket_id is None:
         # Only this function makes a call's ticket, with its message: a message new now has none.
         new_ticket_id = create_ticket(session, now=now, channel=Channel.VOICEMAIL, summary=TICKET_SUMMARY,
+                                      topic=_topic(topic),
                                       phone=message.callback_number, call_sid=call_sid, code=tracking_code,
                                       code_length=code_length, call_has_none=fresh, language=language).id
     if message.entry_id is None:
@@ -134,6 +137,13 @@ def open_callback_request(session: Session, call_sid: str, callback_number: str 
             message.ticket_id = new_ticket_id
         _complete_entry(session, message)
     return message
+
+
+def _topic(raw: str) -> Topic:
+    try:
+        return Topic(raw)
+    except ValueError:
+        return Topic.OTHER
 
 
 def _complete_entry(session: Session, message: CallbackMessage) -> None:

@@ -23,6 +23,7 @@ class CallbackProblem(StrEnum):
     NOT_CLAIMED = "not_claimed"
     UNKNOWN_OUTCOME = "unknown_outcome"  # outcome, choices
     TICKET_REFUSED = "ticket_refused"  # ticket, current, new
+    TICKET_NEEDS_INSTITUTION = "ticket_needs_institution"  # ticket
     UNKNOWN_LIST = "unknown_list"  # view, choices
     # The console's filters and page cursors.
     UNKNOWN_VIEW = "unknown_view"  # view
@@ -31,6 +32,7 @@ class CallbackProblem(StrEnum):
     BAD_DATE = "bad_date"
     DATE_OUT_OF_RANGE = "date_out_of_range"  # first_year, last_year
     BAD_CURSOR = "bad_cursor"
+    BAD_SEARCH = "bad_search"  # code_length
 
 
 class CallbackError(Exception):

@@ -49,6 +49,16 @@ class AttemptView:
 
 
 @dataclass(frozen=True)
+class CallView:
+    """The latest "Chiama" call of an entry: who started it, when, and how far it got."""
+
+    state: str
+    by: str | None
+    started_at: datetime | None
+    state_at: datetime | None
+
+
+@dataclass(frozen=True)
 class EntryView:
     """An entry with what operators need to call back."""
 
@@ -66,6 +76,7 @@ class EntryView:
     message_count: int
     messages: tuple[MessageView, ...]
     attempts: tuple[AttemptView, ...] = ()
+    call: CallView | None = None  # the latest "Chiama" call, if any
 
     @property
     def recorded_seconds(self) -> int:
@@ -185,4 +196,6 @@ def _view(entry: CallbackRequest, messages: list[CallbackMessage], tickets: dict
             recording_duration=m.recording_duration, recording_path=m.recording_path,
             copy_status=m.copy_status, transcript=m.transcript) for m in messages),
         attempts=tuple(AttemptView(a.attempted_at, a.operator, a.outcome, a.note) for a in attempts),
+        call=CallView(entry.call_state, entry.call_by, entry.call_started_at, entry.call_state_at)
+        if entry.call_state else None,
     )

@@ -53,6 +53,30 @@ def release_expired_claims(session: Session, policy: CallbackPolicy, now: dateti
     return result.rowcount or 0
 
 
+def release_claim(session: Session, entry_id: int, operator: str, now: datetime) -> CallbackRequest:
+    """Give back an entry `operator` claimed: it returns to the list as it was (no attempt counted).
+
+    CallbackError when the entry does not exist, is not claimed, or is claimed by someone else.
+    """
+    entry = session.get(CallbackRequest, entry_id)
+    if entry is None:
+        raise CallbackError(CallbackProblem.NO_SUCH_ENTRY, entry_id=entry_id)
+    if entry.status != CallbackStatus.CLAIMED.value:
+        raise CallbackError(CallbackProblem.NOT_CLAIMED, entry_id=entry_id)
+    if entry.claimed_by != operator.strip():
+        raise CallbackError(CallbackProblem.CLAIMED_BY_ANOTHER, entry_id=entry_id, claimed_by=entry.claimed_by)
+    released = cast(CursorResult[Any], session.execute(
+        update(CallbackRequest)
+        .where(CallbackRequest.id == entry_id, CallbackRequest.status == CallbackStatus.CLAIMED.value,
+               CallbackRequest.claimed_by == entry.claimed_by)
+        .values(status=CallbackStatus.PENDING.value, claimed_by=None, claimed_at=None, updated_at=now)
+        .execution_options(synchronize_session=False)))
+    if not released.rowcount:
+        raise CallbackError(CallbackProblem.NOT_CLAIMED, entry_id=entry_id)
+    session.refresh(entry)
+    return entry
+
+
 def _due(now: datetime) -> tuple[ColumnElement[bool], ...]:
     """The filter of entries waiting to be called back at `now`."""
     return (CallbackRequest.status == CallbackStatus.PENDING.value, CallbackRequest.next_attempt_at <= now)
@@ -136,14 +160,21 @@ def _entry_tickets(session: Session, entry: CallbackRequest) -> list[Ticket]:
 
 
 def _update_tickets(session: Session, entry: CallbackRequest, status: TicketStatus, operator: str,
-                    note: str, now: datetime) -> list[Ticket]:
-    """Move every ticket of the entry's messages to `status` (those already there stay)."""
+                    note: str, now: datetime, forwarded_to: str | None = None) -> list[Ticket]:
+    """Move every ticket of the entry's messages to `status` (those already there stay).
+
+    Forwarding names the institution (`forwarded_to`); any other status ignores it.
+    """
+    institution = " ".join((forwarded_to or "").split()) if status is TicketStatus.FORWARDED else ""
     changed = []
     for ticket in _entry_tickets(session, entry):
         if ticket.status == status.value:
             continue
+        if status is TicketStatus.FORWARDED and not institution:
+            raise CallbackError(CallbackProblem.TICKET_NEEDS_INSTITUTION, ticket=ticket.code)
         try:
-            change_status(session, ticket, status, now=now, changed_by=operator, note=note)
+            change_status(session, ticket, status, now=now, changed_by=operator, note=note,
+                          forwarded_to=institution or None)
         except InvalidTransition:
             raise CallbackError(CallbackProblem.TICKET_REFUSED, ticket=ticket.code,
                                 current=TicketStatus(ticket.status), new=status) from None
@@ -153,8 +184,11 @@ def _update_tickets(session: Session, entry: CallbackRequest, status: TicketStat
 
 def record_outcome(session: Session, entry_id: int, outcome: str, policy: CallbackPolicy, *,
                    operator: str | None = None, note: str = "", ticket_status: TicketStatus | None = None,
-                   now: datetime) -> CallbackRequest:
-    """Store one call back and move the entry on; the operator defaults to whoever claimed it."""
+                   forwarded_to: str | None = None, now: datetime) -> CallbackRequest:
+    """Store one call back and move the entry on; the operator defaults to whoever claimed it.
+
+    With `ticket_status` the entry's tickets move too (forwarding needs `forwarded_to`, the institution).
+    """
     if outcome not in OUTCOMES:
         raise CallbackError(CallbackProblem.UNKNOWN_OUTCOME, outcome=outcome, choices=OUTCOMES)
     entry = _lock_open_entry(session, entry_id, now)
@@ -168,6 +202,6 @@ def record_outcome(session: Session, entry_id: int, outcome: str, policy: Callba
                                 operator=who[:120], attempted_at=now))
     _apply_outcome(entry, outcome, policy, now)
     if ticket_status is not None:
-        _update_tickets(session, entry, ticket_status, who, note.strip(), now)
+        _update_tickets(session, entry, ticket_status, who, note.strip(), now, forwarded_to)
     session.flush()
     return entry

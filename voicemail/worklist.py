@@ -15,12 +15,14 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any, Final
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, func, select, tuple_
+import phonenumbers
+from sqlalchemy import ColumnElement, case, func, or_, select, tuple_
 from sqlalchemy.orm import Session
 
 from hours.clock import DayWindow
 from storage.models import CallbackMessage, CallbackRequest, Ticket
 from storage.models.console import DUE_TIME
+from tickets.codes import normalize_code
 from voicemail.callbacks import REASONS
 from voicemail.errors import BadFilter, CallbackProblem
 from voicemail.listing import WORK_ORDER
@@ -29,6 +31,7 @@ from voicemail.status import CallbackStatus
 # "due" and "waiting" split the pending entries: to call now, or after a retry delay.
 VIEWS: Final = ("due", "waiting", *(status.value for status in CallbackStatus if status is not CallbackStatus.PENDING))
 DEFAULT_VIEW: Final = "due"
+MINE: Final = "mine"  # the entries the operator holds (claimed by them)
 EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
 MICROSECOND: Final = timedelta(microseconds=1)
 MAX_KEY: Final = 2**62
@@ -43,11 +46,15 @@ class ListFilters:
     reason: str | None = None
     topic: str | None = None
     day: date | None = None
+    query: str = ""  # as typed: a number or a ticket code; it searches every view
+    number: str | None = None  # the query as an E.164 number
+    code: str | None = None  # the query as a ticket code
+    operator: str | None = None  # whose entries "mine" shows
 
     def query_args(self) -> dict[str, str]:
         """The filters as URL query arguments (empty ones left out)."""
         args = {"view": self.view, "reason": self.reason or "", "topic": self.topic or "",
-                "day": self.day.isoformat() if self.day else ""}
+                "day": self.day.isoformat() if self.day else "", "q": self.query}
         return {key: value for key, value in args.items() if value}
 
 
@@ -92,7 +99,9 @@ class Row:
     message_count: int
     ticket_code: str | None
     topic: str | None
-    recorded_seconds: int
+    recorded_seconds: int  # of recordings that can still be fetched (a copy, or Twilio's file)
+    copied_seconds: int = 0  # of those, already copied to the recordings store
+    lost_recordings: int = 0  # recorded, but the copy gave up (the file is gone): they cannot be played
 
 
 @dataclass(frozen=True)
@@ -103,10 +112,28 @@ class Page:
     next_cursor: Cursor | None
 
 
-def parse_filters(args: dict[str, str], topics: Sequence[str]) -> ListFilters:
-    """Filters from query arguments; BadFilter for a value that is not allowed."""
+def _search(text: str, code_length: int) -> tuple[str | None, str | None]:
+    """A search box's text as (E.164 number, ticket code); BadFilter when it is neither."""
+    code = normalize_code(text)
+    if code.isdigit() and len(code) == code_length:
+        return None, code
+    try:
+        number = phonenumbers.parse(text, "IT")
+    except phonenumbers.NumberParseException:
+        number = None
+    if number is None or not phonenumbers.is_possible_number(number):
+        raise BadFilter(CallbackProblem.BAD_SEARCH, code_length=code_length)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164), None
+
+
+def parse_filters(args: dict[str, str], topics: Sequence[str], *, operator: str | None = None,
+                  code_length: int = 8) -> ListFilters:
+    """Filters from query arguments; BadFilter for a value that is not allowed.
+
+    The view "mine" lists the entries `operator` holds; `q` searches a number or a ticket code.
+    """
     view = args.get("view") or DEFAULT_VIEW
-    if view not in VIEWS:
+    if view not in VIEWS and not (view == MINE and operator):
         raise BadFilter(CallbackProblem.UNKNOWN_VIEW, view=view)
     reason = args.get("reason") or None
     if reason is not None and reason not in REASONS:
@@ -122,7 +149,9 @@ def parse_filters(args: dict[str, str], topics: Sequence[str]) -> ListFilters:
             raise BadFilter(CallbackProblem.BAD_DATE) from None
         if not MIN_YEAR <= day.year <= MAX_YEAR:
             raise BadFilter(CallbackProblem.DATE_OUT_OF_RANGE, first_year=MIN_YEAR, last_year=MAX_YEAR)
-    return ListFilters(view, reason, topic, day)
+    query = " ".join(args.get("q", "").split())[:64]
+    number, code = _search(query, code_length) if query else (None, None)
+    return ListFilters(view, reason, topic, day, query, number, code, operator if view == MINE else None)
 
 
 def _view_conditions(view: str, now: datetime) -> list[ColumnElement[bool]]:
@@ -136,7 +165,20 @@ def _view_conditions(view: str, now: datetime) -> list[ColumnElement[bool]]:
 
 
 def _conditions(filters: ListFilters, now: datetime, zone: ZoneInfo) -> list[ColumnElement[bool]]:
-    conditions = _view_conditions(filters.view, now)
+    if filters.number or filters.code:  # a search looks in every view
+        conditions: list[ColumnElement[bool]] = []
+    elif filters.view == MINE:
+        conditions = [CallbackRequest.status == CallbackStatus.CLAIMED.value,
+                      CallbackRequest.claimed_by == (filters.operator or "")]
+    else:
+        conditions = _view_conditions(filters.view, now)
+    if filters.number:
+        conditions.append(CallbackRequest.callback_number == filters.number)
+    if filters.code:
+        conditions.append(or_(
+            CallbackRequest.ticket_id.in_(select(Ticket.id).where(Ticket.code == filters.code)),
+            CallbackRequest.id.in_(select(CallbackMessage.entry_id).join(Ticket, Ticket.id == CallbackMessage.ticket_id)
+                                   .where(Ticket.code == filters.code))))
     if filters.reason:
         conditions.append(CallbackRequest.reason == filters.reason)
     if filters.topic:
@@ -147,14 +189,17 @@ def _conditions(filters: ListFilters, now: datetime, zone: ZoneInfo) -> list[Col
     return conditions
 
 
-def counts(session: Session, now: datetime) -> dict[str, int]:
-    """How many entries each view holds (one pass over the status and due-time index)."""
+def counts(session: Session, now: datetime, operator: str | None = None) -> dict[str, int]:
+    """How many entries each view holds (one pass over the status and due-time index); "mine" with `operator`."""
     due = func.count().filter(now >= DUE_TIME)
     rows = session.execute(select(CallbackRequest.status, func.count(), due).group_by(CallbackRequest.status)).all()
     by_status = {status: (total, due_now) for status, total, due_now in rows}
     result = {view: by_status.get(view, (0, 0))[0] for view in VIEWS}
     pending, due_now = by_status.get(CallbackStatus.PENDING.value, (0, 0))
     result["due"], result["waiting"] = due_now, pending - due_now
+    if operator:
+        result[MINE] = session.scalar(select(func.count()).select_from(CallbackRequest).where(
+            CallbackRequest.status == CallbackStatus.CLAIMED.value, CallbackRequest.claimed_by == operator)) or 0
     return result
 
 
@@ -182,28 +227,37 @@ def page(session: Session, filters: ListFilters, now: datetime, zone: ZoneInfo, 
         .outerjoin(Ticket, Ticket.id == CallbackRequest.ticket_id)
         .where(*conditions).order_by(*WORK_ORDER).limit(size + 1)).all()
     recorded = _recorded_seconds(session, [entry.id for entry, _, _ in entries[:size]])
-    rows = tuple(_row(entry, code, topic, recorded.get(entry.id, 0)) for entry, code, topic in entries[:size])
+    rows = tuple(_row(entry, code, topic, recorded.get(entry.id, (0, 0, 0))) for entry, code, topic in entries[:size])
     more = len(entries) > size
     last = rows[-1] if rows else None
     return Page(rows, Cursor(last.priority, last.created_at, last.id) if more and last else None)
 
 
-def _recorded_seconds(session: Session, entry_ids: list[int]) -> dict[int, int]:
+def _recorded_seconds(session: Session, entry_ids: list[int]) -> dict[int, tuple[int, int, int]]:
+    """Per entry: seconds still playable, of which copied, and how many recordings are lost."""
     if not entry_ids:
         return {}
+    seconds = func.coalesce(CallbackMessage.recording_duration, 0)
+    lost = CallbackMessage.copy_status == "failed"
     totals = session.execute(
-        select(CallbackMessage.entry_id, func.coalesce(func.sum(CallbackMessage.recording_duration), 0))
+        select(CallbackMessage.entry_id,
+               func.coalesce(func.sum(case((lost, 0), else_=seconds)), 0),
+               func.coalesce(func.sum(case((CallbackMessage.copy_status == "copied", seconds), else_=0)), 0),
+               func.coalesce(func.sum(case((lost, 1), else_=0)), 0))
         .where(CallbackMessage.entry_id.in_(entry_ids), CallbackMessage.message_status == "recorded")
         .group_by(CallbackMessage.entry_id)).tuples().all()
-    return {entry_id: int(total or 0) for entry_id, total in totals if entry_id is not None}
+    return {entry_id: (int(playable or 0), int(copied or 0), int(gone or 0))
+            for entry_id, playable, copied, gone in totals if entry_id is not None}
 
 
-def _row(entry: CallbackRequest, code: str | None, topic: str | None, recorded_seconds: int) -> Row:
+def _row(entry: CallbackRequest, code: str | None, topic: str | None,
+         recorded: tuple[int, int, int] = (0, 0, 0)) -> Row:
     return Row(id=entry.id, callback_number=entry.callback_number, reason=entry.reason,
                status=CallbackStatus(entry.status),
                priority=entry.priority, created_at=entry.created_at, next_attempt_at=entry.next_attempt_at,
                attempt_count=entry.attempt_count, claimed_by=entry.claimed_by, message_count=entry.message_count,
-               ticket_code=code, topic=topic, recorded_seconds=recorded_seconds)
+               ticket_code=code, topic=topic, recorded_seconds=recorded[0], copied_seconds=recorded[1],
+               lost_recordings=recorded[2])
 
 
 def row_as_dict(row: Row, zone: ZoneInfo) -> dict[str, Any]:

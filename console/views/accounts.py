@@ -12,11 +12,13 @@ from access.accounts import (
     Role,
     account_name,
     add_account,
+    is_delayed,
     lift_lock,
     list_accounts,
     parse_role,
     set_active,
     set_password,
+    set_phone,
 )
 from access.vocabulary import describe
 from console.security import log_action, reading, requires, transaction
@@ -29,11 +31,14 @@ AUDIT_PAGE = 200
 @blueprint.get("/accounts")
 @requires(Role.SUPERVISOR)
 def accounts() -> Any:
-    """Every account, and the form to add one."""
+    """Every account with its state and actions, and the form to add one."""
+    rt = current_runtime()
+    now, policy = rt.clock(), rt.settings.console.throttle_policy()
     with reading() as db:
         rows = list_accounts(db)
-    return render_template("console/accounts.html", accounts=rows, now=current_runtime().clock(),
-                           min_password_length=current_runtime().settings.console.min_password_length)
+        delayed = {a.id: is_delayed(db, a, policy, now) for a in rows}
+    return render_template("console/accounts.html", accounts=rows, delayed=delayed, now=now,
+                           min_password_length=rt.settings.console.min_password_length)
 
 
 def _account_error(error: AccountError) -> str:
@@ -116,6 +121,22 @@ def account_password(account_id: int) -> Any:
         flash(_account_error(error), "error")
     else:
         flash(f"Password di «{account.name}» cambiata.", "success")
+    return redirect(url_for("console.accounts"))
+
+
+@blueprint.post("/accounts/<int:account_id>/phone")
+@requires(Role.SUPERVISOR)
+def account_phone(account_id: int) -> Any:
+    """Set or clear the operator's own phone, the one "Chiama" rings first."""
+    raw = request.form.get("phone", "")[:64]
+    try:
+        with transaction() as db:
+            account = set_phone(db, account_name(db, account_id), raw or None)
+            log_action(db, "account_phone", account.name, "telefono impostato" if account.phone else "telefono tolto")
+    except AccountError as error:
+        flash(_account_error(error), "error")
+    else:
+        flash(f"Telefono di «{account.name}» {'impostato' if account.phone else 'tolto'}.", "success")
     return redirect(url_for("console.accounts"))
 
 

@@ -5,18 +5,19 @@ from __future__ import annotations
 from pathlib import PurePosixPath
 from typing import Any
 
-from flask import Response, abort, flash, g, redirect, request, url_for
+from flask import Response, abort, flash, g, redirect, render_template, request, url_for
 from sqlalchemy.orm import Session
 
 from access.accounts import Role
 from agents.roster import find_agent
-from console.calling import CallNotStarted, start_callback_call
+from console.calling import CallNotStarted, ring_window, start_callback_call
 from console.security import log_action, reading, requires, transaction
 from console.web import blueprint
-from contact_center.links import callback_call_url
+from contact_center.links import callback_call_status_url, callback_call_url
 from contact_center.runtime import current_runtime
 from contact_center.services import recording_store, rest_client
 from storage.models import CallbackMessage
+from voicemail.calls import begin_call, call_not_started, call_started
 from voicemail.listing import recorded_message
 from voicemail.queue import find_entry
 from voicemail.recordings import RecordingUnavailable
@@ -70,7 +71,8 @@ def recording(entry_id: int, call_sid: str) -> Any:
     try:
         audio = rest_client(current_runtime().settings).download(message.recording_sid, file_format)
     except RecordingUnavailable:
-        return Response("Registrazione non disponibile in questo momento.", status=502, mimetype="text/plain")
+        return render_template("console/recording_unavailable.html", entry_id=entry_id,
+                               twilio=rest_client(current_runtime().settings).configured), 502
     return Response(audio, mimetype=MIME_TYPES[f".{file_format}"], headers={"Cache-Control": "no-store"})
 
 
@@ -109,15 +111,25 @@ def callback_call(entry_id: int) -> Any:
         flash("Le chiamate non sono disponibili: Twilio non è configurato.", "error")
         return back
     origin = settings.web.public_base_url or request.host_url.rstrip("/")
+    with transaction() as db:
+        taken = begin_call(db, entry.id, g.account.name, current_runtime().clock(), ring_window(settings))
+    if not taken:
+        flash("La chiamata è già partita: rispondi al tuo telefono. «Chiama» torna disponibile quando "
+              "la chiamata finisce.", "info")
+        return back
     try:
         call_sid = start_callback_call(rest.client, operator_phone=phone, line_number=settings.line.number,
                                        twiml_url=origin + callback_call_url(current_runtime().auth_token, entry.id,
                                                                       entry.callback_number),
-                                       ring_seconds=settings.console.operator_ring_seconds)
+                                       ring_seconds=settings.console.operator_ring_seconds,
+                                       status_callback=origin + callback_call_status_url(entry.id))
     except CallNotStarted as error:
+        with transaction() as db:
+            call_not_started(db, entry.id, current_runtime().clock())
         flash(f"Chiamata non avviata: {error}.", "error")
         return back
     with transaction() as db:
+        call_started(db, entry.id, call_sid, current_runtime().clock())
         log_action(db, "callback_call", f"richiamata {entry.id}", call_sid)
     flash("Sta squillando il tuo telefono: rispondi per essere messo in contatto.", "success")
     return back

@@ -20,6 +20,7 @@ from hours.model import Band, HoursError
 from storage.hours_repository import add_closure, add_extension, cancel_entry, list_entries
 
 MAX_TEXT = 600
+TYPED_FIELDS = ("starts", "ends", "bands", "all_day", "announcement", "reason")
 
 
 class FormError(ValueError):
@@ -67,25 +68,33 @@ def _bands() -> tuple[Band, ...] | None:
 @requires(Role.SUPERVISOR)
 def settings() -> Any:
     """Extensions and closures in force or to come, the forms to add them, and the published preview."""
+    return _settings_page()
+
+
+def _settings_page(form: dict[str, str] | None = None, status: int = 200) -> Any:
+    """The settings page; `form`: what was typed in the refused form (`which` names it), kept."""
     with reading() as db:
         entries = list_entries(db, ending_after=current_runtime().clock())
     try:
         preview = page_context(current_runtime(), publish(current_runtime()))
     except (SQLAlchemyError, HoursError):
         preview = None
-    return render_template("console/settings.html", entries=entries, preview=preview, now=current_runtime().clock())
+    return render_template("console/settings.html", entries=entries, preview=preview, now=current_runtime().clock(),
+                           form=form or {}), status
 
 
-def _saved(action: str, change: Callable[[Session], tuple[str, str]], message: str) -> Any:
-    """Run a change of the schedule, audit it, and say how it went."""
+def _saved(action: str, change: Callable[[Session], tuple[str, str]], message: str, which: str = "") -> Any:
+    """Run a change of the schedule, audit it, and say how it went; a refused form comes back as typed."""
     try:
         with transaction() as db:
             target, detail = change(db)
             log_action(db, action, target, detail)
-    except FormError as error:
-        flash(f"Modifica non salvata: {error}.", "error")
-    except HoursError as error:
-        flash(f"Modifica non salvata: l'orario non è valido ({error}).", "error")
+    except (FormError, HoursError) as error:
+        reason = str(error) if isinstance(error, FormError) else f"l'orario non è valido ({error})"
+        flash(f"Modifica non salvata: {reason}.", "error")
+        if which:
+            typed = {key: request.form.get(key, "")[:MAX_TEXT] for key in TYPED_FIELDS}
+            return _settings_page({**typed, "which": which}, 400)
     else:
         flash(message, "success")
     return redirect(url_for("console.settings"))
@@ -102,7 +111,8 @@ def settings_extension() -> Any:
         extension = add_extension(db, starts_at, ends_at, _bands(), announcement, g.account.name,
                                   now=current_runtime().clock())
         return extension.id, f"{starts_at.isoformat()} → {ends_at.isoformat()}"
-    return _saved("hours_extension", change, "Apertura straordinaria salvata: vale dalla prossima chiamata.")
+    return _saved("hours_extension", change, "Apertura straordinaria salvata: vale dalla prossima chiamata.",
+                  "extension")
 
 
 @blueprint.post("/settings/closures")
@@ -115,7 +125,7 @@ def settings_closure() -> Any:
         starts_at, ends_at = _range()
         closure = add_closure(db, starts_at, ends_at, reason, g.account.name, now=current_runtime().clock())
         return closure.id, f"{starts_at.isoformat()} → {ends_at.isoformat()}"
-    return _saved("hours_closure", change, "Chiusura salvata: vale dalla prossima chiamata.")
+    return _saved("hours_closure", change, "Chiusura salvata: vale dalla prossima chiamata.", "closure")
 
 
 @blueprint.post("/settings/<entry_id>/cancel")

@@ -9,12 +9,20 @@ from flask import abort, flash, g, redirect, render_template, request, url_for
 from sqlalchemy.orm import Session
 
 from access.accounts import Role
+from console.formatting import local_time
 from console.security import log_action, reading, requires, transaction
 from console.web import blueprint
 from contact_center.runtime import current_runtime
 from storage.models import Ticket
 from tickets.codes import normalize_code
-from tickets.repository import change_status, find_by_code, find_with_history, latest_tickets, tickets_by_phone
+from tickets.repository import (
+    StaleTicket,
+    change_status,
+    find_by_code,
+    find_with_history,
+    latest_tickets,
+    tickets_by_phone,
+)
 from tickets.status import ALLOWED_TRANSITIONS, InvalidTransition, TicketStatus, parse_status
 from tickets.vocabulary import label
 
@@ -62,23 +70,29 @@ def tickets() -> Any:
 
 
 def _ticket_or_404(db: Session, code: str) -> Ticket:
-    found = find_by_code(db, code, current_runtime().settings.tickets.accepted_code_lengths)
+    found = find_by_code(db, code, current_runtime().settings.tickets.accepted_code_lengths, for_update=True)
     if found is None:
         abort(404)
     return found
 
 
-@blueprint.get("/tickets/<code>")
-@requires(Role.OPERATOR)
-def ticket(code: str) -> Any:
-    """A ticket, its history, and the status changes its rules allow."""
+def _ticket_page(code: str, form: dict[str, str] | None = None, status: int = 200) -> Any:
+    """A ticket, its history and the changes its rules allow; `form`: what was typed, kept after a refusal."""
     with reading() as db:
         found_with_history = find_with_history(db, code, current_runtime().settings.tickets.accepted_code_lengths)
     if found_with_history is None:
         abort(404)
     found, history = found_with_history
     allowed = sorted(ALLOWED_TRANSITIONS[TicketStatus(found.status)], key=list(TicketStatus).index)
-    return render_template("console/ticket.html", ticket=found, history=history, allowed=allowed)
+    return render_template("console/ticket.html", ticket=found, history=history, allowed=allowed,
+                           form=form or {}), status
+
+
+@blueprint.get("/tickets/<code>")
+@requires(Role.OPERATOR)
+def ticket(code: str) -> Any:
+    """A ticket, its history, and the status changes its rules allow."""
+    return _ticket_page(code)
 
 
 def _refusal(current: TicketStatus, new: TicketStatus, institution: str) -> str:
@@ -90,23 +104,48 @@ def _refusal(current: TicketStatus, new: TicketStatus, institution: str) -> str:
     return f"La richiesta non può passare da «{label(current)}» a «{label(new)}»."
 
 
+def _stale(found: Ticket) -> str:
+    """The refusal of a change made from a page opened before another change, with the current state."""
+    last = found.history[-1] if found.history else None
+    by = f" ({last.changed_by}, {local_time(last.changed_at)})" if last is not None else ""
+    return (f"La richiesta è cambiata mentre la pagina era aperta: ora è «{label(TicketStatus(found.status))}»"
+            f"{by}. Nulla è stato salvato: controlla lo stato attuale e, se serve, riprova.")
+
+
+def _version(raw: str) -> int | None:
+    try:
+        return int(raw) if raw else None
+    except ValueError:
+        return None
+
+
 @blueprint.post("/tickets/<code>/status")
 @requires(Role.OPERATOR)
 def ticket_status(code: str) -> Any:
-    """Change a ticket's status (the transition rules decide), or forward it to an institution."""
+    """Change a ticket's status (the transition rules decide), or forward it to an institution.
+
+    The form carries the ticket's version it was shown with: a change from an older version (another
+    tab, another operator) is refused and the page shows the current state, with what was typed kept.
+    """
     note = request.form.get("note", "").strip()[:MAX_NOTE_LENGTH]
     institution = " ".join(request.form.get("institution", "").split())[:MAX_INSTITUTION_LENGTH]
+    typed = {"note": note, "institution": institution, "status": request.form.get("status", "")[:32],
+             "which": "forward" if request.form.get("status") == TicketStatus.FORWARDED.value else "status"}
     try:
         new_status = parse_status(request.form.get("status", ""))
     except ValueError:
-        flash("Stato non valido.", "error")
-        return redirect(url_for("console.ticket", code=code))
+        flash("Scegli il nuovo stato della richiesta.", "error")
+        return _ticket_page(code, {**typed, "status": ""}, 400)
     with transaction() as db:
         found = _ticket_or_404(db, code)
         current = TicketStatus(found.status)
         try:
             change_status(db, found, new_status, changed_by=g.account.name, note=note,
-                          forwarded_to=institution or None, now=current_runtime().clock())
+                          forwarded_to=institution or None, now=current_runtime().clock(),
+                          expected_version=_version(request.form.get("version", "")))
+        except StaleTicket:
+            message = _stale(found)
+            typed["status"] = ""
         except InvalidTransition:
             message = _refusal(current, new_status, institution)
         else:
@@ -115,6 +154,6 @@ def ticket_status(code: str) -> Any:
             log_action(db, "ticket_status", found.code, detail)
     if message:
         flash(message, "error")
-    else:
-        flash(f"Stato aggiornato: {label(new_status)}.", "success")
+        return _ticket_page(code, typed, 409)
+    flash(f"Stato aggiornato: {label(new_status)}.", "success")
     return redirect(url_for("console.ticket", code=code))

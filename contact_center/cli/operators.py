@@ -20,6 +20,7 @@ from access.accounts import (
     parse_role,
     set_active,
     set_password,
+    set_phone,
     set_role,
 )
 from access.vocabulary import describe, role_label
@@ -144,6 +145,27 @@ def password_command(state: CliState, name: str) -> None:
     _change(state, "account_password",
             lambda session: set_password(session, name, password, min_password_length=minimum),
             "password di {name!r} cambiata")
+
+
+@operators.command("phone")
+@click.argument("name")
+@click.argument("phone", required=False)
+@click.option("--clear", is_flag=True, help="Remove the phone instead of setting one.")
+@pass_state
+def phone_command(state: CliState, name: str, phone: str | None, clear: bool) -> None:
+    """Set the operator's own phone (E.164 or Italian), the one "Chiama" rings first; --clear removes it."""
+    if clear == bool(phone):
+        raise click.UsageError("indicare un numero di telefono oppure --clear")
+    runtime = state.migrated_runtime()
+    try:
+        with runtime.sessions.begin() as session:
+            account = set_phone(session, name, None if clear else phone)
+            audit.record(session, CLI_ACTOR, "account_phone", account.name,
+                         "telefono impostato" if account.phone else "telefono tolto", at=runtime.clock())
+    except AccountError as error:
+        raise click.ClickException(describe(error)) from None
+    click.echo(f"telefono di {account.name!r}: {account.phone}" if account.phone
+               else f"telefono di {account.name!r} tolto")
 
 
 @operators.command("role")

@@ -9,17 +9,23 @@ token, so only the console can mint it; the entry must still be open and hold th
 from __future__ import annotations
 
 import hmac
+import logging
+from collections.abc import Callable
 
 from twilio.twiml.voice_response import VoiceResponse
 
-from contact_center.links import CALLBACK_CALL_PATH, callback_call_signature
+from contact_center.durable import DATABASE_DOWN
+from contact_center.links import CALLBACK_CALL_PATH, CALLBACK_CALL_STATUS_PATH, callback_call_signature
 from ivr.flows.context import CallContext
 from ivr.twiml import url
+from voicemail.calls import citizen_leg_ended, operator_answered, operator_leg_ended
 from voicemail.numbers import spoken_last_digits
 from voicemail.queue import awaits_call_to
 
+log = logging.getLogger(__name__)
 CONNECT_PATH = CALLBACK_CALL_PATH
 RESULT_PATH = "/voice/callback-call/result"
+STATUS_PATH = CALLBACK_CALL_STATUS_PATH
 CITIZEN_RING_SECONDS = 30
 MAX_ENTRY_ID = 2**62
 DIAL_PROMPTS = {"busy": "callback_call_busy", "no-answer": "callback_call_no_answer",
@@ -43,6 +49,7 @@ def connect(ctx: CallContext) -> VoiceResponse:
         ctx.speaker.say(response, "callback_call_unavailable")
         response.hangup()
         return response
+    _track(ctx, operator_answered, entry_id)
     ctx.speaker.say(response, "callback_call_connecting", last_digits=spoken_last_digits(number))
     dial = response.dial(caller_id=ctx.runtime.settings.line.number, timeout=CITIZEN_RING_SECONDS,
                          action=url(RESULT_PATH, entry=entry_id), method="POST")
@@ -53,6 +60,8 @@ def connect(ctx: CallContext) -> VoiceResponse:
 def result(ctx: CallContext) -> VoiceResponse:
     """The citizen's leg ended: tell the operator how, and to record the outcome in the console."""
     response = VoiceResponse()
+    _track(ctx, citizen_leg_ended, ctx.arg_int("entry", 0, low=0, high=MAX_ENTRY_ID),
+           ctx.params.get("DialCallStatus", "")[:32])
     prompt = DIAL_PROMPTS.get(ctx.params.get("DialCallStatus", ""), "callback_call_ended")
     ctx.speaker.say(response, prompt)
     ctx.speaker.say(response, "callback_call_record_outcome")
@@ -60,4 +69,22 @@ def result(ctx: CallContext) -> VoiceResponse:
     return response
 
 
-ROUTES = {CONNECT_PATH: connect, RESULT_PATH: result}
+def status(ctx: CallContext) -> VoiceResponse:
+    """The operator's call ended (Twilio's status callback): the console shows how."""
+    _track(ctx, operator_leg_ended, ctx.arg_int("entry", 0, low=0, high=MAX_ENTRY_ID),
+           ctx.params.get("CallStatus", "")[:32])
+    return VoiceResponse()
+
+
+def _track(ctx: CallContext, step: Callable[..., bool], entry_id: int, *values: str) -> None:
+    """Move the entry's call state on; the call goes on even if the database cannot be written."""
+    if not entry_id or not ctx.call_sid:
+        return
+    try:
+        with ctx.runtime.sessions.begin() as session:
+            step(session, entry_id, ctx.call_sid, *values, ctx.runtime.clock())
+    except DATABASE_DOWN:
+        log.warning("could not record the state of the callback call of entry %d", entry_id)
+
+
+ROUTES = {CONNECT_PATH: connect, RESULT_PATH: result, STATUS_PATH: status}

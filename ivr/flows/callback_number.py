@@ -14,6 +14,7 @@ from contact_center.durable_writes import OpenCallbackRequest
 from ivr.flows import record_message
 from ivr.flows.context import CallContext
 from ivr.speech import understand_digits
+from tickets.status import Topic
 from voicemail.numbers import (
     CallbackNumber,
     NumberRefused,
@@ -45,19 +46,21 @@ def ask(ctx: CallContext) -> VoiceResponse:
     if attempt > ctx.runtime.settings.voicemail.number_attempts:
         return _give_up_asking(ctx, response, reason, on_keypad)
     if on_keypad:
-        gather = ctx.gather(response, action=ctx.url(TYPED_PATH, reason=reason, attempt=attempt),
+        gather = ctx.gather(response, action=ctx.url(TYPED_PATH, reason=reason, topic=ctx.message_topic,
+                                                     attempt=attempt),
                             finish_on_key="#", timeout=TYPED_NUMBER_TIMEOUT_SECONDS)
         _privacy_notice(ctx, gather, attempt)
         ctx.speaker.say(gather, "enter_callback_number")
         if ctx.speech_on:
             ctx.speaker.say(gather, "enter_callback_number_speech")
-        response.redirect(ctx.url(ASK_PATH, reason=reason, attempt=attempt + 1, mode=KEYPAD))
+        response.redirect(ctx.url(ASK_PATH, reason=reason, topic=ctx.message_topic, attempt=attempt + 1, mode=KEYPAD))
     else:
         gather = ctx.gather(response, num_digits=1, timeout=ctx.runtime.settings.ivr.gather_timeout_seconds,
-                            action=ctx.url(CONFIRM_CALLER_ID_PATH, reason=reason, attempt=attempt))
+                            action=ctx.url(CONFIRM_CALLER_ID_PATH, reason=reason, topic=ctx.message_topic,
+                                           attempt=attempt))
         _privacy_notice(ctx, gather, attempt)
         ctx.speaker.say(gather, "confirm_caller_id", last_digits=spoken_last_digits(ctx.caller.e164))
-        response.redirect(ctx.url(ASK_PATH, reason=reason, attempt=attempt + 1))
+        response.redirect(ctx.url(ASK_PATH, reason=reason, topic=ctx.message_topic, attempt=attempt + 1))
     return response
 
 
@@ -85,10 +88,10 @@ def confirm_caller_id(ctx: CallContext) -> VoiceResponse:
     if answer.key == CONFIRM_KEY and ctx.caller is not None:
         return _confirmed(ctx, response, ctx.caller.e164, "caller_id")
     if answer.key == CHANGE_KEY:
-        response.redirect(ctx.url(ASK_PATH, reason=reason, attempt=1, mode=KEYPAD))
+        response.redirect(ctx.url(ASK_PATH, reason=reason, topic=ctx.message_topic, attempt=1, mode=KEYPAD))
     else:
         ctx.say_not_valid(response, answer)
-        response.redirect(ctx.url(ASK_PATH, reason=reason, attempt=attempt + 1))
+        response.redirect(ctx.url(ASK_PATH, reason=reason, topic=ctx.message_topic, attempt=attempt + 1))
     return response
 
 
@@ -114,19 +117,20 @@ def typed(ctx: CallContext) -> VoiceResponse:
     digits = _said_number(ctx) if spoken else ctx.digits
     if spoken and not digits:
         ctx.speaker.say(response, "speech_not_understood")
-        response.redirect(ctx.url(ASK_PATH, reason=reason, attempt=attempt + 1, mode=KEYPAD))
+        response.redirect(ctx.url(ASK_PATH, reason=reason, topic=ctx.message_topic, attempt=attempt + 1, mode=KEYPAD))
         return response
     try:
         number = _typed_number(ctx, digits)
     except NumberRefused as refusal:
         ctx.speaker.say(response, f"number_refused_{refusal.reason}")
-        response.redirect(ctx.url(ASK_PATH, reason=reason, attempt=attempt + 1, mode=KEYPAD))
+        response.redirect(ctx.url(ASK_PATH, reason=reason, topic=ctx.message_topic, attempt=attempt + 1, mode=KEYPAD))
         return response
     gather = ctx.gather(response, num_digits=1, timeout=ctx.runtime.settings.ivr.gather_timeout_seconds,
-                        action=ctx.url(CONFIRM_TYPED_PATH, reason=reason, attempt=attempt, number=number.e164))
+                        action=ctx.url(CONFIRM_TYPED_PATH, reason=reason, topic=ctx.message_topic, attempt=attempt,
+                                       number=number.e164))
     ctx.speaker.say(gather, "confirm_said_number" if spoken else "confirm_typed_number",
                     digits=spoken_digits(number.e164))
-    response.redirect(ctx.url(ASK_PATH, reason=reason, attempt=attempt + 1, mode=KEYPAD))
+    response.redirect(ctx.url(ASK_PATH, reason=reason, topic=ctx.message_topic, attempt=attempt + 1, mode=KEYPAD))
     return response
 
 
@@ -142,7 +146,7 @@ def confirm_typed(ctx: CallContext) -> VoiceResponse:
             number = None
         if number is not None:
             return _confirmed(ctx, response, number.e164, "keypad")
-    response.redirect(ctx.url(ASK_PATH, reason=reason, attempt=attempt + 1, mode=KEYPAD))
+    response.redirect(ctx.url(ASK_PATH, reason=reason, topic=ctx.message_topic, attempt=attempt + 1, mode=KEYPAD))
     return response
 
 
@@ -152,7 +156,7 @@ def _confirmed(ctx: CallContext, response: VoiceResponse, number: str | None, so
     code = call_tracking_code(ctx.call_sid, ctx.runtime.auth_token, code_length)
     ctx.write(OpenCallbackRequest(call_sid=ctx.call_sid, callback_number=number, number_source=source,
                                   reason=ctx.message_reason, tracking_code=code, code_length=code_length,
-                                  language=ctx.language))
+                                  language=ctx.language, topic=ctx.message_topic or Topic.OTHER.value))
     response.redirect(ctx.url(record_message.START_PATH, reason=ctx.message_reason, code=code, number=number))
     return response
 

@@ -17,9 +17,11 @@ from contact_center.prompts import HOME_LANGUAGE, other_language
 from contact_center.runtime import Runtime
 from ivr.speech import Answer, confidence_of, gather_attributes, understand_choice
 from ivr.twiml import LANGUAGE_ARG, Speaker, url
+from tickets.status import Topic
 from voicemail.callbacks import REASONS
 from voicemail.numbers import CallbackNumber, usable_caller_id
 
+_TOPICS = frozenset(topic.value for topic in Topic)
 WRONG_KEY_PRESSED = "1"  # a menu URL's `invalid` argument: some earlier attempt was a wrong key, not silence
 
 
@@ -141,6 +143,12 @@ class CallContext:
         """Why the caller is leaving a message (an unknown value counts as the caller's choice)."""
         reason = self.args.get("reason", "chosen")
         return reason if reason in REASONS else "chosen"
+
+    @property
+    def message_topic(self) -> str | None:
+        """The topic the caller chose before leaving a message (our own URL carries it), if any."""
+        topic = self.args.get("topic", "")
+        return topic if topic in _TOPICS else None
 
     @property
     def wrong_key_pressed(self) -> bool:

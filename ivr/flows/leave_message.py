@@ -22,7 +22,7 @@ def start(ctx: CallContext) -> VoiceResponse:
     ctx.speaker.say(response, f"message_reason_{reason}")
     if reason in INVITED_REASONS:
         ctx.speaker.say(response, "message_invitation")
-    response.redirect(ctx.url(callback_number.ASK_PATH, reason=reason))
+    response.redirect(ctx.url(callback_number.ASK_PATH, reason=reason, topic=ctx.message_topic))
     return response
 
 

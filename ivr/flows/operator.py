@@ -113,10 +113,10 @@ def _ring(ctx: CallContext, response: VoiceResponse, topic: Topic, attempt: int,
 def _nobody_free(ctx: CallContext, response: VoiceResponse, topic: Topic, attempt: int) -> VoiceResponse:
     """The hold queue for a first attempt when configured; otherwise the message flow."""
     if attempt > 1:
-        response.redirect(ctx.url(leave_message.PATH, reason="no_answer"))
+        response.redirect(ctx.url(leave_message.PATH, reason="no_answer", topic=topic.value))
         return response
     if ctx.runtime.settings.routing.hold_queue_max_wait_seconds == 0 or not ctx.call_sid:
-        response.redirect(ctx.url(leave_message.PATH, reason="all_busy"))
+        response.redirect(ctx.url(leave_message.PATH, reason="all_busy", topic=topic.value))
         return response
     with ctx.runtime.sessions.begin() as session:
         join_queue(session, ctx.call_sid, topic.value, ctx.runtime.clock())
@@ -174,7 +174,7 @@ def dial_result(ctx: CallContext) -> VoiceResponse:
     update_presence(ctx, release_missed, token, ctx.runtime.clock(), policy, reason)
     attempt = ctx.arg_int("attempt", 1, low=1)
     if attempt >= ctx.runtime.settings.routing.max_tries:
-        response.redirect(ctx.url(leave_message.PATH, reason="no_answer"))
+        response.redirect(ctx.url(leave_message.PATH, reason="no_answer", topic=ctx.message_topic))
         return response
     return _ring(ctx, response, _topic(ctx) or Topic.OTHER, attempt + 1, _tried(ctx))
 
@@ -197,7 +197,8 @@ def queue_result(ctx: CallContext) -> VoiceResponse:
         return response
     if outcome == "timeout":
         ctx.speaker.say(response, "queue_timeout")
-    response.redirect(ctx.url(leave_message.PATH, reason="chosen" if outcome == "message" else "all_busy"))
+    response.redirect(ctx.url(leave_message.PATH, reason="chosen" if outcome == "message" else "all_busy",
+                              topic=ctx.message_topic))
     return response
 
 

@@ -36,6 +36,12 @@ class CallbackRequest(Base):
     purged_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # The latest "Chiama" call: one at a time per entry (a second click while it rings starts none).
+    call_sid: Mapped[str | None] = mapped_column(String(64))
+    call_by: Mapped[str | None] = mapped_column(String(120))
+    call_state: Mapped[str | None] = mapped_column(String(24))
+    call_started_at: Mapped[datetime | None]
+    call_state_at: Mapped[datetime | None]
 
     messages: Mapped[list[CallbackMessage]] = relationship(
         back_populates="entry", order_by="CallbackMessage.id", cascade="all, delete-orphan")

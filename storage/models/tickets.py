@@ -27,6 +27,8 @@ class Ticket(Base):
     summary: Mapped[str] = mapped_column(Text, default="")
     call_sid: Mapped[str | None] = mapped_column(String(64), unique=True)
     language: Mapped[str] = mapped_column(String(8), default="it", server_default="it")
+    # One more at every status change: a change made from an older version is refused (a stale page).
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     status_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
 
