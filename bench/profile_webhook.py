@@ -149,7 +149,8 @@ def main() -> None:
         print(f"{args.path} on {args.database}, in process, {half} requests: {wall / half * 1000:.3f} ms wall, "
               f"{cpu / half * 1000:.3f} ms CPU per request (load average {os.getloadavg()[0]:.2f})")
         print(f"database round trips per request: {(trips.statements + trips.commands) / 200:.2f} "
-              f"({trips.statements / 200:.2f} statements, {trips.commands / 200:.2f} BEGIN/COMMIT/ROLLBACK)")
+              f"({trips.statements / 200:.2f} statements, "
+              f"{trips.commands / 200:.2f} BEGIN/COMMIT/ROLLBACK sent by psycopg)")
         for order in ("tottime", "cumulative"):
             out = io.StringIO()
             stats = pstats.Stats(profiler, stream=out)
