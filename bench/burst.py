@@ -14,8 +14,10 @@ second whatever the earlier ones are doing; each call runs in a greenlet over on
 connection pool, so the driver needs no thread per call. A run passes with zero errors (every
 caller heard their message saved, every answer was playable TwiML), zero lost entries (one
 callback entry with the caller's number and the recording per call, after the journal was
-replayed) and a webhook p99 under 100 ms. With --outage-seconds the cluster is stopped for that
-long in the middle of the run. With --hosts N, N `serve` instances (each its own instance folder
+replayed) and a webhook p99 under 100 ms as the driver measured it (what Twilio waits for, any
+wait in the listen backlog included; the server's histogram is printed as a diagnostic). With
+--outage-seconds the cluster is stopped for that long in the middle of the run, and the p99 must
+stay under 500 ms. With --hosts N, N `serve` instances (each its own instance folder
 and port, one database) run behind Debian's nginx configured with the shipped site
 (deploy/nginx/contact-center.conf, https on loopback): webhooks go round robin, the Fallback URL
 names the last host, and the figures add up every host's histogram and journal.
@@ -45,7 +47,7 @@ from sqlalchemy import select
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.burst_report import BurstReport, CallResult, print_report
+from bench.burst_report import OUTAGE_P99_TARGET_MS, P99_TARGET_MS, BurstReport, CallResult, print_report
 from bench.greenlet_transport import AsyncHttpTransport, run_in_greenlet
 from bench.hosts import FALLBACK_BASE_URL, Deployment, deployment
 from bench.pgcluster import PrivateCluster
@@ -239,7 +241,8 @@ def run_rate(target: Deployment, database_url: str, token: str, rate: float, sec
     span = calls[-1].started_s - calls[0].started_s if len(calls) > 1 else 0.0
     achieved = (len(calls) - 1) / span if span else 0.0
     return BurstReport(rate, seconds, calls, achieved, lost_entries(database_url, calls), p99_bound, under_100,
-                       description, {name: value / wall for name, value in cpu.items()})
+                       description, {name: value / wall for name, value in cpu.items()},
+                       OUTAGE_P99_TARGET_MS if outage else P99_TARGET_MS)
 
 
 def _histograms(target: Deployment) -> dict[float, float]:
@@ -294,8 +297,9 @@ def burst(folder: Path, database_url: str, cluster: PrivateCluster | None, args:
             print_report(report, database_cpu)
             if report.passed:
                 highest = max(highest, rate)
-        print(f"\nhighest arrival rate sustained with zero errors, zero lost and p99 < 100 ms: "
-              f"{highest:g} calls/s (target 50)")
+        target = OUTAGE_P99_TARGET_MS if cluster and args.outage_seconds else P99_TARGET_MS
+        print(f"\nhighest arrival rate sustained with zero errors, zero lost and driver-side webhook p99 < "
+              f"{target:g} ms: {highest:g} calls/s (target 80; 50 through an outage)")
         print(f"load average after: {' '.join(f'{value:.2f}' for value in os.getloadavg())}")
 
 

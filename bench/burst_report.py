@@ -7,6 +7,7 @@ import statistics
 from dataclasses import dataclass, field
 
 P99_TARGET_MS = 100.0
+OUTAGE_P99_TARGET_MS = 500.0
 
 
 @dataclass
@@ -38,6 +39,7 @@ class BurstReport:
     server_under_100ms: float
     outage: str = ""
     cpu: dict[str, float] = field(default_factory=dict)
+    p99_target_ms: float = P99_TARGET_MS  # driver side; OUTAGE_P99_TARGET_MS through a database outage
 
     @property
     def errors(self) -> int:
@@ -55,24 +57,33 @@ class BurstReport:
         return values[min(int(fraction * len(values)), len(values) - 1)] if values else 0.0
 
     @property
-    def passed(self) -> bool:
-        """Zero errors, zero lost, webhook p99 under 100 ms (server side)."""
-        return self.errors == 0 and self.lost == 0 and self.server_p99_bound_ms <= P99_TARGET_MS
+    def driver_p99_ms(self) -> float:
+        """The webhook p99 as the driver saw it: what Twilio waits for, the accept backlog included."""
+        return self.percentile(0.99)
 
+    @property
+    def passed(self) -> bool:
+        """Zero errors, zero lost, driver-side webhook p99 under the target.
+
+        The server's histogram starts counting when a worker takes the request, after any wait in
+        the listen backlog: it stays a diagnostic, never the verdict.
+        """
+        return self.errors == 0 and self.lost == 0 and self.driver_p99_ms < self.p99_target_ms
 
 
 def print_report(report: BurstReport, database_cpu: float | None = None) -> None:
     """The figures of a run, one per line."""
     late = [call.late_ms for call in report.calls]
     print(f"\n== {report.rate:g} new calls/s for {report.seconds:g} s: {len(report.calls)} calls, "
-          f"{'PASS' if report.passed else 'FAIL'}")
+          f"{'PASS' if report.passed else 'FAIL'} (zero errors, zero lost, driver-side p99 "
+          f"{report.driver_p99_ms:.1f} ms < {report.p99_target_ms:g} ms)")
     if report.outage:
         print(f"   outage: {report.outage}")
     print(f"   errors: {report.errors} calls; lost entries: {report.lost}")
     print(f"   webhooks: {len(report.latencies)}; driver-side latency p50 {report.percentile(0.5):.1f} ms, "
           f"p99 {report.percentile(0.99):.1f} ms, max {report.percentile(1.0):.1f} ms")
-    print(f"   server-side: 99 % answered within {report.server_p99_bound_ms:g} ms (histogram bucket), "
-          f"{report.server_under_100ms:.2%} under 100 ms")
+    print(f"   server-side (diagnostic, from when a worker took the request): 99 % answered within "
+          f"{report.server_p99_bound_ms:g} ms (histogram bucket), {report.server_under_100ms:.2%} under 100 ms")
     print(f"   arrival rate achieved {report.achieved_rate:.1f} calls/s; call starts late by "
           f"p50 {statistics.median(late):.1f} ms, max {max(late):.1f} ms")
     shares = {**report.cpu, **({"PostgreSQL": database_cpu} if database_cpu is not None else {})}

@@ -1,17 +1,23 @@
-"""The floor of the stack: a bare Flask app answering one fixed TwiML document.
+"""The floors of the stack: a bare Flask app answering one fixed TwiML document.
 
 Served by the same gunicorn settings as the service (`python bench/floor.py --port P`), it
-measures what Flask, gunicorn and the loopback cost before any work of ours.
+measures what Flask, gunicorn and the loopback cost before any work of ours: the static floor.
+With `--database-url URL` (a migrated database of the service) every request also upserts its
+call's row into `calls` with psycopg 3 and commits, no ORM and no pool (one connection per
+thread): the database floor, what a webhook that writes one row cannot go below.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+import threading
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response
+import psycopg
+from flask import Flask, Response, request
 from gunicorn.app.base import BaseApplication
 from twilio.twiml.voice_response import VoiceResponse
 
@@ -32,13 +38,39 @@ def fixed_document() -> bytes:
     return str(response.to_xml()).encode("utf-8")
 
 
-def create_floor_app() -> Flask:
-    """Every POST gets the fixed document; GET /healthz says it is up."""
+# The statement the service's first webhook runs (storage.call_log's call-start upsert).
+UPSERT = ("INSERT INTO calls (call_sid, caller_number, caller_withheld, line_number, started_at, language) "
+          "VALUES (%s, %s, false, %s, %s, 'it') ON CONFLICT (call_sid) DO NOTHING")
+
+
+def libpq_url(database_url: str) -> str:
+    """A SQLAlchemy URL (postgresql+psycopg://...) as libpq takes it."""
+    scheme, rest = database_url.split("://", 1)
+    if not scheme.startswith("postgresql"):
+        raise SystemExit("the database floor needs a PostgreSQL URL")
+    return "postgresql://" + rest
+
+
+def create_floor_app(database_url: str | None = None) -> Flask:
+    """Every POST gets the fixed document (after its call's upsert and commit with a database); GET /healthz."""
     app = Flask(__name__)
     document = fixed_document()
+    conninfo = libpq_url(database_url) if database_url else None
+    local = threading.local()
+
+    def connection() -> psycopg.Connection[Any]:
+        if getattr(local, "connection", None) is None or local.connection.closed:
+            local.connection = psycopg.connect(conninfo)
+        return local.connection  # type: ignore[no-any-return]
 
     @app.post("/<path:_path>")
     def answer(_path: str) -> Response:
+        if conninfo is not None:
+            form = request.form
+            database = connection()
+            database.execute(UPSERT, (form.get("CallSid", ""), form.get("From"), form.get("To"),
+                                      datetime.now(UTC)))
+            database.commit()
         return Response(document, mimetype="text/xml")
 
     @app.get("/healthz")
@@ -49,8 +81,9 @@ def create_floor_app() -> Flask:
 
 
 class _FloorServer(BaseApplication):  # type: ignore[misc]
-    def __init__(self, options: dict[str, Any]) -> None:
+    def __init__(self, options: dict[str, Any], database_url: str | None) -> None:
         self.options = options
+        self.database_url = database_url
         super().__init__()
 
     def load_config(self) -> None:
@@ -58,7 +91,7 @@ class _FloorServer(BaseApplication):  # type: ignore[misc]
             self.cfg.set(key, value)
 
     def load(self) -> Flask:
-        return create_floor_app()
+        return create_floor_app(self.database_url)
 
 
 def main() -> None:
@@ -67,8 +100,10 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8001)
     parser.add_argument("--workers", type=int, default=DEFAULT_WORKERS)
     parser.add_argument("--threads", type=int, default=DEFAULT_THREADS)
+    parser.add_argument("--database-url", help="a migrated PostgreSQL database: the database floor")
     args = parser.parse_args()
-    _FloorServer(gunicorn_options(f"127.0.0.1:{args.port}", args.workers, args.threads, "json")).run()
+    _FloorServer(gunicorn_options(f"127.0.0.1:{args.port}", args.workers, args.threads, "json"),
+                 args.database_url).run()
 
 
 if __name__ == "__main__":

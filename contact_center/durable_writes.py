@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any, ClassVar, Final, Protocol
 
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from storage import call_log
@@ -25,6 +26,21 @@ class DurableWrite(Protocol):
 
     def apply(self, session: Session, now: datetime) -> None:
         """Do the write in `session`, as if at `now`."""
+
+
+class SingleStatementWrite:
+    """A write that is exactly one statement (the call log's upserts).
+
+    It needs no ORM session and no transaction of its own: the writer runs it on a Core
+    connection in autocommit, one round trip instead of three (BEGIN, the statement, COMMIT).
+    A journal replay still applies it in a session, with the other writes of its group.
+    """
+
+    operation: ClassVar[str]
+
+    def apply(self, session: Session | Connection, now: datetime) -> None:
+        """Run the statement on `session` (a session, or a connection in autocommit), as if at `now`."""
+        raise NotImplementedError
 
 
 @dataclass(frozen=True)
@@ -88,7 +104,7 @@ class NoteCodeSms:
 
 
 @dataclass(frozen=True)
-class RecordCallStart:
+class RecordCallStart(SingleStatementWrite):
     """The call's log row, on its first webhook."""
 
     operation: ClassVar[str] = "record_call_start"
@@ -97,37 +113,37 @@ class RecordCallStart:
     line_number: str | None
     language: str = "it"  # the language the call starts in; older journal lines replay as Italian
 
-    def apply(self, session: Session, now: datetime) -> None:
+    def apply(self, session: Session | Connection, now: datetime) -> None:
         call_log.record_call_start(session, self.call_sid, self.caller_number, self.line_number, now=now,
                                    language=self.language)
 
 
 @dataclass(frozen=True)
-class RecordCallLanguage:
+class RecordCallLanguage(SingleStatementWrite):
     """The caller chose the other language (key 8): it holds for the rest of the call."""
 
     operation: ClassVar[str] = "record_call_language"
     call_sid: str
     language: str
 
-    def apply(self, session: Session, now: datetime) -> None:
+    def apply(self, session: Session | Connection, now: datetime) -> None:
         call_log.record_call_language(session, self.call_sid, self.language, now=now)
 
 
 @dataclass(frozen=True)
-class RecordCallOutcome:
+class RecordCallOutcome(SingleStatementWrite):
     """What the call achieved: message, operator or self_service."""
 
     operation: ClassVar[str] = "record_call_outcome"
     call_sid: str
     outcome: str
 
-    def apply(self, session: Session, now: datetime) -> None:
+    def apply(self, session: Session | Connection, now: datetime) -> None:
         call_log.record_call_outcome(session, self.call_sid, self.outcome, now=now)
 
 
 @dataclass(frozen=True)
-class RecordCallEnd:
+class RecordCallEnd(SingleStatementWrite):
     """How the call ended, from Twilio's status callback."""
 
     operation: ClassVar[str] = "record_call_end"
@@ -135,7 +151,7 @@ class RecordCallEnd:
     status: str
     duration_seconds: int | None
 
-    def apply(self, session: Session, now: datetime) -> None:
+    def apply(self, session: Session | Connection, now: datetime) -> None:
         call_log.record_call_end(session, self.call_sid, self.status, self.duration_seconds, now=now)
 
 

@@ -66,7 +66,7 @@ class Runtime:
             journal=journal,
             writer=DurableWriter(sessions, journal, settings.operations.replay_interval_seconds),
             auth_token=settings.twilio.auth_token or development_auth_token(settings),
-            schedule=LiveSchedule(configured_timetable(settings), engine),
+            schedule=LiveSchedule.for_engine(configured_timetable(settings), engine),
             secret_key=settings.web.secret_key or instance_secret_key(settings),
         )
 

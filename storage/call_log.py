@@ -3,7 +3,9 @@
 They run on nearly every webhook of every call, so each is a single INSERT ... ON CONFLICT
 (an upsert) rather than a read followed by a write: a status callback that arrives before the
 call was logged still creates the row, a repeated one changes nothing twice, and concurrent
-webhooks of one call never race. The statements are SQL text that SQLite and PostgreSQL both
+webhooks of one call never race. Being one statement, each runs in a session (a journal
+replay) or straight on a connection in autocommit (a webhook: one round trip, no transaction
+around it). The statements are SQL text that SQLite and PostgreSQL both
 run as written, compiled once (see storage.upsert for why not SQLAlchemy's on_conflict_*).
 """
 
@@ -13,6 +15,7 @@ from datetime import datetime, timedelta
 from typing import Final, cast
 
 from sqlalchemy import Table, bindparam, text
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from storage.models import Call
@@ -50,7 +53,7 @@ _END: Final = text(
              bindparam("ended_at", type_=CALLS.c.ended_at.type))
 
 
-def record_call_start(session: Session, call_sid: str, caller_number: str | None,
+def record_call_start(session: Session | Connection, call_sid: str, caller_number: str | None,
                       line_number: str | None, *, now: datetime, language: str = "it") -> None:
     """The call's log row, created on its first webhook (a repeated greeting changes nothing)."""
     session.execute(_START, {"call_sid": call_sid, "caller_number": caller_number,
@@ -58,17 +61,17 @@ def record_call_start(session: Session, call_sid: str, caller_number: str | None
                              "started_at": now, "language": language})
 
 
-def record_call_language(session: Session, call_sid: str, language: str, *, now: datetime) -> None:
+def record_call_language(session: Session | Connection, call_sid: str, language: str, *, now: datetime) -> None:
     """The language the caller chose during the call (the last choice wins)."""
     session.execute(_LANGUAGE, {"call_sid": call_sid, "started_at": now, "language": language})
 
 
-def record_call_outcome(session: Session, call_sid: str, outcome: str, *, now: datetime) -> None:
+def record_call_outcome(session: Session | Connection, call_sid: str, outcome: str, *, now: datetime) -> None:
     """Note what the call achieved (message, operator, self_service)."""
     session.execute(_OUTCOME, {"call_sid": call_sid, "started_at": now, "outcome": outcome})
 
 
-def record_call_end(session: Session, call_sid: str, status: str, duration_seconds: int | None, *,
+def record_call_end(session: Session | Connection, call_sid: str, status: str, duration_seconds: int | None, *,
                     now: datetime) -> None:
     """Store how the call ended; a repeated or late status callback changes nothing twice."""
     if status not in FINAL_STATUSES:

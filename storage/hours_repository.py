@@ -1,7 +1,9 @@
 """Crisis extensions and closures in the database, read back as the opening-hours engine's values.
 
 Every change bumps the one-row schedule version in the same transaction, so a process holding a
-timetable knows, with one primary-key read, whether it must reload. Ids carry their kind:
+timetable knows, with one primary-key read, whether it must reload. On PostgreSQL the same
+transaction also sends `NOTIFY hours_schedule_changed` (delivered when it commits), so a process
+listening on that channel need not read the version on every call. Ids carry their kind:
 "E12" is extension 12, "C3" is closure 3.
 """
 
@@ -14,7 +16,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any, Final, Literal, TypeVar, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 from sqlalchemy.engine import Connection, CursorResult
 from sqlalchemy.orm import Session
 
@@ -25,6 +27,7 @@ EXTENSION_PREFIX: Final = "E"
 CLOSURE_PREFIX: Final = "C"
 MAX_TEXT_CHARS: Final = 600
 VERSION_ROW_ID: Final = 1
+CHANGE_CHANNEL: Final = "hours_schedule_changed"  # PostgreSQL NOTIFY channel of every change
 _DRAFT_ID: Final = "new"
 _BAND_SEPARATOR: Final = ","
 _ENTRY_ID: Final = re.compile(r"([EC])([0-9]{1,18})", re.IGNORECASE)
@@ -140,12 +143,14 @@ def schedule_version(connection: Connection | Session) -> int:
 
 
 def bump_version(session: Session, now: datetime) -> None:
-    """Count a change of the schedule, in the caller's transaction."""
+    """Count a change of the schedule, in the caller's transaction (and, on PostgreSQL, announce it at commit)."""
     bumped = cast(CursorResult[Any], session.execute(
         update(HoursScheduleVersion).where(HoursScheduleVersion.id == VERSION_ROW_ID).values(
             version=HoursScheduleVersion.version + 1, changed_at=now)))
     if bumped.rowcount == 0:
         session.add(HoursScheduleVersion(id=VERSION_ROW_ID, version=1, changed_at=now))
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text(f"NOTIFY {CHANGE_CHANNEL}"))
 
 
 def created_by_text(name: str) -> str:

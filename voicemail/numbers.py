@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Final, Literal
 
 import phonenumbers
@@ -35,6 +36,7 @@ TWILIO_WITHHELD_PLACEHOLDERS: Final = frozenset({
     "+86282452253",  # UNAVAILABLE
 })
 _NOT_PHONE_PREFIXES: Final = ("sip:", "client:")
+CALLER_CACHE_SIZE: Final = 4096  # callers whose caller ID's checks are kept (a few minutes of a crisis burst)
 _SEPARATORS: Final = re.compile(r"[\s\-.()/]")
 _DIGIT_RUNS: Final = re.compile(r"[0-9]+")
 _MOBILE_TYPES: Final = frozenset({PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE})
@@ -121,9 +123,14 @@ def parse_callback_number(raw: str, *, default_region: str = "IT",
     return CallbackNumber(e164=e164, is_mobile=kind in _MOBILE_TYPES)
 
 
+@lru_cache(maxsize=CALLER_CACHE_SIZE)
 def usable_caller_id(from_: str | None, own_numbers: frozenset[str] = frozenset(), *,
                      default_region: str = "IT") -> CallbackNumber | None:
-    """The caller ID as a callback number, or None when it is missing, withheld or refused."""
+    """The caller ID as a callback number, or None when it is missing, withheld or refused.
+
+    Every webhook of a call carries the same caller ID: the answer is kept for the recent
+    callers (validating a number against the numbering plan costs more than a database round trip).
+    """
     if from_ is None:
         return None
     try:
@@ -170,8 +177,9 @@ def spoken_last_digits(number: str, n: int = 4) -> str:
     return " ".join(reversed(pairs))
 
 
+@lru_cache(maxsize=CALLER_CACHE_SIZE)
 def caller_region(raw: str) -> str | None:
-    """The country (ISO 3166 code, e.g. "IT", "GB") of a caller ID; None when withheld or unknown."""
+    """The country (ISO 3166 code, e.g. "IT", "GB") of a caller ID; None when withheld or unknown (kept per caller)."""
     text = raw.strip()
     if _is_withheld(text) or text.lower().startswith(_NOT_PHONE_PREFIXES):
         return None
