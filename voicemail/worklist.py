@@ -19,7 +19,7 @@ from sqlalchemy import ColumnElement, func, select, tuple_
 from sqlalchemy.orm import Session
 
 from hours.clock import DayWindow
-from storage.models import CallbackMessage, CallbackRequest, Ticket
+from storage.models import CallbackAttempt, CallbackMessage, CallbackRequest, Ticket
 from storage.models.console import DUE_TIME
 from voicemail.callbacks import REASONS
 from voicemail.errors import BadFilter, CallbackProblem
@@ -162,6 +162,18 @@ def due_count(session: Session, now: datetime) -> int:
     """How many entries wait to be called back now (on the status and due-time index, as `counts`)."""
     return session.scalar(select(func.count()).select_from(CallbackRequest).where(
         CallbackRequest.status == CallbackStatus.PENDING.value, now >= DUE_TIME)) or 0
+
+
+def change_marks(session: Session) -> tuple[int, int, int]:
+    """The newest entry, message and attempt ids (primary-key lookups): they grow with every message or call back.
+
+    With `counts`, which moves with every claim, release and outcome, they tell a polling console
+    whether anything it shows has changed, without reading the list itself.
+    """
+    row = session.execute(select(select(func.max(CallbackRequest.id)).scalar_subquery(),
+                                 select(func.max(CallbackMessage.id)).scalar_subquery(),
+                                 select(func.max(CallbackAttempt.id)).scalar_subquery())).one()
+    return int(row[0] or 0), int(row[1] or 0), int(row[2] or 0)
 
 
 def pending_count(session: Session) -> int:

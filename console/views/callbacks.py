@@ -43,7 +43,7 @@ def callbacks() -> Any:
     with transaction() as db:
         release_expired_claims(db, callback_policy(current_runtime().settings), now)
         counts = worklist.counts(db, now)
-        g.due_count = counts["due"]
+        g.due_count, g.live_counts = counts["due"], counts
         page = worklist.page(db, filters, now, zone(), current_runtime().settings.console.page_size, after)
     return render_template("console/callbacks.html", counts=counts, page=page, filters=filters, now=now,
                            views=worklist.VIEWS, topics=TOPICS, first_page=after is None)

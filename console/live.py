@@ -1,0 +1,56 @@
+"""What a console page shows that changes while it is open: counts, the newest message, presence.
+
+Pages carry this state's tag; console/static/live.js asks /console/live every few seconds with
+If-None-Match and gets 304 while nothing changed. Three small queries a poll (the counts on the
+status index, three primary-key maxima, one aggregate over the roster): no stream holds a
+worker thread, so open consoles never starve the webhooks.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from flask import g
+
+from agents.roster import presence_mark
+from contact_center.runtime import current_runtime
+from voicemail import worklist
+
+
+@dataclass(frozen=True)
+class LiveState:
+    """The counts by view, the newest entry/message/attempt ids and the roster's mark."""
+
+    counts: dict[str, int]
+    newest_entry: int
+    newest_message: int
+    newest_attempt: int
+    presence: str
+
+    def as_json(self) -> dict[str, Any]:
+        return {"counts": self.counts, "due": self.counts["due"], "newest_entry": self.newest_entry,
+                "newest_message": self.newest_message, "newest_attempt": self.newest_attempt,
+                "presence": self.presence}
+
+    @property
+    def tag(self) -> str:
+        """The entity tag of this state (unquoted)."""
+        return hashlib.sha256(json.dumps(self.as_json(), sort_keys=True).encode()).hexdigest()[:20]
+
+
+def live_state() -> LiveState:
+    """This request's live state, read once (the header's badge uses its due count).
+
+    A view that has just counted the list leaves its counts in `g.live_counts` so they are not read twice.
+    """
+    if "live_state" not in g:
+        with current_runtime().sessions() as db:
+            counts = g.get("live_counts") or worklist.counts(db, current_runtime().clock())
+            entry, message, attempt = worklist.change_marks(db)
+            g.live_state = LiveState(counts, entry, message, attempt, presence_mark(db))
+        g.due_count = g.live_state.counts["due"]
+    state: LiveState = g.live_state
+    return state

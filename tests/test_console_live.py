@@ -1,0 +1,84 @@
+"""The live console: /console/live answers 304 while nothing changed, and an open list shows a new message."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from playwright.sync_api import Page, expect
+
+from access.accounts import Role
+from callsim import FakeTwilioApi
+from storage.models import CallbackRequest
+from tests.conftest import LINE_OPEN_AT, make_app
+from tests.test_console_browser import (  # noqa: F401  (fixtures)
+    a_caller_leaves_a_message,
+    page,
+    sign_in_with_the_keyboard,
+    twilio_site,
+)
+from tests.test_console_support import create_account, sign_in
+
+
+@pytest.fixture
+def console_app(settings) -> Iterator[Flask]:
+    app = make_app(settings)
+    create_account(app, "Olga Operatrice", Role.OPERATOR)
+    yield app
+    app.extensions["contact_center"].engine.dispose()
+
+
+@pytest.fixture
+def client(console_app: Flask) -> FlaskClient:
+    client = console_app.test_client()
+    assert sign_in(client, "Olga Operatrice").status_code == 302
+    return client
+
+
+def _add_entry(app: Flask) -> None:
+    with app.extensions["contact_center"].sessions.begin() as session:
+        session.add(CallbackRequest(callback_number="+393471234567", reason="closed", status="pending",
+                                    created_at=LINE_OPEN_AT, next_attempt_at=LINE_OPEN_AT))
+
+
+def test_the_live_state_is_304_until_something_changes(console_app: Flask, client: FlaskClient) -> None:
+    first = client.get("/console/live")
+    assert first.status_code == 200 and first.json is not None
+    assert first.json["due"] == 0 and first.json["newest_message"] == 0
+    tag = first.headers["ETag"]
+    html = client.get("/console/callbacks").get_data(as_text=True)
+    assert f'data-live-tag="{tag.strip(chr(34))}"' in html
+    assert client.get("/console/live", headers={"If-None-Match": tag}).status_code == 304
+    _add_entry(console_app)
+    changed = client.get("/console/live", headers={"If-None-Match": tag})
+    assert changed.status_code == 200 and changed.json is not None
+    assert changed.json["due"] == 1 and changed.json["counts"]["due"] == 1 and changed.headers["ETag"] != tag
+    assert '<span class="badge" id="badge-richiamate" title="da richiamare adesso">1</span>' in client.get(
+        "/console/today").get_data(as_text=True)
+
+
+def test_the_live_state_needs_a_signed_in_account(console_app: Flask) -> None:
+    response = console_app.test_client().get("/console/live")
+    assert response.status_code == 302 and "/console/login" in response.headers["Location"]
+
+
+@pytest.mark.browser
+def test_a_message_left_appears_in_an_open_list_within_five_seconds(
+        twilio_site: tuple[str, Flask, FakeTwilioApi], page: Page) -> None:  # noqa: F811
+    base, app, api = twilio_site
+    sign_in_with_the_keyboard(page, base)
+    page.get_by_role("link", name="Richiamate").click()
+    expect(page.get_by_role("cell", name="Nessuna richiamata in questo elenco.")).to_be_visible()
+    expect(page.locator("#badge-richiamate")).to_have_text("0")
+    page.evaluate("window.stillTheSamePage = true")
+    a_caller_leaves_a_message(app, api)
+    started = time.monotonic()
+    expect(page.get_by_role("cell", name="347 123 4567")).to_be_visible(timeout=5000)
+    expect(page.locator("#novita")).to_contain_text("Nuovi messaggi", timeout=1000)
+    expect(page.locator("#badge-richiamate")).to_have_text("1", timeout=1000)
+    expect(page.get_by_role("link", name="da richiamare adesso: 1")).to_be_visible(timeout=1000)
+    assert time.monotonic() - started < 5
+    assert page.evaluate("window.stillTheSamePage") is True  # no reload
