@@ -38,6 +38,7 @@ class BurstReport:
     server_under_100ms: float
     outage: str = ""
     cpu: dict[str, float] = field(default_factory=dict)
+    consoles: str = ""
 
     @property
     def errors(self) -> int:
@@ -68,6 +69,8 @@ def print_report(report: BurstReport, database_cpu: float | None = None) -> None
           f"{'PASS' if report.passed else 'FAIL'}")
     if report.outage:
         print(f"   outage: {report.outage}")
+    if report.consoles:
+        print(report.consoles)
     print(f"   errors: {report.errors} calls; lost entries: {report.lost}")
     print(f"   webhooks: {len(report.latencies)}; driver-side latency p50 {report.percentile(0.5):.1f} ms, "
           f"p99 {report.percentile(0.99):.1f} ms, max {report.percentile(1.0):.1f} ms")
