@@ -37,6 +37,8 @@ def _layout_values() -> dict[str, Any]:
 blueprint.add_app_template_filter(formatting.local_time, "local")
 blueprint.add_app_template_filter(formatting.duration, "duration")
 blueprint.add_app_template_filter(formatting.phone, "phone")
+blueprint.add_app_template_filter(formatting.audit_action, "audit_action")
+blueprint.add_app_template_filter(formatting.audit_detail, "audit_detail")
 
 
 @blueprint.after_request

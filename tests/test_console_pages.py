@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -169,7 +170,8 @@ def test_the_today_page_shows_figures_and_an_inline_chart(console_app: Flask, cl
     page = client.get("/console/today").get_data(as_text=True)
     assert '<dd id="chiamate">2</dd>' in page
     assert page.count("<svg") == 2 and page.count("<rect") == 48
-    assert "<script" not in page and "https://" not in page
+    assert re.findall(r"<script[^>]*>", page) == ['<script src="/console/static/live.js" defer>']  # its own only
+    assert "https://" not in page
 
 
 def test_bars_scale_to_the_largest_value() -> None:
@@ -179,3 +181,15 @@ def test_bars_scale_to_the_largest_value() -> None:
     assert chart.bars[1].x == 110 and chart.bars[1].width == 80
     with pytest.raises(ValueError):
         bar_chart((), ())
+
+
+def test_the_audit_log_speaks_italian(console_app: Flask) -> None:
+    create_account(console_app, "Sara Supervisora", Role.SUPERVISOR)
+    supervisor = console_app.test_client()
+    assert sign_in(supervisor, "Sara Supervisora").status_code == 302
+    code = _ticket(console_app)
+    post_form(supervisor, f"/console/tickets/{code}/status", {"status": "in_progress"}, f"/console/tickets/{code}")
+    page = supervisor.get("/console/audit").get_data(as_text=True)
+    assert "<td>accesso alla console</td>" in page and "<td>stato della richiesta cambiato</td>" in page
+    assert "ricevuta → in lavorazione" in page
+    assert "sign_in" not in page and "ticket_status" not in page and "in_progress" not in page
