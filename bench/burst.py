@@ -20,7 +20,7 @@ long in the middle of the run. With --hosts N, N `serve` instances (each its own
 and port, one database) run behind Debian's nginx configured with the shipped site
 (deploy/nginx/contact-center.conf, https on loopback): webhooks go round robin, the Fallback URL
 names the last host, and the figures add up every host's histogram and journal. With
---consoles N, N signed-in consoles poll /console/live (and fetch the list when it changed) every
+--consoles N, N signed-in consoles poll /console/live (and fetch the list's rows when it changed) every
 --poll-seconds throughout the run, on the same workers as the webhooks (bench/consoles.py).
 """
 
@@ -106,7 +106,7 @@ def problems_of(call: Call) -> list[str]:
 
 async def drive(base_url: str, auth_token: str, rate: float, seconds: float, first_index: int = 0,
                 events: tuple[tuple[float, Callable[[], None]], ...] = (), *, ca_file: str | None = None,
-                fallback_host: str | None = None, consoles: int = 0, poll_seconds: float = 2.5,
+                fallback_host: str | None = None, consoles: int = 0, poll_seconds: float = 3.0,
                 console_figures: ConsoleFigures | None = None, **simulator_options: Any) -> list[CallResult]:
     """Start `rate` calls per second for `seconds`; run each event (a blocking action) at its offset.
 
@@ -229,7 +229,7 @@ class Outage:
 
 
 def run_rate(target: Deployment, database_url: str, token: str, rate: float, seconds: float, first_index: int,
-             outage: Outage | None, consoles: int = 0, poll_seconds: float = 2.5) -> BurstReport:
+             outage: Outage | None, consoles: int = 0, poll_seconds: float = 3.0) -> BurstReport:
     """One run at one arrival rate, checked end to end (every host's histogram and journal)."""
     before = _histograms(target)
     cpu_before = {**_cpu(target), "driver": _own_cpu()}
@@ -331,7 +331,7 @@ def main() -> None:
     parser.add_argument("--hosts", type=int, default=1, help="serve instances; more than one run behind nginx")
     parser.add_argument("--nginx", action="store_true", help="one host behind nginx too (the shipped site)")
     parser.add_argument("--consoles", type=int, default=0, help="signed-in consoles polling the live list")
-    parser.add_argument("--poll-seconds", type=float, default=2.5, help="how often each console polls")
+    parser.add_argument("--poll-seconds", type=float, default=3.0, help="how often each console polls")
     args = parser.parse_args()
     if args.outage_seconds and args.database == "sqlite":
         parser.error("--outage-seconds stops a PostgreSQL cluster: not with --database sqlite")

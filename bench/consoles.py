@@ -1,7 +1,8 @@
 """Open consoles beside the burst: each signs in and polls /console/live as console/static/live.js does.
 
 Every `poll_seconds` a console asks /console/live with If-None-Match (304 while nothing
-changed); on a 200 it fetches the callback list again, as the open list in a browser does.
+changed); on a 200 it fetches the list's counts and rows (/console/callbacks/live), as the open
+list in a browser does.
 During a burst the list changes at every poll, so each console costs one small JSON and one
 list page every few seconds: the worst case for the webhooks that share the workers.
 """
@@ -55,9 +56,9 @@ class ConsoleFigures:
             ordered = sorted(values)
             return ordered[min(int(fraction * len(ordered)), len(ordered) - 1)] if ordered else 0.0
         return (f"   consoles: {consoles} open, polling every {poll_seconds:g} s: {self.unchanged} x 304, "
-                f"{self.changed} x 200 (each followed by the list page), {self.failed} failed; "
+                f"{self.changed} x 200 (each followed by the list's rows), {self.failed} failed; "
                 f"/console/live p50 {p(self.poll_ms, .5):.1f} ms p99 {p(self.poll_ms, .99):.1f} ms, "
-                f"list page p50 {p(self.list_ms, .5):.1f} ms p99 {p(self.list_ms, .99):.1f} ms")
+                f"rows p50 {p(self.list_ms, .5):.1f} ms p99 {p(self.list_ms, .99):.1f} ms")
 
 
 class _Console:
@@ -112,7 +113,7 @@ async def keep_polling(session: aiohttp.ClientSession, base_url: str, poll_secon
                 figures.changed += 1
                 tag = new_tag
                 started = time.monotonic()
-                status, _, _ = await console.get("/console/callbacks")
+                status, _, _ = await console.get("/console/callbacks/live")
                 figures.list_ms.append((time.monotonic() - started) * 1000)
                 figures.failed += status != 200
             else:

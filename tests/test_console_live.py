@@ -82,3 +82,15 @@ def test_a_message_left_appears_in_an_open_list_within_five_seconds(
     expect(page.get_by_role("link", name="da richiamare adesso: 1")).to_be_visible(timeout=1000)
     assert time.monotonic() - started < 5
     assert page.evaluate("window.stillTheSamePage") is True  # no reload
+
+
+def test_the_lists_rows_come_alone_for_the_open_list_to_swap_in(console_app: Flask, client: FlaskClient) -> None:
+    empty = client.get("/console/callbacks/live?view=due")
+    assert empty.status_code == 200 and "Nessuna richiamata in questo elenco." in empty.get_data(as_text=True)
+    _add_entry(console_app)
+    fragment = client.get("/console/callbacks/live?view=due").get_data(as_text=True)
+    assert "347 123 4567" in fragment and 'id="conteggi"' in fragment and 'id="elenco-richiamate"' in fragment
+    assert "da richiamare adesso: <strong>1</strong>" in fragment
+    assert "<html" not in fragment and "csrf_token" not in fragment
+    assert client.get("/console/callbacks/live?view=sparita").status_code == 400
+    assert console_app.test_client().get("/console/callbacks/live").status_code == 302

@@ -6,7 +6,7 @@
   const body = document.body;
   const url = body.dataset.live;
   if (!url) return;
-  const VISIBLE_EVERY = 2500, HIDDEN_EVERY = 15000;
+  const VISIBLE_EVERY = 3000, HIDDEN_EVERY = 15000;
   let tag = body.dataset.liveTag ? `"${body.dataset.liveTag}"` : null;
   const seenMessage = Number(body.dataset.liveMessage || 0);
   let presence = body.dataset.livePresence || "";
@@ -17,9 +17,9 @@
     timer = setTimeout(poll, document.hidden ? HIDDEN_EVERY : VISIBLE_EVERY);
   };
 
-  // Replace the elements named by `ids` with their fresh copies from this page fetched again.
-  const refresh = async (ids) => {
-    const response = await fetch(location.href, { credentials: "same-origin", cache: "no-store" });
+  // Replace the elements named by `ids` with their fresh copies from `source` (this page by default).
+  const refresh = async (ids, source = location.href) => {
+    const response = await fetch(source, { credentials: "same-origin", cache: "no-store" });
     if (!response.ok || response.redirected) return;
     const fresh = new DOMParser().parseFromString(await response.text(), "text/html");
     for (const id of ids) {
@@ -50,7 +50,7 @@
     if (badge) badge.textContent = String(state.due);
     const list = document.getElementById("elenco-richiamate");
     const firstPage = list && list.dataset.firstPage === "1";
-    if (list) await refresh(firstPage ? ["conteggi", "elenco-richiamate"] : ["conteggi"]);
+    if (list) await refresh(firstPage ? ["conteggi", "elenco-richiamate"] : ["conteggi"], list.dataset.live);
     if (state.newest_message > seenMessage) {
       const time = new Date().toLocaleTimeString("it-IT", { hour: "2-digit", minute: "2-digit" });
       const link = firstPage ? null : { href: badge?.closest("a")?.href || "/console/callbacks", text: "Apri l'elenco aggiornato" };
