@@ -49,7 +49,7 @@ if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.burst_report import BurstReport, CallResult, print_report
-from bench.consoles import ConsoleFigures, create_console_account, keep_polling
+from bench.consoles import ConsoleFigures, create_console_account, keep_polling, open_console
 from bench.greenlet_transport import AsyncHttpTransport, run_in_greenlet
 from bench.hosts import FALLBACK_BASE_URL, Deployment, deployment
 from bench.pgcluster import PrivateCluster
@@ -124,9 +124,10 @@ async def drive(base_url: str, auth_token: str, rate: float, seconds: float, fir
             simulator_options["fallback_url"] = f"{FALLBACK_BASE_URL}/voice/fallback"
         simulator = Simulator(transport, auth_token=auth_token, public_base_url=PUBLIC_BASE_URL, **simulator_options)
         stop = asyncio.Event()
-        pollers = [asyncio.create_task(keep_polling(session, base_url, poll_seconds, poll_seconds * number / consoles,
+        opened = [await open_console(session, base_url) for _ in range(consoles)]
+        pollers = [asyncio.create_task(keep_polling(console, poll_seconds, poll_seconds * number / consoles,
                                                     stop, console_figures or ConsoleFigures()))
-                   for number in range(consoles)]
+                   for number, console in enumerate(opened)]
         started = loop.time()
         timers = [loop.call_at(started + offset, _in_a_thread, loop, action) for offset, action in events]
         tasks = []

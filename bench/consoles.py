@@ -94,12 +94,17 @@ class _Console:
                 raise RuntimeError(f"the console sign-in failed ({response.status})")
 
 
-async def keep_polling(session: aiohttp.ClientSession, base_url: str, poll_seconds: float, offset: float,
-                       stop: asyncio.Event, figures: ConsoleFigures) -> None:
-    """One open console: sign in, open the list, then poll until `stop`."""
+async def open_console(session: aiohttp.ClientSession, base_url: str) -> _Console:
+    """A console signed in with the list open (done before the calls start: signing in is slow on purpose)."""
     console = _Console(session, base_url)
     await console.sign_in()
     await console.get("/console/callbacks")
+    return console
+
+
+async def keep_polling(console: _Console, poll_seconds: float, offset: float, stop: asyncio.Event,
+                       figures: ConsoleFigures) -> None:
+    """One open console polling until `stop`."""
     await asyncio.sleep(offset)
     tag = ""
     while not stop.is_set():
