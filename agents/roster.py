@@ -183,6 +183,8 @@ def list_agents(session: Session, policy: PresencePolicy, now: datetime) -> list
 
 def presence_mark(session: Session) -> str:
     """A short text that changes whenever an operator joins, leaves, changes state or misses a call."""
-    count, latest, missed = session.execute(
-        select(func.count(), func.max(Agent.state_since), func.sum(Agent.missed_in_a_row)).select_from(Agent)).one()
-    return f"{count}.{latest.isoformat() if latest else '-'}.{missed or 0}"
+    rows = session.execute(
+        select(Agent.state, func.count(), func.max(Agent.state_since), func.sum(Agent.missed_in_a_row))
+        .group_by(Agent.state).order_by(Agent.state)).all()
+    return ";".join(f"{state}.{count}.{latest.isoformat() if latest else '-'}.{missed or 0}"
+                    for state, count, latest, missed in rows)

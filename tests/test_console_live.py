@@ -94,3 +94,42 @@ def test_the_lists_rows_come_alone_for_the_open_list_to_swap_in(console_app: Fla
     assert "<html" not in fragment and "csrf_token" not in fragment
     assert client.get("/console/callbacks/live?view=sparita").status_code == 400
     assert console_app.test_client().get("/console/callbacks/live").status_code == 302
+
+
+def test_the_presence_mark_moves_with_each_change(console_app: Flask, client: FlaskClient) -> None:
+    from agents.presence import Presence
+    from agents.roster import add_agent, set_presence
+
+    runtime = console_app.extensions["contact_center"]
+    with runtime.sessions.begin() as session:
+        add_agent(session, "Olga Operatrice", phone="+390698765432", now=LINE_OPEN_AT)
+    before = client.get("/console/live")
+    assert before.json is not None
+    with runtime.sessions.begin() as session:  # the same instant: the state itself must tell the change
+        set_presence(session, "Olga Operatrice", Presence.AVAILABLE, runtime.settings.routing.presence_policy(),
+                     LINE_OPEN_AT)
+    after = client.get("/console/live", headers={"If-None-Match": before.headers["ETag"]})
+    assert after.status_code == 200 and after.json is not None and after.json["presence"] != before.json["presence"]
+
+
+@pytest.mark.browser
+def test_the_presence_board_shows_a_change_without_reload(
+        twilio_site: tuple[str, Flask, FakeTwilioApi], page: Page) -> None:  # noqa: F811
+    from agents.presence import Presence
+    from agents.roster import add_agent, set_presence
+
+    base, app, _ = twilio_site
+    runtime = app.extensions["contact_center"]
+    create_account(app, "Sara Supervisora", Role.SUPERVISOR)
+    with runtime.sessions.begin() as session:
+        add_agent(session, "Olga Operatrice", phone="+390698765432", now=LINE_OPEN_AT)
+    sign_in_with_the_keyboard(page, base, "Sara Supervisora")
+    page.goto(f"{base}/console/presence/board")
+    row = page.get_by_role("row", name="Olga Operatrice")
+    expect(row).to_contain_text("non in servizio")
+    page.evaluate("window.stillTheSamePage = true")
+    with runtime.sessions.begin() as session:
+        set_presence(session, "Olga Operatrice", Presence.AVAILABLE, runtime.settings.routing.presence_policy(),
+                     LINE_OPEN_AT)
+    expect(row).to_contain_text("disponibile", timeout=5000)
+    assert page.evaluate("window.stillTheSamePage") is True

@@ -250,7 +250,8 @@ PAGES_AND_WHAT_THEY_SHOW = [
 ]
 
 
-@pytest.mark.parametrize(("path", "shown"), PAGES_AND_WHAT_THEY_SHOW, ids=[path for path, _ in PAGES_AND_WHAT_THEY_SHOW])
+@pytest.mark.parametrize(("path", "shown"), PAGES_AND_WHAT_THEY_SHOW,
+                         ids=[path for path, _ in PAGES_AND_WHAT_THEY_SHOW])
 def test_every_console_page_shows_its_heading_and_content(working_day: tuple[FlaskClient, dict[str, str]],
                                                          path: str, shown: list[str]) -> None:
     client, paths = working_day
