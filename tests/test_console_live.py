@@ -26,6 +26,7 @@ from tests.test_console_support import create_account, sign_in
 @pytest.fixture
 def console_app(settings) -> Iterator[Flask]:
     app = make_app(settings)
+    app.config["CONSOLE_LIVE_CACHE_SECONDS"] = 0  # every poll reads: these tests change the data between polls
     create_account(app, "Olga Operatrice", Role.OPERATOR)
     yield app
     app.extensions["contact_center"].engine.dispose()
@@ -58,6 +59,17 @@ def test_the_live_state_is_304_until_something_changes(console_app: Flask, clien
     assert changed.json["due"] == 1 and changed.json["counts"]["due"] == 1 and changed.headers["ETag"] != tag
     assert '<span class="badge" id="badge-richiamate" title="da richiamare adesso">1</span>' in client.get(
         "/console/today").get_data(as_text=True)
+
+
+def test_polls_share_one_reading_per_worker_for_a_second(console_app: Flask, client: FlaskClient) -> None:
+    console_app.config["CONSOLE_LIVE_CACHE_SECONDS"] = 60
+    first = client.get("/console/live")
+    _add_entry(console_app)
+    assert client.get("/console/live", headers={"If-None-Match": first.headers["ETag"]}).status_code == 304
+    assert "347 123 4567" in client.get("/console/callbacks").get_data(as_text=True)  # pages read afresh
+    console_app.config["CONSOLE_LIVE_CACHE_SECONDS"] = 0
+    changed = client.get("/console/live", headers={"If-None-Match": first.headers["ETag"]})
+    assert changed.status_code == 200 and changed.json is not None and changed.json["due"] == 1
 
 
 def test_the_live_state_needs_a_signed_in_account(console_app: Flask) -> None:

@@ -15,7 +15,7 @@ from flask import Response, abort, current_app, jsonify, render_template, reques
 
 from access.accounts import Role
 from console.formatting import zone
-from console.live import live_state
+from console.live import polled_live_state
 from console.security import reading, requires
 from console.web import blueprint
 from contact_center.runtime import current_runtime
@@ -58,7 +58,7 @@ def _renderings() -> _Renderings:
 @requires(Role.OPERATOR)
 def live() -> Response:
     """The counts, the badge, the newest message and the roster's mark; 304 when the tag matches."""
-    state = live_state()
+    state = polled_live_state()
     response = Response(status=304) if request.if_none_match.contains(state.tag) else jsonify(state.as_json())
     response.set_etag(state.tag)
     return response
@@ -69,7 +69,7 @@ def live() -> Response:
 def callbacks_live() -> Any:
     """The list's counts and rows for the same filters as the page (no layout), for the open list to swap in."""
     args = request.args.to_dict()
-    state = live_state()
+    state = polled_live_state()
     key = (state.tag, tuple(sorted(args.items())))
     store = _renderings()
     html = store.get(key)
