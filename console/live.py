@@ -62,6 +62,30 @@ def live_state() -> LiveState:
     return state
 
 
+@dataclass(frozen=True)
+class PageMarks:
+    """What a page carries for its script: the live tag when the page counted the list, the newest message, presence."""
+
+    tag: str
+    newest_message: int
+    presence: str
+
+
+def page_marks() -> PageMarks:
+    """The marks a page is rendered with: cheap primary-key maxima and the roster's mark.
+
+    Only a page that has just counted the list (g.live_counts) carries the full tag, so that its
+    first poll answers 304; any other page keeps its own cost (the badge's due count) and learns
+    the tag from its first poll.
+    """
+    if "live_counts" in g:
+        state = live_state()
+        return PageMarks(state.tag, state.newest_message, state.presence)
+    with current_runtime().sessions() as db:
+        _, message, _ = worklist.change_marks(db)
+        return PageMarks("", message, presence_mark(db))
+
+
 class _SharedReading:
     """The latest live state read by this worker for the polls, and when (monotonic seconds)."""
 

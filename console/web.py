@@ -31,7 +31,7 @@ def _authenticate_and_check_csrf() -> Any:
 @blueprint.context_processor
 def _layout_values() -> dict[str, Any]:
     return {"account": g.get("account"), "csrf_token": security.csrf_token, "labels": formatting.LABELS,
-            "due_count": security.due_count, "live_state": live.live_state}
+            "due_count": security.due_count, "live_marks": live.page_marks}
 
 
 blueprint.add_app_template_filter(formatting.local_time, "local")
