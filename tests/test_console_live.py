@@ -145,3 +145,16 @@ def test_the_presence_board_shows_a_change_without_reload(
                      LINE_OPEN_AT)
     expect(row).to_contain_text("disponibile", timeout=5000)
     assert page.evaluate("window.stillTheSamePage") is True
+
+
+@pytest.mark.browser
+def test_on_another_page_the_badge_and_a_hint_tell_of_a_new_message(
+        twilio_site: tuple[str, Flask, FakeTwilioApi], page: Page) -> None:  # noqa: F811
+    base, app, api = twilio_site
+    sign_in_with_the_keyboard(page, base)
+    expect(page.locator("#badge-richiamate")).to_have_text("0")
+    a_caller_leaves_a_message(app, api)
+    expect(page.locator("#badge-richiamate")).to_have_text("1", timeout=5000)
+    expect(page.locator("#novita")).to_contain_text("Nuovi messaggi in arrivo (ultimo alle ", timeout=1000)
+    page.get_by_role("link", name="Apri l'elenco aggiornato").click()
+    expect(page.get_by_role("cell", name="347 123 4567")).to_be_visible()

@@ -51,10 +51,11 @@
     const list = document.getElementById("elenco-richiamate");
     const firstPage = list && list.dataset.firstPage === "1";
     if (list) await refresh(firstPage ? ["conteggi", "elenco-richiamate"] : ["conteggi"], list.dataset.live);
-    if (state.newest_message > seenMessage) {
+    const box = document.getElementById("novita");
+    if (box && state.newest_message > seenMessage) {  // the words are the page's (data-*), not the script's
       const time = new Date().toLocaleTimeString("it-IT", { hour: "2-digit", minute: "2-digit" });
-      const link = firstPage ? null : { href: badge?.closest("a")?.href || "/console/callbacks", text: "Apri l'elenco aggiornato" };
-      hint(`Nuovi messaggi in arrivo (ultimo alle ${time})${firstPage ? ": l'elenco qui sotto è aggiornato." : "."}`, link);
+      const link = firstPage ? null : { href: badge?.closest("a")?.href || "/console/callbacks", text: box.dataset.link };
+      hint((firstPage ? box.dataset.here : box.dataset.elsewhere).replace("{ora}", time), link);
     }
     if (state.presence !== presence && document.getElementById("tabellone")) await refresh(["tabellone"]);
     presence = state.presence;
