@@ -30,7 +30,7 @@ from tests.test_console_support import PASSWORD, create_account
 from tickets.repository import create_ticket
 from tickets.status import Channel, Topic
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 AXE = Path(__file__).with_name("vendor") / "axe-core" / "axe.min.js"
 SUPERVISOR = "Sara Supervisora"
 PHONE = {"width": 390, "height": 844}
