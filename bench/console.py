@@ -134,7 +134,7 @@ def main() -> None:
     report("live state, changed (200, JSON)", timed(lambda: client.get("/console/live"), args.runs))
     report("the open list's rows after a change", timed(lambda: client.get("/console/callbacks/live"), args.runs))
     app.config["CONSOLE_LIVE_CACHE_SECONDS"] = 0  # what each worker pays at most once a second
-    report("live state, read afresh (no shared reading)", timed(lambda: client.get("/console/live"), args.runs))
+    report("live state, read afresh (uncached)", timed(lambda: client.get("/console/live"), args.runs))
     report("entry page", timed(lambda: client.get(f"/console/callbacks/{args.entries // 2}"), args.runs))
     token_page = client.get("/console/callbacks").get_data(as_text=True)
     token = token_page.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
