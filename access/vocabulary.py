@@ -12,6 +12,36 @@ ROLE_LABELS: Final[Mapping[str, str]] = MappingProxyType({
     "supervisor": "supervisore",
 })
 
+# What each audit log action code means, as supervisors read the log in the console.
+AUDIT_ACTIONS: Final[Mapping[str, str]] = MappingProxyType({
+    "sign_in": "accesso alla console",
+    "sign_in_wrong": "accesso rifiutato (nome o password errati)",
+    "sign_in_throttled": "accesso rifiutato (troppi tentativi)",
+    "sign_in_disabled": "accesso rifiutato (account disattivato)",
+    "sign_out": "uscita dalla console",
+    "account_add": "account creato",
+    "account_enable": "account riattivato",
+    "account_disable": "account disattivato",
+    "account_unlock": "account sbloccato",
+    "account_password": "password cambiata",
+    "account_role": "ruolo cambiato",
+    "account_phone": "telefono cambiato",
+    "callback_claim": "richiamata presa in carico",
+    "callback_release": "richiamata rilasciata",
+    "callback_outcome": "esito della richiamata",
+    "callback_call": "chiamata avviata dalla console",
+    "ticket_open": "richiesta aperta dalla console",
+    "ticket_status": "stato della richiesta cambiato",
+    "ticket_reply": "risposta inviata al cittadino",
+    "mail_retry": "nuovo invio di un'e-mail",
+    "presence": "presenza cambiata",
+    "event_add": "evento aggiunto",
+    "event_remove": "evento eliminato",
+    "hours_extension": "apertura straordinaria aggiunta",
+    "hours_closure": "chiusura aggiunta",
+    "hours_cancel": "orario straordinario annullato",
+})
+
 # Why an account change was refused (access.accounts.AccountProblem), keyed by the problem's code;
 # the placeholders are the refusal's details.
 PROBLEMS: Final[Mapping[str, str]] = MappingProxyType({

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import phonenumbers
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from agents.presence import BUSY_STATES, Presence, PresencePolicy
@@ -179,3 +179,12 @@ def list_agents(session: Session, policy: PresencePolicy, now: datetime) -> list
                       languages=tuple(agent.languages.split()), state=Presence(agent.state),
                       state_since=agent.state_since, missed_in_a_row=agent.missed_in_a_row)
             for agent in agents]
+
+
+def presence_mark(session: Session) -> str:
+    """A short text that changes whenever an operator joins, leaves, changes state or misses a call."""
+    rows = session.execute(
+        select(Agent.state, func.count(), func.max(Agent.state_since), func.sum(Agent.missed_in_a_row))
+        .group_by(Agent.state).order_by(Agent.state)).all()
+    return ";".join(f"{state}.{count}.{latest.isoformat() if latest else '-'}.{missed or 0}"
+                    for state, count, latest, missed in rows)

@@ -4,6 +4,7 @@
     python bench/burst.py --rates 30,40,50 --seconds 120      # the highest rate that passes
     python bench/burst.py --database sqlite --rate 10 --seconds 60  # SQLite, as in the quick start
     python bench/burst.py --hosts 2 --rate 40 --seconds 60   # two hosts behind nginx (deploy/nginx)
+    python bench/burst.py --rate 50 --seconds 60 --consoles 50  # 50 open consoles polling the live list
 
 A private PostgreSQL cluster is created (initdb on a port of its own), or with --database sqlite
 an SQLite file (WAL) in a temporary folder; the service is served by `contact-center serve` as
@@ -20,7 +21,9 @@ wait in the listen backlog included; the server's histogram is printed as a diag
 stay under 500 ms. With --hosts N, N `serve` instances (each its own instance folder
 and port, one database) run behind Debian's nginx configured with the shipped site
 (deploy/nginx/contact-center.conf, https on loopback): webhooks go round robin, the Fallback URL
-names the last host, and the figures add up every host's histogram and journal.
+names the last host, and the figures add up every host's histogram and journal. With
+--consoles N, N signed-in consoles poll /console/live (and fetch the list's rows when it changed) every
+--poll-seconds throughout the run, on the same workers as the webhooks (bench/consoles.py).
 """
 
 from __future__ import annotations
@@ -48,6 +51,7 @@ if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.burst_report import OUTAGE_P99_TARGET_MS, P99_TARGET_MS, BurstReport, CallResult, print_report
+from bench.consoles import ConsoleFigures, create_console_account, keep_polling, open_console
 from bench.greenlet_transport import AsyncHttpTransport, run_in_greenlet
 from bench.hosts import FALLBACK_BASE_URL, Deployment, deployment
 from bench.pgcluster import PrivateCluster
@@ -104,11 +108,13 @@ def problems_of(call: Call) -> list[str]:
 
 async def drive(base_url: str, auth_token: str, rate: float, seconds: float, first_index: int = 0,
                 events: tuple[tuple[float, Callable[[], None]], ...] = (), *, ca_file: str | None = None,
-                fallback_host: str | None = None, **simulator_options: Any) -> list[CallResult]:
+                fallback_host: str | None = None, consoles: int = 0, poll_seconds: float = 3.0,
+                console_figures: ConsoleFigures | None = None, **simulator_options: Any) -> list[CallResult]:
     """Start `rate` calls per second for `seconds`; run each event (a blocking action) at its offset.
 
     `ca_file` trusts a TLS load balancer's certificate; with `fallback_host`, the number's
-    Fallback URL names another origin, which reaches that host directly.
+    Fallback URL names another origin, which reaches that host directly. `consoles` signed-in
+    consoles poll the live list throughout (their figures go to `console_figures`).
     """
     loop = asyncio.get_running_loop()
     tls = ssl.create_default_context(cafile=ca_file) if ca_file else None
@@ -119,6 +125,11 @@ async def drive(base_url: str, auth_token: str, rate: float, seconds: float, fir
             transport = RoutingTransport(transport, {FALLBACK_BASE_URL: AsyncHttpTransport(session, fallback_host)})
             simulator_options["fallback_url"] = f"{FALLBACK_BASE_URL}/voice/fallback"
         simulator = Simulator(transport, auth_token=auth_token, public_base_url=PUBLIC_BASE_URL, **simulator_options)
+        stop = asyncio.Event()
+        opened = [await open_console(session, base_url) for _ in range(consoles)]
+        pollers = [asyncio.create_task(keep_polling(console, poll_seconds, poll_seconds * number / consoles,
+                                                    stop, console_figures or ConsoleFigures()))
+                   for number, console in enumerate(opened)]
         started = loop.time()
         timers = [loop.call_at(started + offset, _in_a_thread, loop, action) for offset, action in events]
         tasks = []
@@ -130,6 +141,8 @@ async def drive(base_url: str, auth_token: str, rate: float, seconds: float, fir
                                 started_s=now - started, late_ms=(now - due) * 1000)
             tasks.append(asyncio.create_task(_play(simulator, result)))
         results = list(await asyncio.gather(*tasks))
+        stop.set()
+        await asyncio.gather(*pollers)
         for timer in timers:
             timer.cancel()
     return results
@@ -219,14 +232,16 @@ class Outage:
 
 
 def run_rate(target: Deployment, database_url: str, token: str, rate: float, seconds: float, first_index: int,
-             outage: Outage | None) -> BurstReport:
+             outage: Outage | None, consoles: int = 0, poll_seconds: float = 3.0) -> BurstReport:
     """One run at one arrival rate, checked end to end (every host's histogram and journal)."""
     before = _histograms(target)
     cpu_before = {**_cpu(target), "driver": _own_cpu()}
     events = ((seconds / 2 - outage.seconds / 2, outage),) if outage else ()
     wall = time.monotonic()
+    console_figures = ConsoleFigures()
     calls = asyncio.run(drive(target.url, token, rate, seconds, first_index, events, ca_file=target.ca_file,
-                              fallback_host=target.fallback_host))
+                              fallback_host=target.fallback_host, consoles=consoles, poll_seconds=poll_seconds,
+                              console_figures=console_figures))
     wall = time.monotonic() - wall
     cpu = {name: value - cpu_before[name] for name, value in {**_cpu(target), "driver": _own_cpu()}.items()}
     description = ""
@@ -242,7 +257,8 @@ def run_rate(target: Deployment, database_url: str, token: str, rate: float, sec
     achieved = (len(calls) - 1) / span if span else 0.0
     return BurstReport(rate, seconds, calls, achieved, lost_entries(database_url, calls), p99_bound, under_100,
                        description, {name: value / wall for name, value in cpu.items()},
-                       OUTAGE_P99_TARGET_MS if outage else P99_TARGET_MS)
+                       OUTAGE_P99_TARGET_MS if outage else P99_TARGET_MS,
+                       console_figures.describe(consoles, poll_seconds) if consoles else "")
 
 
 def _histograms(target: Deployment) -> dict[float, float]:
@@ -283,6 +299,8 @@ def burst(folder: Path, database_url: str, cluster: PrivateCluster | None, args:
     """Serve the service on that database, warm it up, run each rate and print its figures."""
     with deployment(folder, database_url, args.hosts, args.workers, args.threads, METRICS_TOKEN,
                     balanced=args.nginx) as (target, token):
+        if args.consoles:
+            create_console_account(database_url)
         asyncio.run(drive(target.url, token, 10, 2, first_index=9_000_000, ca_file=target.ca_file,
                           fallback_host=target.fallback_host))  # warm-up
         highest = 0.0
@@ -291,7 +309,8 @@ def burst(folder: Path, database_url: str, cluster: PrivateCluster | None, args:
             measured = cluster if outage is None else None  # SQLite's work is counted in the service's CPU
             database_before = cpu_seconds(measured.postmaster_pid()) if measured else 0.0
             started = time.monotonic()
-            report = run_rate(target, database_url, token, rate, args.seconds, number * 1_000_000, outage)
+            report = run_rate(target, database_url, token, rate, args.seconds, number * 1_000_000, outage,
+                              args.consoles, args.poll_seconds)
             database_cpu = ((cpu_seconds(measured.postmaster_pid()) - database_before) / (time.monotonic() - started)
                             if measured else None)
             print_report(report, database_cpu)
@@ -316,6 +335,8 @@ def main() -> None:
                         help="a private PostgreSQL cluster, or an SQLite file (WAL) as in the quick start")
     parser.add_argument("--hosts", type=int, default=1, help="serve instances; more than one run behind nginx")
     parser.add_argument("--nginx", action="store_true", help="one host behind nginx too (the shipped site)")
+    parser.add_argument("--consoles", type=int, default=0, help="signed-in consoles polling the live list")
+    parser.add_argument("--poll-seconds", type=float, default=3.0, help="how often each console polls")
     args = parser.parse_args()
     if args.outage_seconds and args.database == "sqlite":
         parser.error("--outage-seconds stops a PostgreSQL cluster: not with --database sqlite")

@@ -40,6 +40,7 @@ class BurstReport:
     outage: str = ""
     cpu: dict[str, float] = field(default_factory=dict)
     p99_target_ms: float = P99_TARGET_MS  # driver side; OUTAGE_P99_TARGET_MS through a database outage
+    consoles: str = ""
 
     @property
     def errors(self) -> int:
@@ -79,6 +80,8 @@ def print_report(report: BurstReport, database_cpu: float | None = None) -> None
           f"{report.driver_p99_ms:.1f} ms < {report.p99_target_ms:g} ms)")
     if report.outage:
         print(f"   outage: {report.outage}")
+    if report.consoles:
+        print(report.consoles)
     print(f"   errors: {report.errors} calls; lost entries: {report.lost}")
     print(f"   webhooks: {len(report.latencies)}; driver-side latency p50 {report.percentile(0.5):.1f} ms, "
           f"p99 {report.percentile(0.99):.1f} ms, max {report.percentile(1.0):.1f} ms")

@@ -2,7 +2,8 @@
 
 Fills a fresh database (an SQLite file by default) with entries, their messages and tickets,
 signs an operator in, and times the first page of the list, a page deep in the list, the
-entry page and "prendi il prossimo", as the browser gets them (server side, full render).
+entry page, "prendi il prossimo" and what an open list polls (/console/live, its rows), as the
+browser gets them (server side, full render).
 """
 
 from __future__ import annotations
@@ -127,6 +128,13 @@ def main() -> None:
     report("callback list, filtered by reason and day", timed(
         lambda: client.get(f"/console/callbacks?reason=chosen&day={utcnow().date() - timedelta(days=2)}"),
         args.runs))
+    tag = client.get("/console/live").headers["ETag"]
+    report("live state, nothing changed (304)", timed(
+        lambda: client.get("/console/live", headers={"If-None-Match": tag}), args.runs))
+    report("live state, changed (200, JSON)", timed(lambda: client.get("/console/live"), args.runs))
+    report("the open list's rows after a change", timed(lambda: client.get("/console/callbacks/live"), args.runs))
+    app.config["CONSOLE_LIVE_CACHE_SECONDS"] = 0  # what each worker pays at most once a second
+    report("live state, read afresh (uncached)", timed(lambda: client.get("/console/live"), args.runs))
     report("entry page", timed(lambda: client.get(f"/console/callbacks/{args.entries // 2}"), args.runs))
     token_page = client.get("/console/callbacks").get_data(as_text=True)
     token = token_page.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import phonenumbers
 
-from access.vocabulary import ROLE_LABELS
+from access.vocabulary import AUDIT_ACTIONS, ROLE_LABELS
 from agents.presence import PRESENCE_LABELS
 from contact_center.runtime import current_runtime
 from hours.vocabulary import TEMPLATES as SCHEDULE_TEMPLATES
@@ -26,6 +27,7 @@ LABELS: dict[str, dict[str, str]] = {
     "presence": {state.value: text for state, text in PRESENCE_LABELS.items()},
     "language": {code: language_label(code) for code in LANGUAGE_CODES},
 }
+LABELS["audit_action"] = dict(AUDIT_ACTIONS)
 for _prefix, _templates in (("callback", CALLBACK_TEMPLATES), ("schedule", SCHEDULE_TEMPLATES)):
     for _key, _text in _templates.items():
         _kind, _value = _key.split(".", 1)
@@ -69,3 +71,18 @@ def phone(number: str | None) -> str:
     style = (phonenumbers.PhoneNumberFormat.NATIONAL if parsed.country_code == 39
              else phonenumbers.PhoneNumberFormat.INTERNATIONAL)
     return phonenumbers.format_number(parsed, style)
+
+
+_CODE = re.compile(r"\b[a-z]+(?:_[a-z]+)*\b")
+_DETAIL_WORDS: dict[str, str] = {**LABELS["ticket_status"], **LABELS["presence"], **LABELS["role"],
+                                 **LABELS.get("callback_outcome", {})}
+
+
+def audit_action(code: str) -> str:
+    """An audit log action in Italian (an unknown code as it is)."""
+    return LABELS["audit_action"].get(code, code)
+
+
+def audit_detail(detail: str) -> str:
+    """An audit log detail with the status, presence, role and outcome codes it names put in Italian."""
+    return _CODE.sub(lambda match: _DETAIL_WORDS.get(match[0], match[0]), detail)

@@ -8,14 +8,15 @@ from typing import Any
 
 from flask import Blueprint, Flask, Response, g, request
 
-from console import formatting, security
+from console import formatting, live, security
 from contact_center.config import Settings
 from contact_center.runtime import current_runtime
 
 log = logging.getLogger(__name__)
 
-CONTENT_SECURITY_POLICY = ("default-src 'none'; style-src 'self'; img-src 'self' data:; media-src 'self'; "
-                           "script-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+CONTENT_SECURITY_POLICY = ("default-src 'none'; connect-src 'self'; style-src 'self'; img-src 'self' data:; "
+                           "media-src 'self'; script-src 'self'; form-action 'self'; frame-ancestors 'none'; "
+                           "base-uri 'none'")
 
 blueprint = Blueprint("console", __name__, url_prefix="/console", template_folder="templates",
                       static_folder="static", static_url_path="/static")
@@ -30,12 +31,14 @@ def _authenticate_and_check_csrf() -> Any:
 @blueprint.context_processor
 def _layout_values() -> dict[str, Any]:
     return {"account": g.get("account"), "csrf_token": security.csrf_token, "labels": formatting.LABELS,
-            "due_count": security.due_count}
+            "due_count": security.due_count, "live_marks": live.page_marks}
 
 
 blueprint.add_app_template_filter(formatting.local_time, "local")
 blueprint.add_app_template_filter(formatting.duration, "duration")
 blueprint.add_app_template_filter(formatting.phone, "phone")
+blueprint.add_app_template_filter(formatting.audit_action, "audit_action")
+blueprint.add_app_template_filter(formatting.audit_detail, "audit_detail")
 
 
 @blueprint.after_request

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
-from flask import Flask, jsonify
+from flask import Flask, jsonify, send_file
 from sqlalchemy import text
 
 import console
@@ -46,6 +47,12 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
     app.wsgi_app = BodyLimit(app.wsgi_app, settings.web.max_body_bytes)  # type: ignore[method-assign]
     for part in (observability, outgoing_mail, ivr, selfservice, console):
         part.init_app(app)
+
+    @app.get("/favicon.ico")
+    def favicon() -> Any:
+        """The line's icon, for pages that name none (browsers ask for it on every site)."""
+        return send_file(Path(console.__file__).with_name("static") / "favicon.svg", mimetype="image/svg+xml",
+                         max_age=86_400)
 
     @app.get("/healthz")
     def healthz() -> Any:

@@ -7,6 +7,7 @@ from several threads. Text is drawn as paths, so the SVG needs no font and no ot
 from __future__ import annotations
 
 import io
+import math
 import re
 from collections.abc import Mapping, Sequence
 from datetime import date
@@ -15,7 +16,7 @@ from typing import Final
 import matplotlib
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import PolyCollection
-from matplotlib.dates import AutoDateLocator, DateFormatter, date2num
+from matplotlib.dates import DateFormatter, date2num
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
@@ -60,6 +61,12 @@ def _bar_outline(centre: float, bottom: float, height: float, width: float = 0.8
     return [(left, bottom), (right, bottom), (right, bottom + height), (left, bottom + height)]
 
 
+def day_ticks(days: Sequence[date], most: int = 12) -> list[date]:
+    """The days labelled under the daily chart: at most `most`, evenly spaced, each day once."""
+    step = max(1, math.ceil(len(days) / most))
+    return list(days)[::step]
+
+
 def daily_chart(per_day_outcome: Mapping[date, Mapping[str, int]], outcome_labels: Mapping[str, str],
                 ordinary_mean: float, mean_label: str) -> str:
     """Stacked bars of calls per day by outcome, with the ordinary period's daily mean as a line.
@@ -78,8 +85,10 @@ def daily_chart(per_day_outcome: Mapping[date, Mapping[str, int]], outcome_label
         bottoms = [bottom + height for bottom, height in zip(bottoms, heights, strict=True)]
     axes.set_ylim(0, max([*bottoms, ordinary_mean, 1]) * 1.05)
     axes.axhline(ordinary_mean, color="#000000", linestyle="--", linewidth=1, label=mean_label)
-    axes.xaxis.set_major_locator(AutoDateLocator(maxticks=12))  # type: ignore[no-untyped-call]
-    axes.xaxis.set_major_formatter(DateFormatter("%d/%m"))  # type: ignore[no-untyped-call]
+    ticks = day_ticks(list(per_day_outcome))
+    axes.set_xticks([float(date2num(day)) for day in ticks])  # type: ignore[no-untyped-call]
+    axes.xaxis.set_major_formatter(DateFormatter(  # type: ignore[no-untyped-call]
+        "%d/%m" if ticks[0].year == ticks[-1].year else "%d/%m/%y"))
     _count_axis(axes.yaxis)
     axes.set_xlim(days[0] - 1, days[-1] + 1)
     _legend_on_top(figure, 3)

@@ -7,6 +7,7 @@ by `contact-center report` and served in the supervisors' console.
 from __future__ import annotations
 
 import csv
+import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -50,6 +51,9 @@ class Selector:
     error: str | None = None
     home: str | None = None
     manage_events: str | None = None
+    navigation: tuple[tuple[str, str], ...] = ()  # the console's sections (label, address) for its header
+    csv_action: str | None = None  # the address that answers one table as CSV (?table=slug and the period)
+    csv_query: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -153,6 +157,15 @@ def csv_cell(value: object) -> object:
     return value
 
 
+def table_csv(table: Table) -> str:
+    """One table as CSV text: the header row, then the raw values (safe from spreadsheet formulas)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([csv_cell(column) for column in table.columns])
+    writer.writerows([csv_cell(cell.raw) for cell in row] for row in table.rows)
+    return buffer.getvalue()
+
+
 def write_dossier(dossier: Dossier, out_dir: Path) -> list[Path]:
     """Write dossier.html and one CSV per table into `out_dir`; the paths written."""
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -161,9 +174,6 @@ def write_dossier(dossier: Dossier, out_dir: Path) -> list[Path]:
     written = [html_path]
     for table in dossier.tables():
         path = out_dir / f"{table.slug}.csv"
-        with path.open("w", encoding="utf-8", newline="") as file:
-            writer = csv.writer(file)
-            writer.writerow([csv_cell(column) for column in table.columns])
-            writer.writerows([csv_cell(cell.raw) for cell in row] for row in table.rows)
+        path.write_text(table_csv(table), encoding="utf-8", newline="")
         written.append(path)
     return written

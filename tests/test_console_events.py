@@ -98,12 +98,16 @@ def test_removing_an_event_keeps_the_others_and_is_audited(events_app: Flask) ->
         post_form(client, PAGE, {"name": name, "first": first, "last": first}, PAGE)
     with events_app.extensions["contact_center"].sessions() as db:
         target = db.scalar(select(EmergencyEvent.id).where(EmergencyEvent.name == "Alluvione Marche"))
-    removed = post_form(client, f"{PAGE}/{target}/remove", {}, PAGE)
+    unconfirmed = post_form(client, f"{PAGE}/{target}/remove", {}, PAGE)
+    assert (unconfirmed.status_code, unconfirmed.headers["Location"]) == (302, PAGE)
+    assert "Evento non eliminato: spunta «confermo»" in client.get(PAGE).get_data(as_text=True)
+    assert len(_events(events_app)) == 2
+    removed = post_form(client, f"{PAGE}/{target}/remove", {"confirm": "1"}, PAGE)
     assert (removed.status_code, removed.headers["Location"]) == (302, PAGE)
     assert [row[0] for row in _events(events_app)] == ["Sisma Campi Flegrei"]
     assert _audit(events_app)[-1] == (SUPERVISOR, "event_remove", "Alluvione Marche", "")
     assert "Evento «Alluvione Marche» eliminato" in client.get(PAGE).get_data(as_text=True)
-    again = post_form(client, f"{PAGE}/{target}/remove", {}, PAGE)
+    again = post_form(client, f"{PAGE}/{target}/remove", {"confirm": "1"}, PAGE)
     assert again.status_code == 302
     assert "Evento non trovato" in client.get(PAGE).get_data(as_text=True)
     assert [row[0] for row in _events(events_app)] == ["Sisma Campi Flegrei"]

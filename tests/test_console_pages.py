@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -169,7 +170,8 @@ def test_the_today_page_shows_figures_and_an_inline_chart(console_app: Flask, cl
     page = client.get("/console/today").get_data(as_text=True)
     assert '<dd id="chiamate">2</dd>' in page
     assert page.count("<svg") == 2 and page.count("<rect") == 48
-    assert "<script" not in page and "https://" not in page
+    assert re.findall(r"<script[^>]*>", page) == ['<script src="/console/static/live.js" defer>']  # its own only
+    assert "https://" not in page
 
 
 def test_bars_scale_to_the_largest_value() -> None:
@@ -179,3 +181,83 @@ def test_bars_scale_to_the_largest_value() -> None:
     assert chart.bars[1].x == 110 and chart.bars[1].width == 80
     with pytest.raises(ValueError):
         bar_chart((), ())
+
+
+def test_the_audit_log_speaks_italian(console_app: Flask) -> None:
+    create_account(console_app, "Sara Supervisora", Role.SUPERVISOR)
+    supervisor = console_app.test_client()
+    assert sign_in(supervisor, "Sara Supervisora").status_code == 302
+    code = _ticket(console_app)
+    post_form(supervisor, f"/console/tickets/{code}/status", {"status": "in_progress"}, f"/console/tickets/{code}")
+    page = supervisor.get("/console/audit").get_data(as_text=True)
+    assert "<td>accesso alla console</td>" in page and "<td>stato della richiesta cambiato</td>" in page
+    assert "ricevuta → in lavorazione" in page
+    assert "sign_in" not in page and "ticket_status" not in page and "in_progress" not in page
+
+
+@pytest.fixture
+def working_day(console_app: Flask) -> tuple[FlaskClient, dict[str, str]]:
+    """A supervisor signed in on a service holding a message, tickets, an operator, an event and an extension."""
+    from agents.roster import add_agent
+    from figures.events import add_event
+    from figures.period import Period
+    from hours.model import Band
+    from storage.hours_repository import add_extension
+    from storage.models import CallbackMessage
+
+    create_account(console_app, "Sara Supervisora", Role.SUPERVISOR)
+    with console_app.extensions["contact_center"].sessions.begin() as session:
+        ticket = create_ticket(session, channel=Channel.VOICEMAIL, topic=Topic.RISKS, phone="+393471234567",
+                               summary="Allerta meteo nel comune", now=LINE_OPEN_AT)
+        letter = create_ticket(session, channel=Channel.LETTER, topic=Topic.OTHER, phone="+393339876543",
+                               summary="Lettera sulla frana", now=LINE_OPEN_AT).code
+        entry = CallbackRequest(callback_number="+393471234567", reason="closed", status="pending",
+                                ticket_id=ticket.id, created_at=LINE_OPEN_AT, next_attempt_at=LINE_OPEN_AT)
+        session.add(entry)
+        session.flush()
+        session.add(CallbackMessage(entry_id=entry.id, call_sid="CA" + "1" * 32, callback_number="+393471234567",
+                                    number_source="caller_id", reason="closed", ticket_id=ticket.id,
+                                    message_status="recorded", recording_duration=12, created_at=LINE_OPEN_AT))
+        add_agent(session, "Olga Operatrice", phone="+390698765432", now=LINE_OPEN_AT)
+        add_event(session, "Alluvione Romagna", Period(LINE_OPEN_AT.date() - timedelta(days=2), LINE_OPEN_AT.date(),
+                                                       ROME), "Sara Supervisora")
+        add_extension(session, LINE_OPEN_AT + timedelta(days=1), LINE_OPEN_AT + timedelta(days=2),
+                      (Band.parse("08:00-22:00"),), "Aperti anche la sera", "Sara Supervisora", now=LINE_OPEN_AT)
+        paths = {"entry": str(entry.id), "code": ticket.code, "letter": letter}
+    client = console_app.test_client()
+    assert sign_in(client, "Sara Supervisora").status_code == 302
+    return client, paths
+
+
+# Every console page (the accounts page has its own tests) and what it must show: its heading, then a row or a form.
+PAGES_AND_WHAT_THEY_SHOW = [
+    ("/console/today", ["<h1>Oggi, 25/11/2026</h1>", "Chiamate ricevute", "Messaggi lasciati"]),
+    ("/console/callbacks", ["<h1>Richiamate</h1>", "<td>347 123 4567</td>", ">Prendi il prossimo</button>"]),
+    ("/console/callbacks/{entry}", ["<h1>Richiamata {entry}</h1>", "347 123 4567", "{code}"]),
+    ("/console/tickets", ["<h1>Richieste</h1>", ">{code}</a>", 'name="q"']),
+    ("/console/tickets/{code}", ["<h1>Richiesta {code}</h1>", "Allerta meteo nel comune", 'name="status"']),
+    ("/console/tickets/new", ["<h1>Nuova richiesta</h1>", 'name="channel"', ">Registra la richiesta</button>"]),
+    ("/console/tickets/{letter}/recorded", ["<h1>Richiesta registrata</h1>", "{letter_spaced}"]),
+    ("/console/tickets/{letter}/receipt", ["<h1>Ricevuta della richiesta</h1>", "{letter_spaced}"]),
+    ("/console/presence", ["<h1>La tua presenza</h1>"]),
+    ("/console/presence/board", ["<h1>Presenza degli operatori</h1>", "<td>Olga Operatrice</td>", "non in servizio"]),
+    ("/console/settings", ["<h1>Orari straordinari e avvisi</h1>", "Aperti anche la sera",
+                           ">Salva l'apertura</button>"]),
+    ("/console/mail", ["<h1>Posta in uscita</h1>", "Nessuna e-mail non recapitata."]),
+    ("/console/events", ["<h1>Eventi ed emergenze</h1>", ">Alluvione Romagna</a>", ">Salva l'evento</button>"]),
+    ("/console/dossier", ["Dossier del Contact Center 800 840 840</h1>", "Sintesi"]),
+    ("/console/audit", ["<h1>Registro delle attività</h1>", "<td>accesso alla console</td>"]),
+]
+
+
+@pytest.mark.parametrize(("path", "shown"), PAGES_AND_WHAT_THEY_SHOW,
+                         ids=[path for path, _ in PAGES_AND_WHAT_THEY_SHOW])
+def test_every_console_page_shows_its_heading_and_content(working_day: tuple[FlaskClient, dict[str, str]],
+                                                         path: str, shown: list[str]) -> None:
+    client, paths = working_day
+    values = {**paths, "letter_spaced": f"{paths['letter'][:4]} {paths['letter'][4:]}"}
+    response = client.get(path.format(**values))
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    for text in shown:
+        assert text.format(**values) in page

@@ -46,7 +46,7 @@ def test_an_operator_sets_their_own_presence(console_app: Flask) -> None:
     post_form(client, "/console/presence", {"state": "available"}, "/console/presence")
     assert _state(console_app, "Olga Operatrice") == "available"
     page = client.get("/console/presence").get_data(as_text=True)
-    assert "Il tuo stato è ora: disponibile" in page and "Sei <strong>disponibile</strong> da" in page
+    assert "Il tuo stato è ora: disponibile" in page and "Il tuo stato: <strong>disponibile</strong>, da" in page
     post_form(client, "/console/presence", {"state": "on_call"}, "/console/presence")
     assert "Stato non valido" in client.get("/console/presence").get_data(as_text=True)
     assert _state(console_app, "Olga Operatrice") == "available"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import timedelta
 from zoneinfo import ZoneInfo
@@ -46,7 +47,9 @@ def test_an_extension_with_its_announcement_is_stored_and_previewed(console_app:
     page = client.get(PAGE).get_data(as_text=True)
     assert "Apertura straordinaria salvata" in page and "tutto il giorno" in page
     preview = page[page.index('id="anteprima"'):]
-    assert "Il servizio è attivo in orario straordinario." in preview  # the extension covers "now"
+    assert '<dt>Adesso</dt><dd id="stato-linea">Il servizio è attivo in orario straordinario.' in preview
+    assert re.search(r'<dt>Orario ordinario</dt><dd id="orario-ordinario">Il servizio è attivo [^<]*\. '
+                     r'Oltre a questo valgono le aperture straordinarie qui sotto\.</dd>', preview)
     assert "<td>tutto il giorno</td><td>Allerta meteo in Emilia-Romagna.</td>" in preview
     with console_app.extensions["contact_center"].sessions() as session:
         [entry] = list_entries(session)
@@ -61,8 +64,14 @@ def test_a_closure_and_its_cancellation(console_app: Flask, client: FlaskClient)
     with console_app.extensions["contact_center"].sessions() as session:
         [entry] = list_entries(session)
     assert entry.kind == "closure" and entry.text == "Manutenzione"
-    assert f"Annulla {entry.id}" in client.get(PAGE).get_data(as_text=True)
+    page = client.get(PAGE).get_data(as_text=True)
+    assert f"Annulla {entry.id}" not in page and entry.id not in re.sub(r'action="[^"]*"', "", page)
+    assert 'aria-label="Annulla chiusura dal ' in page and 'name="confirm" value="1" required' in page
     post_form(client, f"{PAGE}/{entry.id}/cancel", {}, PAGE)
+    assert "Modifica non annullata: spunta «confermo»" in client.get(PAGE).get_data(as_text=True)
+    with console_app.extensions["contact_center"].sessions() as session:
+        assert len(list_entries(session)) == 1
+    post_form(client, f"{PAGE}/{entry.id}/cancel", {"confirm": "1"}, PAGE)
     assert "Modifica annullata" in client.get(PAGE).get_data(as_text=True)
     with console_app.extensions["contact_center"].sessions() as session:
         assert list_entries(session) == []

@@ -142,6 +142,9 @@ def test_a_supervisor_names_an_event_in_the_console_and_opens_its_dossier(browse
     assert_charts_drawn(page)
     page.get_by_role("link", name="Gestisci gli eventi").click()
     expect(page).to_have_url(f"{console_url}/console/events")
+    page.get_by_role("button", name="Elimina l'evento Allerta meteo Lazio").click()  # not confirmed: stays
+    expect(rows).to_have_count(2)
+    page.get_by_role("checkbox", name="Confermo l'eliminazione dell'evento Allerta meteo Lazio").check()
     page.get_by_role("button", name="Elimina l'evento Allerta meteo Lazio").click()
     expect(page.locator(".flash-success")).to_contain_text("Evento «Allerta meteo Lazio» eliminato")
     expect(rows).to_have_count(1)

@@ -99,3 +99,21 @@ def test_the_page_holds_no_personal_data(dossier_app: Flask) -> None:
     for page in pages:
         for secret in (*SECRET_NUMBERS, *SECRET_TEXTS, SUPERVISOR, "Casa di Mario Rossi"):
             assert secret not in page
+
+
+def test_the_dossier_has_the_console_header_and_each_table_downloads_as_csv(dossier_app: Flask) -> None:
+    client = signed_in(dossier_app, SUPERVISOR)
+    page = client.get("/console/dossier?event=Terremoto+Emilia").get_data(as_text=True)
+    assert '<nav aria-label="Sezioni della console">' in page
+    assert '<a href="/console/callbacks">Richiamate</a>' in page
+    assert '<a href="/console/dossier" aria-current="page">Dossier</a>' in page
+    link = re.search(r'<a href="(/console/dossier/csv\?[^"]*table=sintesi)" download="sintesi.csv">', page)
+    assert link is not None and "event=Terremoto+Emilia" in link[1]
+    assert "Ogni tabella si può scaricare in formato CSV" in page
+    response = client.get(link[1].replace("&amp;", "&"))
+    assert response.status_code == 200 and response.headers["Content-Type"] == "text/csv; charset=utf-8"
+    assert response.headers["Content-Disposition"] == 'attachment; filename="sintesi.csv"'
+    rows = response.get_data(as_text=True).splitlines()
+    assert rows[1].startswith("Chiamate ricevute,10,5,")
+    assert client.get("/console/dossier/csv?event=Terremoto+Emilia&table=nessuna").status_code == 404
+    assert signed_in(dossier_app, OPERATOR).get(link[1].replace("&amp;", "&")).status_code == 403

@@ -174,3 +174,14 @@ def test_an_event_name_is_escaped_in_the_page(config: Path, tmp_path: Path) -> N
     assert "<script>" not in page
     assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; co" in page
     assert rows(out, "eventi")[1][0] == name
+
+
+def test_the_daily_chart_labels_each_day_once() -> None:
+    from datetime import date, timedelta
+
+    from figures.charts import day_ticks
+    for length in (1, 3, 4, 12, 13, 31, 366, 1096):
+        days = [date(2026, 12, 3) + timedelta(days=number) for number in range(length)]
+        ticks = day_ticks(days)
+        assert len(ticks) == len(set(ticks)) and 1 <= len(ticks) <= 12 and ticks[0] == days[0]
+        assert set(ticks) <= set(days)

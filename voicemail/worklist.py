@@ -20,7 +20,7 @@ from sqlalchemy import ColumnElement, case, func, or_, select, tuple_
 from sqlalchemy.orm import Session
 
 from hours.clock import DayWindow
-from storage.models import CallbackMessage, CallbackRequest, Ticket
+from storage.models import CallbackAttempt, CallbackMessage, CallbackRequest, Ticket
 from storage.models.console import DUE_TIME
 from tickets.codes import normalize_code
 from voicemail.callbacks import REASONS
@@ -112,22 +112,23 @@ class Page:
     next_cursor: Cursor | None
 
 
-def _search(text: str, code_length: int) -> tuple[str | None, str | None]:
-    """A search box's text as (E.164 number, ticket code); BadFilter when it is neither."""
+def _search(text: str, code_length: int | Sequence[int]) -> tuple[str | None, str | None]:
+    """A search box's text as (E.164 number, ticket code of one of the accepted lengths); BadFilter when neither."""
+    lengths = (code_length,) if isinstance(code_length, int) else tuple(code_length)
     code = normalize_code(text)
-    if code.isdigit() and len(code) == code_length:
+    if code.isdigit() and len(code) in lengths:
         return None, code
     try:
         number = phonenumbers.parse(text, "IT")
     except phonenumbers.NumberParseException:
         number = None
     if number is None or not phonenumbers.is_possible_number(number):
-        raise BadFilter(CallbackProblem.BAD_SEARCH, code_length=code_length)
+        raise BadFilter(CallbackProblem.BAD_SEARCH, code_length=lengths[0])
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164), None
 
 
 def parse_filters(args: dict[str, str], topics: Sequence[str], *, operator: str | None = None,
-                  code_length: int = 8) -> ListFilters:
+                  code_length: int | Sequence[int] = 8) -> ListFilters:
     """Filters from query arguments; BadFilter for a value that is not allowed.
 
     The view "mine" lists the entries `operator` holds; `q` searches a number or a ticket code.
@@ -207,6 +208,18 @@ def due_count(session: Session, now: datetime) -> int:
     """How many entries wait to be called back now (on the status and due-time index, as `counts`)."""
     return session.scalar(select(func.count()).select_from(CallbackRequest).where(
         CallbackRequest.status == CallbackStatus.PENDING.value, now >= DUE_TIME)) or 0
+
+
+def change_marks(session: Session) -> tuple[int, int, int]:
+    """The newest entry, message and attempt ids (primary-key lookups): they grow with every message or call back.
+
+    With `counts`, which moves with every claim, release and outcome, they tell a polling console
+    whether anything it shows has changed, without reading the list itself.
+    """
+    row = session.execute(select(select(func.max(CallbackRequest.id)).scalar_subquery(),
+                                 select(func.max(CallbackMessage.id)).scalar_subquery(),
+                                 select(func.max(CallbackAttempt.id)).scalar_subquery())).one()
+    return int(row[0] or 0), int(row[1] or 0), int(row[2] or 0)
 
 
 def pending_count(session: Session) -> int:

@@ -38,7 +38,7 @@ def callbacks() -> Any:
     args = request.args.to_dict()
     try:
         filters = worklist.parse_filters(args, TOPICS, operator=g.account.name,
-                                         code_length=current_runtime().settings.tickets.code_length)
+                                         code_length=current_runtime().settings.tickets.accepted_code_lengths)
         after = Cursor.decode(args["after"]) if args.get("after") else None
     except BadFilter as error:
         flash(f"Filtro non valido: {describe(error)}.", "error")
@@ -47,7 +47,8 @@ def callbacks() -> Any:
     with transaction() as db:
         release_expired_claims(db, callback_policy(current_runtime().settings), now)
         counts = worklist.counts(db, now, operator=g.account.name)
-        g.due_count = counts["due"]
+        # The page's live tag is everyone's (the list's counts without the operator's own "mine").
+        g.due_count, g.live_counts = counts["due"], {view: n for view, n in counts.items() if view != worklist.MINE}
         page = worklist.page(db, filters, now, zone(), current_runtime().settings.console.page_size, after)
     return render_template("console/callbacks.html", counts=counts, page=page, filters=filters, now=now,
                            views=(*worklist.VIEWS, worklist.MINE), topics=TOPICS, first_page=after is None,

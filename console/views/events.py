@@ -61,7 +61,10 @@ def events_add() -> Any:
 @blueprint.post("/events/<int:event_id>/remove")
 @requires(Role.SUPERVISOR)
 def events_remove(event_id: int) -> Any:
-    """Forget an event; the calls and requests of its period stay."""
+    """Forget an event, once the supervisor ticked "confermo"; the calls and requests of its period stay."""
+    if request.form.get("confirm") != "1":
+        flash("Evento non eliminato: spunta «confermo» accanto a «Elimina» per eliminarlo.", "error")
+        return redirect(url_for("console.events"))
     with transaction() as db:
         name = remove_event_by_id(db, event_id)
         if name is None:

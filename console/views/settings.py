@@ -131,7 +131,10 @@ def settings_closure() -> Any:
 @blueprint.post("/settings/<entry_id>/cancel")
 @requires(Role.SUPERVISOR)
 def settings_cancel(entry_id: str) -> Any:
-    """Cancel an extension or a closure."""
+    """Cancel an extension or a closure, once the supervisor ticked "confermo"."""
+    if request.form.get("confirm") != "1":
+        flash("Modifica non annullata: spunta «confermo» accanto a «Annulla» per annullarla.", "error")
+        return redirect(url_for("console.settings"))
     def change(db: Session) -> tuple[str, str]:
         entry, _ = cancel_entry(db, entry_id[:24], g.account.name, now=current_runtime().clock())
         return entry.id, "annullata"
