@@ -83,8 +83,7 @@ def console_pages(paths: dict[str, str]) -> list[str]:
             f"/console/tickets/{paths['voicemail']}", f"/console/tickets/{paths['letter']}", "/console/tickets/new",
             f"/console/tickets/{paths['letter']}/recorded", f"/console/tickets/{paths['letter']}/receipt",
             "/console/presence", "/console/presence/board", "/console/settings", "/console/mail",
-            "/console/events", "/console/dossier", "/console/audit"]
-    # /console/accounts joins this list when its page is rebuilt (issue 15, item 1: done on another branch).
+            "/console/events", "/console/dossier", "/console/audit", "/console/accounts", "/console/privacy"]
 
 
 PUBLIC_PAGES = ["/console/login", "/status", "/hours.html", "/scrivi"]

@@ -19,6 +19,7 @@ from hours.clock import DayWindow
 from storage.models import AuditEntry, Call, CallbackAttempt, CallbackRequest
 from tests.conftest import LINE_OPEN_AT, make_app
 from tests.test_console_support import create_account, post_form, sign_in
+from tickets.codes import format_code_for_display
 from tickets.repository import create_ticket, find_by_code
 from tickets.status import Channel, Topic
 
@@ -229,7 +230,7 @@ def working_day(console_app: Flask) -> tuple[FlaskClient, dict[str, str]]:
     return client, paths
 
 
-# Every console page (the accounts page has its own tests) and what it must show: its heading, then a row or a form.
+# Every console page and what it must show: its heading, then a row or a form.
 PAGES_AND_WHAT_THEY_SHOW = [
     ("/console/today", ["<h1>Oggi, 25/11/2026</h1>", "Chiamate ricevute", "Messaggi lasciati"]),
     ("/console/callbacks", ["<h1>Richiamate</h1>", "<td>347 123 4567</td>", ">Prendi il prossimo</button>"]),
@@ -247,6 +248,8 @@ PAGES_AND_WHAT_THEY_SHOW = [
     ("/console/events", ["<h1>Eventi ed emergenze</h1>", ">Alluvione Romagna</a>", ">Salva l'evento</button>"]),
     ("/console/dossier", ["Dossier del Contact Center 800 840 840</h1>", "Sintesi"]),
     ("/console/audit", ["<h1>Registro delle attività</h1>", "<td>accesso alla console</td>"]),
+    ("/console/accounts", ["<h1>Account della console</h1>", "Olga Operatrice", ">Salva il telefono</button>"]),
+    ("/console/privacy", ["<h1>Richieste privacy dei cittadini</h1>", 'name="phone"', ">Cerca i dati</button>"]),
 ]
 
 
@@ -255,7 +258,7 @@ PAGES_AND_WHAT_THEY_SHOW = [
 def test_every_console_page_shows_its_heading_and_content(working_day: tuple[FlaskClient, dict[str, str]],
                                                          path: str, shown: list[str]) -> None:
     client, paths = working_day
-    values = {**paths, "letter_spaced": f"{paths['letter'][:4]} {paths['letter'][4:]}"}
+    values = {**paths, "letter_spaced": format_code_for_display(paths["letter"])}
     response = client.get(path.format(**values))
     assert response.status_code == 200
     page = response.get_data(as_text=True)

@@ -26,9 +26,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('callback_requests', schema=None) as batch_op:
-        batch_op.drop_column('call_state_at')
-        batch_op.drop_column('call_started_at')
-        batch_op.drop_column('call_state')
-        batch_op.drop_column('call_by')
-        batch_op.drop_column('call_sid')
+    # Plain ALTER TABLE ... DROP COLUMN (SQLite >= 3.35): a batch would copy the table and lose the
+    # expression index ix_callback_requests_due, which SQLAlchemy cannot reflect.
+    for column in ('call_state_at', 'call_started_at', 'call_state', 'call_by', 'call_sid'):
+        op.drop_column('callback_requests', column)
