@@ -61,7 +61,7 @@ def test_search_finds_an_entry_by_number_or_code_in_any_view(console_app: Flask)
     assert _listed(client.get("/console/callbacks", query_string={"q": "333 111 2222"}).get_data(as_text=True)) == []
     bad = client.get("/console/callbacks", query_string={"q": "ciao"})
     assert bad.status_code == 302
-    assert "cerca un numero di telefono o un codice di 8 cifre" in client.get(bad.headers["Location"]).get_data(
+    assert "cerca un numero di telefono o un codice di 12 cifre" in client.get(bad.headers["Location"]).get_data(
         as_text=True)
 
 
