@@ -70,7 +70,7 @@ def a_call_rings_an_operator(app: Flask, call_sid: str = "CA" + "1" * 32) -> str
 
 def call_box(html: str) -> str:
     """The inside of the call box (it comes just before the "nuovi messaggi" hint)."""
-    match = re.search(r'<div id="chiamata-in-corso"[^>]*>(.*?)</div>\s*<div id="novita"', html, re.S)
+    match = re.search(r'<div id="chiamata-in-corso"[^>]*>(.*?)</div>\s*</div>\s*<div id="novita"', html, re.S)
     assert match, "no call box on the page"
     return unescape(match[1])
 
