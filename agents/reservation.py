@@ -157,7 +157,8 @@ def _claim_statement(row_locks: bool, by_topic: bool, by_language: bool = False)
     return (update(AGENTS)
             .where(AGENTS.c.id == chosen.scalar_subquery(), AGENTS.c.state == Presence.AVAILABLE.value)
             .values(state=Presence.RINGING.value, state_since=bindparam("now", type_=UTCDateTime()),
-                    reservation=bindparam("token"), reserved_call_sid=bindparam("call_sid"))
+                    reservation=bindparam("token"), reserved_call_sid=bindparam("call_sid"),
+                    reserved_topic=bindparam("topic"))
             .returning(AGENTS.c.id, AGENTS.c.name, AGENTS.c.phone, AGENTS.c.client_identity,
                        AGENTS.c.available_since))
 

@@ -17,8 +17,9 @@ from dataclasses import dataclass
 from threading import Lock
 from typing import Any
 
-from flask import current_app, g
+from flask import current_app, g, url_for
 
+from agents.own import OwnPresence, own_presence
 from agents.roster import presence_mark
 from contact_center.runtime import current_runtime
 from voicemail import worklist
@@ -47,6 +48,45 @@ class LiveState:
         return hashlib.sha256(json.dumps(self.as_json(), sort_keys=True).encode()).hexdigest()[:20]
 
 
+def my_presence() -> OwnPresence | None:
+    """The signed-in operator's own presence and current call, read once per request (never shared)."""
+    if "my_presence" not in g:
+        rt = current_runtime()
+        with rt.sessions() as db:
+            g.my_presence = own_presence(db, g.account.name, rt.settings.routing.presence_policy(), rt.clock())
+    mine: OwnPresence | None = g.my_presence
+    return mine
+
+
+def new_request_url(mine: OwnPresence | None) -> str | None:
+    """«Nuova richiesta» prefilled for the operator's current call (channel phone, number, topic)."""
+    if mine is None or mine.call is None:
+        return None
+    args = {"channel": "phone", "topic": mine.call.topic}
+    if mine.call.caller_number:
+        args["phone"] = mine.call.caller_number
+    return url_for("console.new_request", **args)
+
+
+def personal_json(mine: OwnPresence | None) -> dict[str, Any] | None:
+    """The operator's own part of /console/live: their state and the call ringing them or in progress."""
+    if mine is None:
+        return None
+    call = None
+    if mine.call is not None:
+        call = {"number": mine.call.caller_number, "withheld": mine.call.withheld, "topic": mine.call.topic,
+                "language": mine.call.language, "new_request": new_request_url(mine)}
+    return {"key": mine.key, "state": mine.state.value, "call": call}
+
+
+def personal_tag(shared_tag: str, mine: OwnPresence | None) -> str:
+    """The tag of a poll's answer: the shared state's, changed by the operator's own state and call."""
+    if mine is None:
+        return shared_tag
+    mixed = json.dumps([shared_tag, personal_json(mine)], sort_keys=True).encode()
+    return hashlib.sha256(mixed).hexdigest()[:20]
+
+
 def live_state() -> LiveState:
     """This request's live state, read once (the header's badge uses its due count).
 
@@ -69,6 +109,7 @@ class PageMarks:
     tag: str
     newest_message: int
     presence: str
+    me: str
 
 
 def page_marks() -> PageMarks:
@@ -78,12 +119,14 @@ def page_marks() -> PageMarks:
     first poll answers 304; any other page keeps its own cost (the badge's due count) and learns
     the tag from its first poll.
     """
+    mine = my_presence()
+    me = mine.key if mine else ""
     if "live_counts" in g:
         state = live_state()
-        return PageMarks(state.tag, state.newest_message, state.presence)
+        return PageMarks(personal_tag(state.tag, mine), state.newest_message, state.presence, me)
     with current_runtime().sessions() as db:
         _, message, _ = worklist.change_marks(db)
-        return PageMarks("", message, presence_mark(db))
+        return PageMarks("", message, presence_mark(db), me)
 
 
 class _SharedReading:

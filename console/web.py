@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import Blueprint, Flask, Response, g, request
 
+from agents.presence import MANUAL_STATES
 from console import formatting, live, security
 from contact_center.config import Settings
 from contact_center.runtime import current_runtime
@@ -31,7 +32,15 @@ def _authenticate_and_check_csrf() -> Any:
 @blueprint.context_processor
 def _layout_values() -> dict[str, Any]:
     return {"account": g.get("account"), "csrf_token": security.csrf_token, "labels": formatting.LABELS,
-            "due_count": security.due_count, "live_marks": live.page_marks}
+            "due_count": security.due_count, "live_marks": live.page_marks, "my_presence": live.my_presence,
+            "new_request_url": live.new_request_url, "manual_states": MANUAL_STATES, "back_to": _back_to()}
+
+
+def _back_to() -> str:
+    """Where the header's presence form comes back to: this page (the live fragment passes the page's own)."""
+    if request.endpoint == "console.live_me":
+        return security.safe_next(request.args.get("back"))
+    return request.full_path.rstrip("?") if request.method == "GET" else ""
 
 
 blueprint.add_app_template_filter(formatting.local_time, "local")

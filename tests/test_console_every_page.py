@@ -17,13 +17,15 @@ from sqlalchemy import select
 from werkzeug.serving import make_server
 
 from access.accounts import Role
-from agents.roster import add_agent
+from agents.presence import Presence
+from agents.reservation import reserve
+from agents.roster import add_agent, set_presence
 from callsim import FakeTwilioApi
 from figures.events import add_event
 from figures.period import Period
 from hours.model import Band
 from storage.hours_repository import add_closure, add_extension
-from storage.models import CallbackRequest, Ticket
+from storage.models import Call, CallbackRequest, Ticket
 from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, LINE_OPEN_AT, make_app, make_settings
 from tests.test_console_browser import CHROMIUM, CHROMIUM_ARGS, a_caller_leaves_a_message
 from tests.test_console_support import PASSWORD, create_account
@@ -72,6 +74,13 @@ def _seed(app: Flask) -> dict[str, str]:
                       now=LINE_OPEN_AT)
         add_closure(session, LINE_OPEN_AT + timedelta(days=5), LINE_OPEN_AT + timedelta(days=6),
                     "Manutenzione del centralino", SUPERVISOR, now=LINE_OPEN_AT)
+        # The supervisor is on the roster and rung by a caller: the header's presence form and the call box show.
+        add_agent(session, SUPERVISOR, phone="+390698765433", now=LINE_OPEN_AT)
+        policy = app.extensions["contact_center"].settings.routing.presence_policy()
+        set_presence(session, SUPERVISOR, Presence.AVAILABLE, policy, LINE_OPEN_AT)
+        session.add(Call(call_sid="CA" + "7" * 32, caller_number="+393471234567", language="en",
+                         started_at=LINE_OPEN_AT))
+        assert reserve(session, "CA" + "7" * 32 + ":1", "CA" + "7" * 32, "risks", policy, LINE_OPEN_AT)
         entry = session.scalars(select(CallbackRequest)).one().id
         voicemail = session.scalars(select(Ticket).where(Ticket.channel == "voicemail")).one().code
     return {"entry": str(entry), "letter": letter, "voicemail": voicemail}
@@ -123,6 +132,9 @@ BLANK_BELOW_FOOTER = """() => {
 def test_no_page_scrolls_sideways_at_390_px(full_site: tuple[str, dict[str, str]], browser: Browser) -> None:
     base, paths = full_site
     page = _signed_in(browser, base, PHONE)
+    # Every page carries the header's presence form and the call ringing the supervisor (the widest header).
+    assert page.get_by_label("Il mio stato").is_visible()
+    assert page.locator("#chiamata-numero").inner_text() == "347 123 4567"
     wide, blank = {}, {}
     for path in console_pages(paths):
         _open(page, base + path)

@@ -1,6 +1,7 @@
 // The live console: every few seconds ask /console/live whether anything changed (ETag, 304 while
 // nothing did), then update the header's badge, show a "nuovi messaggi" hint, and refresh the
-// callback list's counts and rows and the presence board in place, without reloading the page.
+// callback list's counts and rows, the presence board, the operator's own state and the call ringing
+// them (number, topic, language, a prefilled «Nuova richiesta») in place, without reloading the page.
 (() => {
   "use strict";
   const body = document.body;
@@ -10,6 +11,7 @@
   let tag = body.dataset.liveTag ? `"${body.dataset.liveTag}"` : null;
   const seenMessage = Number(body.dataset.liveMessage || 0);
   let presence = body.dataset.livePresence || "";
+  let me = body.dataset.liveMe || "";
   let timer = null;
 
   const schedule = () => {
@@ -59,6 +61,12 @@
     }
     if (state.presence !== presence && document.getElementById("tabellone")) await refresh(["tabellone"]);
     presence = state.presence;
+    // The operator's own state and call (the screen pop): the header's form and the call box, as the server words them.
+    const mine = state.me ? state.me.key : "";
+    if (mine !== me) {
+      await refresh(["mia-presenza", "chiamata-in-corso"], body.dataset.liveMeUrl);
+      me = mine;
+    }
   };
 
   const poll = async () => {

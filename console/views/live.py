@@ -15,7 +15,7 @@ from flask import Response, abort, current_app, g, jsonify, render_template, req
 
 from access.accounts import Role
 from console.formatting import zone
-from console.live import polled_live_state
+from console.live import my_presence, personal_json, personal_tag, polled_live_state
 from console.security import reading, requires
 from console.web import blueprint
 from contact_center.runtime import current_runtime
@@ -58,11 +58,27 @@ def _renderings() -> _Renderings:
 @blueprint.get("/live")
 @requires(Role.OPERATOR)
 def live() -> Response:
-    """The counts, the badge, the newest message and the roster's mark; 304 when the tag matches."""
+    """The counts, the badge, the newest message, the roster's mark and the operator's own call; 304 when unchanged.
+
+    The shared part comes from this worker's reading; the operator's own state and call are read
+    for each poll, so one operator's call never reaches another's console.
+    """
     state = polled_live_state()
-    response = Response(status=304) if request.if_none_match.contains(state.tag) else jsonify(state.as_json())
-    response.set_etag(state.tag)
+    mine = my_presence()
+    tag = personal_tag(state.tag, mine)
+    if request.if_none_match.contains(tag):
+        response = Response(status=304)
+    else:
+        response = jsonify({**state.as_json(), "me": personal_json(mine)})
+    response.set_etag(tag)
     return response
+
+
+@blueprint.get("/live/me")
+@requires(Role.OPERATOR)
+def live_me() -> Any:
+    """The header's presence form and the call box, alone, for an open page to swap in when they change."""
+    return render_template("console/_my_status.html")
 
 
 @blueprint.get("/callbacks/live")

@@ -24,6 +24,7 @@ from written.texts import error_text
 
 FIELDS: Final = ("channel", "topic", "name", "email", "phone", "message")
 MAX_FIELD_CHARS: Final = MAX_SUMMARY_CHARS + 1000
+MAX_PREFILLED_PHONE: Final = 40
 
 
 def _form_page(values: dict[str, str], errors: dict[str, str], token: str, status: int = 200) -> Any:
@@ -38,9 +39,16 @@ def _form_page(values: dict[str, str], errors: dict[str, str], token: str, statu
 @blueprint.get("/tickets/new")
 @requires(Role.OPERATOR)
 def new_request() -> Any:
-    """The empty form (the channel may be preset: ?channel=letter)."""
+    """The empty form; the channel, topic and phone may be preset (?channel=phone&topic=risks&phone=+39...).
+
+    The console's call box links here with its call's number and topic.
+    """
     preset = console_channel(request.args.get("channel", ""))
-    return _form_page({"channel": preset.value if preset else "", "send_code": "si"}, {}, secrets.token_urlsafe(18))
+    topic = request.args.get("topic", "")
+    values = {"channel": preset.value if preset else "", "send_code": "si",
+              "topic": topic if topic in {member.value for member in Topic} else "",
+              "phone": request.args.get("phone", "")[:MAX_PREFILLED_PHONE]}
+    return _form_page(values, {}, secrets.token_urlsafe(18))
 
 
 @blueprint.post("/tickets/new")

@@ -10,7 +10,7 @@ from access.accounts import Role
 from agents.presence import MANUAL_STATES, parse_manual_state
 from agents.roster import RosterError, find_agent, list_agents, set_presence
 from console.formatting import LABELS
-from console.security import log_action, requires, transaction
+from console.security import log_action, requires, safe_next, transaction
 from console.web import blueprint
 from contact_center.runtime import current_runtime
 
@@ -29,12 +29,13 @@ def presence() -> Any:
 @blueprint.post("/presence")
 @requires(Role.OPERATOR)
 def presence_set() -> Any:
-    """Set this operator's own presence (available, away, offline)."""
+    """Set this operator's own presence (available, away, offline), then back to the page it was set from."""
+    back = safe_next(request.form["next"]) if request.form.get("next") else url_for("console.presence")
     try:
         state = parse_manual_state(request.form.get("state", ""))
     except ValueError:
         flash("Stato non valido.", "error")
-        return redirect(url_for("console.presence"))
+        return redirect(back)
     with transaction() as db:
         on_roster = find_agent(db, g.account.name) is not None
         try:
@@ -51,7 +52,7 @@ def presence_set() -> Any:
         flash("Stato non cambiato: sei in una chiamata, potrai cambiarlo al termine.", "error")
     else:
         flash(f"Il tuo stato è ora: {LABELS['presence'][state.value]}.", "success")
-    return redirect(url_for("console.presence"))
+    return redirect(back)
 
 
 @blueprint.get("/presence/board")

@@ -26,6 +26,8 @@ class Agent(Base):
     available_since: Mapped[datetime | None]
     reservation: Mapped[str | None] = mapped_column(String(80), unique=True)
     reserved_call_sid: Mapped[str | None] = mapped_column(String(64))
+    # The topic of the call last reserved for; read only while `reserved_call_sid` is set.
+    reserved_topic: Mapped[str | None] = mapped_column(String(24))
     missed_in_a_row: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
