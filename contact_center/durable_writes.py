@@ -8,6 +8,7 @@ The registry is built, and checked, when this module is imported.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any, ClassVar, Final, Protocol
@@ -28,7 +29,7 @@ class DurableWrite(Protocol):
         """Do the write in `session`, as if at `now`."""
 
 
-class SingleStatementWrite:
+class SingleStatementWrite(ABC):
     """A write that is exactly one statement (the call log's upserts).
 
     It needs no ORM session and no transaction of its own: the writer runs it on a Core
@@ -38,9 +39,9 @@ class SingleStatementWrite:
 
     operation: ClassVar[str]
 
+    @abstractmethod
     def apply(self, session: Session | Connection, now: datetime) -> None:
         """Run the statement on `session` (a session, or a connection in autocommit), as if at `now`."""
-        raise NotImplementedError
 
 
 @dataclass(frozen=True)
