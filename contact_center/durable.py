@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from contact_center.durable_writes import (
     OPERATIONS,
+    CoreWrite,
     DurableWrite,
     SingleStatementWrite,
     from_journal,
@@ -36,10 +37,11 @@ class DurableWriter:
     call reach the database in the order they were made. A background thread of each
     process replays the journal, at most every `retry_seconds` while the database refuses.
 
-    A write that is one statement (a `SingleStatementWrite`) runs on a Core connection in
-    autocommit, with no ORM session: the statement is its own transaction, one round trip to the
-    server where BEGIN, the statement and COMMIT would be three. It is as durable: the server
-    answers once it has committed.
+    A write of SQL statements alone (a `CoreWrite`) runs in one transaction on a Core
+    connection, with no ORM session to build and flush. One that is a single statement (a
+    `SingleStatementWrite`) runs in autocommit: the statement is its own transaction, one round
+    trip to the server where BEGIN, the statement and COMMIT would be three. It is as durable:
+    the server answers once it has committed.
     """
 
     def __init__(self, sessions: sessionmaker[Session], journal: Journal, retry_seconds: float = 2.0) -> None:
@@ -47,8 +49,8 @@ class DurableWriter:
         self.journal = journal
         self.replayer = BackgroundReplayer(self._replay_if_free, journal.has_backlog, retry_seconds)
         engine = sessions.kw.get("bind")
-        self._autocommit = (engine.execution_options(isolation_level="AUTOCOMMIT")
-                            if isinstance(engine, Engine) else None)
+        self._engine = engine if isinstance(engine, Engine) else None
+        self._autocommit = engine.execution_options(isolation_level="AUTOCOMMIT") if self._engine else None
 
     def apply(self, write: DurableWrite, now: datetime) -> bool:
         """Write now if possible; return False when the write went to the journal.
@@ -59,6 +61,9 @@ class DurableWriter:
             try:
                 if self._autocommit is not None and isinstance(write, SingleStatementWrite):
                     with self._autocommit.connect() as connection:
+                        write.apply(connection, now)
+                elif self._engine is not None and isinstance(write, CoreWrite):
+                    with self._engine.begin() as connection:
                         write.apply(connection, now)
                 else:
                     with self.sessions.begin() as session:

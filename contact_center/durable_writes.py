@@ -29,23 +29,30 @@ class DurableWrite(Protocol):
         """Do the write in `session`, as if at `now`."""
 
 
-class SingleStatementWrite(ABC):
-    """A write that is exactly one statement (the call log's upserts).
+class CoreWrite(ABC):
+    """A write made of SQL statements alone, with no ORM unit of work.
 
-    It needs no ORM session and no transaction of its own: the writer runs it on a Core
-    connection in autocommit, one round trip instead of three (BEGIN, the statement, COMMIT).
-    A journal replay still applies it in a session, with the other writes of its group.
+    The writer runs it in one transaction on a Core connection (no session to build and flush);
+    a journal replay still applies it in a session, with the other writes of its group.
     """
 
     operation: ClassVar[str]
 
     @abstractmethod
     def apply(self, session: Session | Connection, now: datetime) -> None:
-        """Run the statement on `session` (a session, or a connection in autocommit), as if at `now`."""
+        """Run the statements on `session` (a session, or a connection in a transaction), as if at `now`."""
+
+
+class SingleStatementWrite(CoreWrite):
+    """A write that is exactly one statement (the call log's upserts).
+
+    It needs no transaction of its own either: the writer runs it on a Core connection in
+    autocommit, one round trip instead of three (BEGIN, the statement, COMMIT).
+    """
 
 
 @dataclass(frozen=True)
-class OpenCallbackRequest:
+class OpenCallbackRequest(CoreWrite):
     """The caller's message, its ticket and its place on the callback list."""
 
     operation: ClassVar[str] = "open_callback_request"
@@ -58,14 +65,14 @@ class OpenCallbackRequest:
     language: str = "it"  # the caller's; journal lines written before languages replay as Italian
     topic: str = "other"  # the one the caller chose; journal lines written before topics replay as "other"
 
-    def apply(self, session: Session, now: datetime) -> None:
-        callbacks.open_callback_request(session, self.call_sid, self.callback_number, self.number_source,
+    def apply(self, session: Session | Connection, now: datetime) -> None:
+        callbacks.store_callback_request(session, self.call_sid, self.callback_number, self.number_source,
                                         self.reason, self.tracking_code, self.code_length, now=now,
                                         language=self.language, topic=self.topic)
 
 
 @dataclass(frozen=True)
-class AttachRecording:
+class AttachRecording(CoreWrite):
     """The recording Twilio reports for the call's message."""
 
     operation: ClassVar[str] = "attach_recording"
@@ -76,9 +83,9 @@ class AttachRecording:
     duration_seconds: int
     status: str = "completed"
 
-    def apply(self, session: Session, now: datetime) -> None:
+    def apply(self, session: Session | Connection, now: datetime) -> None:
         recording = callbacks.Recording(self.sid, self.url, self.duration_seconds, self.status)
-        callbacks.attach_recording(session, self.call_sid, recording, reason=self.reason, now=now)
+        callbacks.store_recording(session, self.call_sid, recording, reason=self.reason, now=now)
 
 
 @dataclass(frozen=True)

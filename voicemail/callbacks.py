@@ -8,14 +8,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Final
+from typing import Any, Final, cast
 
-from sqlalchemy import func, select
+from sqlalchemy import Integer, Row, String, Table, bindparam, func, insert, literal, select, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from storage.models import CallbackMessage, CallbackRequest, Ticket
-from storage.upsert import get_or_insert, inserted_or_got
-from tickets.repository import create_ticket
+from storage.upsert import insert_unless_present_statement, with_defaults
+from tickets.repository import insert_ticket
 from tickets.status import Channel, Topic
 from voicemail.status import CallbackStatus
 
@@ -47,65 +48,115 @@ def _check(reason: str, number_source: str) -> None:
         raise ValueError(f"unknown reason {reason!r}")
 
 
+MESSAGES: Final = cast(Table, CallbackMessage.__table__)
+ENTRIES: Final = cast(Table, CallbackRequest.__table__)
+# What the writes below need to know of a call's message, read in one statement.
+_MESSAGE_OF_CALL: Final = select(
+    MESSAGES.c.id, MESSAGES.c.entry_id, MESSAGES.c.callback_number, MESSAGES.c.number_source, MESSAGES.c.reason,
+    MESSAGES.c.ticket_id, MESSAGES.c.message_status, MESSAGES.c.recording_sid, MESSAGES.c.recording_url,
+    MESSAGES.c.copy_status,
+).where(MESSAGES.c.call_sid == bindparam("call_sid"))
+_PENDING_ENTRY_FOR_NUMBER: Final = (
+    select(ENTRIES.c.id, ENTRIES.c.message_count, ENTRIES.c.next_attempt_at, ENTRIES.c.priority)
+    .where(ENTRIES.c.callback_number == bindparam("number"), ENTRIES.c.status == CallbackStatus.PENDING.value)
+    .order_by(ENTRIES.c.id).limit(1).with_for_update())
+_NEW_ENTRY: Final = insert(ENTRIES).returning(ENTRIES.c.id)
+# Without .values(), the SET clause is the parameters' column names (each shape compiled once).
+_UPDATE_MESSAGE: Final = update(MESSAGES).where(MESSAGES.c.id == bindparam("message_id"))
+_UPDATE_ENTRY: Final = update(ENTRIES).where(ENTRIES.c.id == bindparam("entry_id"))
+_COMPLETE_ENTRY: Final = (
+    update(ENTRIES)
+    .where(ENTRIES.c.id == bindparam("entry_id"), ENTRIES.c.message_count == 1)
+    .values(callback_number=func.coalesce(ENTRIES.c.callback_number, bindparam("number", type_=String)),
+            ticket_id=func.coalesce(ENTRIES.c.ticket_id, bindparam("ticket", type_=Integer))))
+
+
+def _connection(session: Session | Connection) -> Connection:
+    """The connection to run Core statements on: a session's own (after flushing what it holds), or this one."""
+    if isinstance(session, Session):
+        session.flush()
+        return session.connection()
+    return session
+
+
 def _message_values(call_sid: str, callback_number: str | None, number_source: str, reason: str,
                     now: datetime) -> dict[str, Any]:
-    return {"call_sid": call_sid, "callback_number": callback_number, "number_source": number_source,
-            "reason": reason, "created_at": now}
+    return with_defaults(MESSAGES, {"call_sid": call_sid, "callback_number": callback_number,
+                                    "number_source": number_source, "reason": reason, "created_at": now})
 
 
-def _message(session: Session, call_sid: str, callback_number: str | None, number_source: str,
-             reason: str, now: datetime) -> CallbackMessage:
-    """The call's message row, read first: a recording callback nearly always finds it."""
-    return get_or_insert(session, CallbackMessage, "call_sid",
-                         _message_values(call_sid, callback_number, number_source, reason, now))
+def _insert_message(connection: Connection, values: dict[str, Any]) -> bool:
+    """Insert the call's message unless it exists; whether this call inserted it."""
+    statement = insert_unless_present_statement(MESSAGES, "call_sid", tuple(values))
+    return connection.execute(statement, values).rowcount == 1
 
 
-def _lock_number(session: Session, number: str) -> None:
+def _message_row(connection: Connection, call_sid: str) -> Row[Any] | None:
+    return connection.execute(_MESSAGE_OF_CALL, {"call_sid": call_sid}).first()
+
+
+def _lock_number(connection: Connection, number: str) -> None:
     """Serialize joins for one number (PostgreSQL; SQLite already holds its single write lock)."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(select(func.pg_advisory_xact_lock(_NUMBER_LOCK_CLASS, func.hashtext(number))))
+    if connection.dialect.name == "postgresql":
+        connection.execute(select(func.pg_advisory_xact_lock(_NUMBER_LOCK_CLASS, func.hashtext(number))))
 
 
-def _pending_entry_for(session: Session, number: str) -> CallbackRequest | None:
-    """The oldest pending entry with this number, locked for update."""
-    _lock_number(session, number)
-    return session.scalars(
-        select(CallbackRequest)
-        .where(CallbackRequest.callback_number == number, CallbackRequest.status == CallbackStatus.PENDING.value)
-        .order_by(CallbackRequest.id).limit(1).with_for_update()
-    ).first()
+def _file(connection: Connection, number: str | None, reason: str, now: datetime, ticket_id: int | None) -> int:
+    """Put a message on the list: join the number's pending entry, or open a new entry; the entry's id.
 
-
-def _join(entry: CallbackRequest, message: CallbackMessage, now: datetime) -> None:
-    """A new message from the entry's number: counted, the entry due now, its reason the most urgent."""
-    entry.message_count += 1
-    entry.next_attempt_at = min(entry.next_attempt_at, now)
-    if REASON_PRIORITY[message.reason] < entry.priority:
-        entry.priority = REASON_PRIORITY[message.reason]
-        entry.reason = message.reason
-
-
-def _file(session: Session, message: CallbackMessage, now: datetime, ticket_id: int | None = None) -> CallbackRequest:
-    """Put a message on the list: join the number's pending entry, or open a new entry.
-
-    `ticket_id`, the message's new ticket, is set on the message with its entry: one UPDATE.
+    Joining counts the message, makes the entry due now and gives it the most urgent reason.
     """
-    with session.no_autoflush:  # the message's changes go in one UPDATE at the end
-        entry = _pending_entry_for(session, message.callback_number) if message.callback_number else None
-    if entry is not None:
-        _join(entry, message, now)
-    else:
-        entry = CallbackRequest(callback_number=message.callback_number, reason=message.reason,
-                                priority=REASON_PRIORITY[message.reason], status=CallbackStatus.PENDING.value,
-                                message_count=1,
-                                ticket_id=ticket_id if ticket_id is not None else message.ticket_id,
-                                next_attempt_at=now, attempt_count=0, created_at=now, updated_at=now)
-        session.add(entry)
-    session.flush()
-    message.entry_id = entry.id
-    if ticket_id is not None:
-        message.ticket_id = ticket_id
-    return entry
+    if number:
+        _lock_number(connection, number)
+        pending = connection.execute(_PENDING_ENTRY_FOR_NUMBER, {"number": number}).first()
+        if pending is not None:
+            changes: dict[str, Any] = {"message_count": pending.message_count + 1,
+                                       "next_attempt_at": min(pending.next_attempt_at, now), "updated_at": now}
+            if REASON_PRIORITY[reason] < pending.priority:
+                changes.update(priority=REASON_PRIORITY[reason], reason=reason)
+            connection.execute(_UPDATE_ENTRY, {"entry_id": pending.id, **changes})
+            return int(pending.id)
+    return int(connection.execute(_NEW_ENTRY, {
+        "callback_number": number, "reason": reason, "priority": REASON_PRIORITY[reason],
+        "status": CallbackStatus.PENDING.value, "message_count": 1, "ticket_id": ticket_id, "next_attempt_at": now,
+        "attempt_count": 0, "created_at": now, "updated_at": now}).scalar_one())
+
+
+def _message(session: Session, call_sid: str) -> CallbackMessage:
+    """The call's message as an ORM row, read again (the statements above bypass the session)."""
+    return session.scalars(select(CallbackMessage).where(CallbackMessage.call_sid == call_sid)
+                           .execution_options(populate_existing=True)).one()
+
+
+def store_callback_request(session: Session | Connection, call_sid: str, callback_number: str | None,
+                           number_source: str, reason: str, tracking_code: str | None = None,
+                           code_length: int = 8, *, now: datetime, language: str = "it",
+                           topic: str = Topic.OTHER.value) -> None:
+    """`open_callback_request` in SQL statements alone, compiled once: the confirmation step's write."""
+    _check(reason, number_source)
+    connection = _connection(session)
+    fresh = _insert_message(connection, _message_values(call_sid, callback_number, number_source, reason, now))
+    message = _message_row(connection, call_sid)
+    if message is None:  # deleted between the two statements (an erasure): nothing to file
+        return
+    changes: dict[str, Any] = {}
+    number = message.callback_number
+    if message.number_source == "none" and callback_number is not None:
+        number = changes["callback_number"] = callback_number
+        changes["number_source"] = number_source
+    ticket_id = message.ticket_id
+    if ticket_id is None:
+        # Only this function makes a call's ticket, with its message: a message new now has none.
+        ticket_id = changes["ticket_id"] = insert_ticket(
+            connection, now=now, channel=Channel.VOICEMAIL, summary=TICKET_SUMMARY, topic=_topic(topic),
+            phone=number, call_sid=call_sid, code=tracking_code, code_length=code_length, call_has_none=fresh,
+            language=language)
+    if message.entry_id is None:
+        changes["entry_id"] = _file(connection, number, message.reason, now, ticket_id)
+    else:  # an entry opened by an early recording callback gets the number and ticket found later
+        connection.execute(_COMPLETE_ENTRY, {"entry_id": message.entry_id, "number": number, "ticket": ticket_id})
+    if changes:
+        connection.execute(_UPDATE_MESSAGE, {"message_id": message.id, **changes})
 
 
 def open_callback_request(session: Session, call_sid: str, callback_number: str | None,
@@ -118,25 +169,9 @@ def open_callback_request(session: Session, call_sid: str, callback_number: str 
     unless the call only had an early recording callback and no number yet. `topic` is the one
     the caller chose in the topic menu (an unknown value counts as "other").
     """
-    _check(reason, number_source)
-    message, fresh = inserted_or_got(session, CallbackMessage, "call_sid",
-                                     _message_values(call_sid, callback_number, number_source, reason, now))
-    if message.number_source == "none" and callback_number is not None:
-        message.callback_number, message.number_source = callback_number, number_source
-    new_ticket_id = None
-    if message.ticket_id is None:
-        # Only this function makes a call's ticket, with its message: a message new now has none.
-        new_ticket_id = create_ticket(session, now=now, channel=Channel.VOICEMAIL, summary=TICKET_SUMMARY,
-                                      topic=_topic(topic),
-                                      phone=message.callback_number, call_sid=call_sid, code=tracking_code,
-                                      code_length=code_length, call_has_none=fresh, language=language).id
-    if message.entry_id is None:
-        _file(session, message, now, new_ticket_id)
-    else:
-        if new_ticket_id is not None:
-            message.ticket_id = new_ticket_id
-        _complete_entry(session, message)
-    return message
+    store_callback_request(session, call_sid, callback_number, number_source, reason, tracking_code, code_length,
+                           now=now, language=language, topic=topic)
+    return _message(session, call_sid)
 
 
 def _topic(raw: str) -> Topic:
@@ -146,13 +181,40 @@ def _topic(raw: str) -> Topic:
         return Topic.OTHER
 
 
-def _complete_entry(session: Session, message: CallbackMessage) -> None:
-    """An entry opened by an early recording callback gets the number and ticket found later."""
-    entry = session.get(CallbackRequest, message.entry_id)
-    if entry is None or entry.message_count != 1:
-        return
-    entry.callback_number = entry.callback_number or message.callback_number
-    entry.ticket_id = entry.ticket_id or message.ticket_id
+def store_recording(session: Session | Connection, call_sid: str, recording: Recording,
+                    reason: str = "error", *, now: datetime) -> None:
+    """`attach_recording` in SQL statements alone, compiled once: the recording steps' write."""
+    connection = _connection(session)
+    message = _message_row(connection, call_sid)  # read first: a recording callback nearly always finds it
+    if message is None:
+        values = _message_values(call_sid, None, "none", reason if reason in REASONS else "error", now)
+        _insert_message(connection, values)
+        message = _message_row(connection, call_sid)
+        if message is None:
+            return
+    changes: dict[str, Any] = {}
+    if message.entry_id is None:
+        changes["entry_id"] = _file(connection, message.callback_number, message.reason, now, message.ticket_id)
+    changes.update(_recording_changes(message, recording, now))
+    if changes:
+        connection.execute(_UPDATE_MESSAGE, {"message_id": message.id, **changes})
+
+
+def _recording_changes(message: Row[Any], recording: Recording, now: datetime) -> dict[str, Any]:
+    """What a recording report changes on the message (nothing for a repeated report)."""
+    failed_status = FAILED_RECORDING_STATUSES.get(recording.status)
+    if failed_status:
+        return {"message_status": failed_status,
+                **({"copy_status": "none"} if message.copy_status == "pending" else {})}
+    if message.message_status not in UNRECORDED:
+        return {}
+    changes: dict[str, Any] = {"message_status": "recorded" if recording.duration_seconds > 0 else "no_message"}
+    if recording.sid:
+        changes.update(recording_sid=recording.sid, recording_url=recording.url or message.recording_url,
+                       recording_duration=max(recording.duration_seconds, 0))
+        if changes["message_status"] == "recorded" and message.copy_status == "none":
+            changes.update(copy_status="pending", copy_next_at=now)
+    return changes
 
 
 def attach_recording(session: Session, call_sid: str, recording: Recording,
@@ -164,25 +226,8 @@ def attach_recording(session: Session, call_sid: str, recording: Recording,
     recording for a call with no message yet (its callback came before the caller's number
     was stored) opens one with no callback number, so the recording is never lost.
     """
-    message = _message(session, call_sid, None, "none", reason if reason in REASONS else "error", now)
-    if message.entry_id is None:
-        _file(session, message, now)
-    failed_status = FAILED_RECORDING_STATUSES.get(recording.status)
-    if failed_status:
-        message.message_status = failed_status
-        if message.copy_status == "pending":
-            message.copy_status = "none"
-        return message
-    if message.message_status not in UNRECORDED:
-        return message
-    message.message_status = "recorded" if recording.duration_seconds > 0 else "no_message"
-    if recording.sid:
-        message.recording_sid = recording.sid
-        message.recording_url = recording.url or message.recording_url
-        message.recording_duration = max(recording.duration_seconds, 0)
-    if message.message_status == "recorded" and message.recording_sid and message.copy_status == "none":
-        message.copy_status, message.copy_next_at = "pending", now
-    return message
+    store_recording(session, call_sid, recording, reason, now=now)
+    return _message(session, call_sid)
 
 
 def mark_no_message(session: Session, call_sid: str) -> CallbackMessage | None:
@@ -200,11 +245,25 @@ def note_code_sms(session: Session, call_sid: str, sms_sid: str) -> None:
         message.code_sms_sid = sms_sid[:64]
 
 
-def message_for_call(session: Session, call_sid: str) -> CallbackMessage | None:
-    """The message a call left, if any."""
-    return session.scalars(select(CallbackMessage).where(CallbackMessage.call_sid == call_sid)).first()
+@dataclass(frozen=True)
+class LeftByCall:
+    """What a call left, as the closing words need it: its message's callback number and SMS, its code."""
+
+    has_message: bool
+    callback_number: str | None
+    code_sms_sid: str | None
+    tracking_code: str | None
 
 
-def ticket_code_for_call(session: Session, call_sid: str) -> str | None:
-    """The tracking code of the call's ticket, once stored."""
-    return session.scalars(select(Ticket.code).where(Ticket.call_sid == call_sid)).first()
+# One statement for both: the call's message (if any) and the code of the call's ticket (if any).
+_LEFT_BY_CALL: Final = select(
+    MESSAGES.c.id, MESSAGES.c.callback_number, MESSAGES.c.code_sms_sid,
+    select(Ticket.code).where(Ticket.call_sid == bindparam("call_sid")).limit(1).scalar_subquery(),
+).select_from(select(literal(1).label("one")).subquery("one").outerjoin(
+    MESSAGES, MESSAGES.c.call_sid == bindparam("call_sid")))
+
+
+def left_by_call(connection: Session | Connection, call_sid: str) -> LeftByCall:
+    """The call's message and ticket code, read in one statement (one round trip in autocommit)."""
+    row = connection.execute(_LEFT_BY_CALL, {"call_sid": call_sid}).one()
+    return LeftByCall(row[0] is not None, row[1], row[2], row[3])

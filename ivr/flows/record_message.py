@@ -18,7 +18,7 @@ from contact_center.services import copy_policy, rest_client, transcriber
 from ivr.flows.context import CallContext
 from ivr.twiml import url
 from tickets.codes import format_code_for_speech, is_valid_code
-from voicemail.callbacks import message_for_call, ticket_code_for_call
+from voicemail.callbacks import LeftByCall, left_by_call
 from voicemail.numbers import NumberRefused, parse_callback_number
 from voicemail.recordings import copy_due_recordings
 
@@ -91,18 +91,17 @@ class _Left:
 
 
 def _what_was_left(ctx: CallContext) -> _Left:
-    """Read from the database; while it is down, from what the call itself carried along."""
+    """Read from the database (one statement, in autocommit); while it is down, from what the call carried."""
     try:
-        message = message_for_call(ctx.session, ctx.call_sid)
-        stored_code = ticket_code_for_call(ctx.session, ctx.call_sid)
+        with ctx.runtime.engine.execution_options(isolation_level="AUTOCOMMIT").connect() as connection:
+            left = left_by_call(connection, ctx.call_sid)
     except DATABASE_DOWN:
-        ctx.close()
-        message, stored_code = None, None
-    code = stored_code or ctx.arg("code")
+        left = LeftByCall(has_message=False, callback_number=None, code_sms_sid=None, tracking_code=None)
+    code = left.tracking_code or ctx.arg("code")
     valid_code = code if is_valid_code(code, ctx.runtime.settings.tickets.accepted_code_lengths) else None
-    if message is None:
+    if not left.has_message:
         return _Left(valid_code, ctx.arg("number") or None, sms_sent=False)
-    return _Left(valid_code, message.callback_number, sms_sent=message.code_sms_sid is not None)
+    return _Left(valid_code, left.callback_number, sms_sent=left.code_sms_sid is not None)
 
 
 def _send_code_by_sms(ctx: CallContext, left: _Left) -> bool:
