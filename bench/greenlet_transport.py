@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, Final, TypeVar
+from urllib.parse import urlencode
 
 import aiohttp
 from greenlet import greenlet
@@ -18,6 +19,7 @@ from greenlet import greenlet
 from callsim.transport import TWILIO_TIMEOUT_SECONDS, HttpResponse, TransportError, decode_body, path_and_query
 
 T = TypeVar("T")
+FORM: Final = "application/x-www-form-urlencoded"
 
 
 @dataclass(frozen=True)
@@ -64,8 +66,13 @@ class AsyncHttpTransport:
 
     async def _send(self, method: str, url: str, form_params: dict[str, str],
                     headers: dict[str, str]) -> HttpResponse:
+        # The form encoded as Twilio sends it, here rather than by aiohttp's FormData (a fifth of the
+        # driver's CPU went there, measured with py-spy).
+        body = urlencode(form_params).encode() if form_params else None
+        if body is not None:
+            headers = {**headers, "Content-Type": FORM}
         try:
-            async with self.session.request(method, self.base_url + path_and_query(url), data=form_params or None,
+            async with self.session.request(method, self.base_url + path_and_query(url), data=body,
                                             headers=headers, allow_redirects=False,
                                             timeout=self.timeout) as response:
                 body = await response.read()

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
+from functools import lru_cache
 from typing import Protocol
 from urllib.parse import urljoin, urlsplit
 
@@ -149,8 +150,9 @@ class Transcript(list[Event]):
         super().append(event)
 
 
+@lru_cache(maxsize=4096)
 def country_of(number: str) -> str:
-    """ISO country of an E.164 number ("" when unknown, e.g. a withheld caller)."""
+    """ISO country of an E.164 number ("" when unknown, e.g. a withheld caller); kept for the recent numbers."""
     try:
         return phonenumbers.region_code_for_number(phonenumbers.parse(number)) or ""
     except phonenumbers.NumberParseException:

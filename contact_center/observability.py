@@ -12,11 +12,10 @@ from prometheus_client import CONTENT_TYPE_LATEST
 from contact_center.logs import current_call_sid
 from contact_center.metrics import Metrics, bearer_token_matches
 from contact_center.runtime import current_runtime
-from ivr.webhooks import APOLOGY_FLAG
+from ivr.webhooks import APOLOGY_FLAG, WEBHOOK_PREFIX
 
 log = logging.getLogger("ivr.access")
 
-WEBHOOK_PREFIX = "/voice/"
 EXTENSION = "contact_center_metrics"
 
 

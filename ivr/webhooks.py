@@ -13,7 +13,8 @@ from collections.abc import Callable
 from functools import cache
 from urllib.parse import parse_qs, urlsplit
 
-from flask import Blueprint, Flask, Response, abort, current_app, g, request
+from flask import Blueprint, Flask, Request, Response, abort, current_app, g, request
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from twilio.request_validator import RequestValidator
 from twilio.twiml.voice_response import VoiceResponse
 
@@ -104,9 +105,26 @@ def _answer(step: Step) -> Response:
     return render(fallback.apology(speaker, language))
 
 
+WEBHOOK_PREFIX = "/voice/"
+
+
+class SessionsOutsideWebhooks(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, for every page but Twilio's webhooks.
+
+    Twilio sends no cookie and keeps none: a webhook gets Flask's null session, without
+    building the signing serializer and reading a cookie on every step of every call.
+    """
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        if request.path.startswith(WEBHOOK_PREFIX):
+            return None  # Flask then uses make_null_session(): readable, empty, never saved
+        return super().open_session(app, request)
+
+
 def init_app(app: Flask) -> None:
     """Serve every flow step under /voice/, each webhook checked against Twilio's signature."""
     app.extensions[VALIDATOR] = RequestValidator(current_runtime(app).auth_token)
+    app.session_interface = SessionsOutsideWebhooks()
     app.register_blueprint(make_blueprint())
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import datetime
 from functools import cache
-from typing import Final, cast
+from typing import Any, Final, cast
 
 from sqlalchemy import Table, TextClause, bindparam, insert, select, text
 from sqlalchemy.engine import Connection
@@ -51,14 +51,42 @@ def _insert_ticket_statement(columns: tuple[str, ...]) -> TextClause:
                 ).bindparams(*(bindparam(column, type_=TICKETS.c[column].type) for column in columns))
 
 
+@cache
+def _insert_ticket_with_history_statement(columns: tuple[str, ...]) -> TextClause:
+    """PostgreSQL: the ticket and its first history line in one round trip (no row: the code was taken)."""
+    names = ", ".join(columns)
+    placeholders = ", ".join(f":{column}" for column in columns)
+    return text(
+        f"WITH ticket AS (INSERT INTO tickets ({names}) VALUES ({placeholders}) ON CONFLICT DO NOTHING RETURNING id), "
+        "first_change AS (INSERT INTO ticket_status_changes (ticket_id, changed_at, changed_by, from_status, "
+        "to_status, forwarded_to, note) SELECT id, :created_at, :changed_by, NULL, :status, NULL, '' FROM ticket) "
+        "SELECT id FROM ticket"
+    ).bindparams(*(bindparam(column, type_=TICKETS.c[column].type) for column in columns))
+
+
+def _insert_new_ticket(connection: Connection, values: dict[str, Any], created_by: str) -> int | None:
+    """The ticket with its first history line; None when its code (or its call) already has one."""
+    if connection.dialect.name == "postgresql":
+        ticket_id = connection.execute(_insert_ticket_with_history_statement(tuple(values)),
+                                       {**values, "changed_by": created_by}).scalar()
+        return None if ticket_id is None else int(ticket_id)
+    ticket_id = connection.execute(_insert_ticket_statement(tuple(values)), values).scalar()
+    if ticket_id is None:
+        return None
+    connection.execute(_FIRST_CHANGE, {"ticket_id": ticket_id, "changed_at": values["created_at"],
+                                       "changed_by": created_by, "from_status": None,
+                                       "to_status": values["status"], "forwarded_to": None, "note": ""})
+    return int(ticket_id)
+
+
 def insert_ticket(connection: Connection, *, now: datetime, channel: Channel, topic: Topic = Topic.OTHER,
                   summary: str = "", phone: str | None = None, email: str | None = None,
                   call_sid: str | None = None, created_by: str = SYSTEM, code_length: int = DEFAULT_CODE_LENGTH,
                   code: str | None = None, call_has_none: bool = False, language: str = "it") -> int:
     """`create_ticket` in SQL statements alone (no ORM unit of work): the new ticket's id, or the call's.
 
-    The hot path of a call's confirmation step: two statements for a new ticket (the ticket, its
-    first history line), each compiled once.
+    The hot path of a call's confirmation step: the ticket and its first history line, one
+    statement on PostgreSQL, two on SQLite, each compiled once.
     """
     if call_sid and not call_has_none:
         existing = connection.execute(_TICKET_OF_CALL, {"call_sid": call_sid}).scalar()
@@ -71,12 +99,9 @@ def insert_ticket(connection: Connection, *, now: datetime, channel: Channel, to
             "code": chosen, "channel": channel.value, "topic": topic.value, "status": TicketStatus.RECEIVED.value,
             "contact_phone": phone, "contact_email": email, "summary": summary, "call_sid": call_sid,
             "created_at": now, "status_changed_at": now, "language": language})
-        ticket_id = connection.execute(_insert_ticket_statement(tuple(values)), values).scalar()
+        ticket_id = _insert_new_ticket(connection, values, created_by)
         if ticket_id is not None:
-            connection.execute(_FIRST_CHANGE, {"ticket_id": ticket_id, "changed_at": now, "changed_by": created_by,
-                                               "from_status": None, "to_status": TicketStatus.RECEIVED.value,
-                                               "forwarded_to": None, "note": ""})
-            return int(ticket_id)
+            return ticket_id
         if call_sid:  # the code was taken, or the call's ticket was made meanwhile
             existing = connection.execute(_TICKET_OF_CALL, {"call_sid": call_sid}).scalar()
             if existing is not None:

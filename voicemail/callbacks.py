@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any, Final, cast
 
-from sqlalchemy import Integer, Row, String, Table, bindparam, func, insert, literal, select, update
+from sqlalchemy import Integer, Row, String, Table, TextClause, bindparam, func, insert, literal, select, text, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
@@ -95,31 +96,78 @@ def _message_row(connection: Connection, call_sid: str) -> Row[Any] | None:
     return connection.execute(_MESSAGE_OF_CALL, {"call_sid": call_sid}).first()
 
 
-def _lock_number(connection: Connection, number: str) -> None:
-    """Serialize joins for one number (PostgreSQL; SQLite already holds its single write lock)."""
+@cache
+def _message_upsert_statement(columns: tuple[str, ...]) -> TextClause:
+    """PostgreSQL: insert the message unless it exists, and return it either way, in one round trip.
+
+    The no-op DO UPDATE makes RETURNING give the existing row too; `xmax = 0` only for a row
+    this statement inserted.
+    """
+    returned = ", ".join(column.name for column in _MESSAGE_OF_CALL.selected_columns)
+    names = ", ".join(columns)
+    placeholders = ", ".join(f":{column}" for column in columns)
+    return text(f"INSERT INTO callback_messages ({names}) VALUES ({placeholders}) "
+                f"ON CONFLICT (call_sid) DO UPDATE SET call_sid = EXCLUDED.call_sid "
+                f"RETURNING {returned}, (xmax = 0) AS fresh"
+                ).bindparams(*(bindparam(column, type_=MESSAGES.c[column].type) for column in columns))
+
+
+def _message_inserted_or_read(connection: Connection, values: dict[str, Any]) -> tuple[Row[Any] | None, bool]:
+    """The call's message, inserted with `values` unless it exists, and whether this call inserted it."""
     if connection.dialect.name == "postgresql":
-        connection.execute(select(func.pg_advisory_xact_lock(_NUMBER_LOCK_CLASS, func.hashtext(number))))
+        row = connection.execute(_message_upsert_statement(tuple(values)), values).one()
+        return row, bool(row.fresh)
+    fresh = _insert_message(connection, values)
+    return _message_row(connection, values["call_sid"]), fresh
+
+
+_LOCK_NUMBER: Final = select(func.pg_advisory_xact_lock(_NUMBER_LOCK_CLASS, func.hashtext(bindparam("number"))))
+
+
+def _joined_pending_entry(connection: Connection, number: str, reason: str, now: datetime) -> int | None:
+    """Join the number's pending entry, if it has one: the message counted, the entry due now, its
+    reason the most urgent; the entry's id, or None when the number has no pending entry.
+
+    Joins for one number are serialized (PostgreSQL's advisory lock, in a statement of its own so
+    that the next one sees what the lock's previous holder committed; SQLite holds its single
+    write lock already).
+    """
+    if connection.dialect.name == "postgresql":
+        connection.execute(_LOCK_NUMBER, {"number": number})
+    pending = connection.execute(_PENDING_ENTRY_FOR_NUMBER, {"number": number}).first()
+    if pending is None:
+        return None
+    changes: dict[str, Any] = {"message_count": pending.message_count + 1,
+                               "next_attempt_at": min(pending.next_attempt_at, now), "updated_at": now}
+    if REASON_PRIORITY[reason] < pending.priority:
+        changes.update(priority=REASON_PRIORITY[reason], reason=reason)
+    connection.execute(_UPDATE_ENTRY, {"entry_id": pending.id, **changes})
+    return int(pending.id)
+
+
+def _new_entry_values(number: str | None, reason: str, now: datetime, ticket_id: int | None) -> dict[str, Any]:
+    return {"callback_number": number, "reason": reason, "priority": REASON_PRIORITY[reason],
+            "status": CallbackStatus.PENDING.value, "message_count": 1, "ticket_id": ticket_id,
+            "next_attempt_at": now, "attempt_count": 0, "created_at": now, "updated_at": now}
+
+
+# PostgreSQL: a new entry and the message filed on it (its number, source and ticket), one round trip.
+_ENTRY_COLUMNS: Final = ("callback_number", "reason", "priority", "status", "message_count", "ticket_id",
+                          "next_attempt_at", "attempt_count", "created_at", "updated_at")
+_NEW_ENTRY_FOR_MESSAGE: Final = text(
+    f"WITH entry AS (INSERT INTO callback_requests ({', '.join(_ENTRY_COLUMNS)}) "
+    f"VALUES ({', '.join(f':{column}' for column in _ENTRY_COLUMNS)}) RETURNING id) "
+    "UPDATE callback_messages SET entry_id = (SELECT id FROM entry), ticket_id = :ticket_id, "
+    "callback_number = :callback_number, number_source = :number_source WHERE id = :message_id"
+).bindparams(*(bindparam(column, type_=ENTRIES.c[column].type) for column in _ENTRY_COLUMNS))
 
 
 def _file(connection: Connection, number: str | None, reason: str, now: datetime, ticket_id: int | None) -> int:
-    """Put a message on the list: join the number's pending entry, or open a new entry; the entry's id.
-
-    Joining counts the message, makes the entry due now and gives it the most urgent reason.
-    """
-    if number:
-        _lock_number(connection, number)
-        pending = connection.execute(_PENDING_ENTRY_FOR_NUMBER, {"number": number}).first()
-        if pending is not None:
-            changes: dict[str, Any] = {"message_count": pending.message_count + 1,
-                                       "next_attempt_at": min(pending.next_attempt_at, now), "updated_at": now}
-            if REASON_PRIORITY[reason] < pending.priority:
-                changes.update(priority=REASON_PRIORITY[reason], reason=reason)
-            connection.execute(_UPDATE_ENTRY, {"entry_id": pending.id, **changes})
-            return int(pending.id)
-    return int(connection.execute(_NEW_ENTRY, {
-        "callback_number": number, "reason": reason, "priority": REASON_PRIORITY[reason],
-        "status": CallbackStatus.PENDING.value, "message_count": 1, "ticket_id": ticket_id, "next_attempt_at": now,
-        "attempt_count": 0, "created_at": now, "updated_at": now}).scalar_one())
+    """Put a message on the list: join the number's pending entry, or open a new entry; the entry's id."""
+    joined = _joined_pending_entry(connection, number, reason, now) if number else None
+    if joined is not None:
+        return joined
+    return int(connection.execute(_NEW_ENTRY, _new_entry_values(number, reason, now, ticket_id)).scalar_one())
 
 
 def _message(session: Session, call_sid: str) -> CallbackMessage:
@@ -135,8 +183,8 @@ def store_callback_request(session: Session | Connection, call_sid: str, callbac
     """`open_callback_request` in SQL statements alone, compiled once: the confirmation step's write."""
     _check(reason, number_source)
     connection = _connection(session)
-    fresh = _insert_message(connection, _message_values(call_sid, callback_number, number_source, reason, now))
-    message = _message_row(connection, call_sid)
+    message, fresh = _message_inserted_or_read(
+        connection, _message_values(call_sid, callback_number, number_source, reason, now))
     if message is None:  # deleted between the two statements (an erasure): nothing to file
         return
     changes: dict[str, Any] = {}
@@ -152,7 +200,14 @@ def store_callback_request(session: Session | Connection, call_sid: str, callbac
             phone=number, call_sid=call_sid, code=tracking_code, code_length=code_length, call_has_none=fresh,
             language=language)
     if message.entry_id is None:
-        changes["entry_id"] = _file(connection, number, message.reason, now, ticket_id)
+        joined = _joined_pending_entry(connection, number, message.reason, now) if number else None
+        if joined is None and connection.dialect.name == "postgresql":
+            connection.execute(_NEW_ENTRY_FOR_MESSAGE, {
+                **_new_entry_values(number, message.reason, now, ticket_id), "message_id": message.id,
+                "callback_number": number, "number_source": changes.get("number_source", message.number_source)})
+            return
+        changes["entry_id"] = joined if joined is not None else int(connection.execute(
+            _NEW_ENTRY, _new_entry_values(number, message.reason, now, ticket_id)).scalar_one())
     else:  # an entry opened by an early recording callback gets the number and ticket found later
         connection.execute(_COMPLETE_ENTRY, {"entry_id": message.entry_id, "number": number, "ticket": ticket_id})
     if changes:

@@ -10,6 +10,7 @@ from typing import Any
 import click
 from gunicorn.app.base import BaseApplication
 from gunicorn.arbiter import Arbiter
+from gunicorn.glogging import Logger
 
 from contact_center.cli.common import CliState, pass_state
 from contact_center.config import Settings
@@ -76,6 +77,17 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
             raise SystemExit(1) from None
 
 
+class NoAccessLog(Logger):  # type: ignore[misc]
+    """gunicorn's logger without its access log: the app logs each webhook once, with its CallSid.
+
+    With a logging configuration, gunicorn's own `access` would build every request's log atoms
+    (headers, times, sizes) and hand them to a logger that prints nothing.
+    """
+
+    def access(self, resp: Any, req: Any, environ: Any, request_time: Any) -> None:
+        return None
+
+
 def gunicorn_options(bind: str, workers: int, threads: int, log_format: str) -> dict[str, Any]:
     """Gunicorn settings for the webhooks: threaded workers, Twilio's timeout, our JSON logs.
 
@@ -91,6 +103,7 @@ def gunicorn_options(bind: str, workers: int, threads: int, log_format: str) -> 
         "graceful_timeout": 20,
         "keepalive": 5,
         "accesslog": None,
+        "logger_class": NoAccessLog,
         "logconfig_dict": logging_config(log_format),
         "pre_fork": _heartbeat_from_spawn,
         "post_worker_init": _worker_ignores_hangup,
