@@ -27,6 +27,9 @@ LINE_OPEN_AT = datetime(2026, 11, 25, 10, 0, tzinfo=ZoneInfo("Europe/Rome"))  # 
 POSTGRES_ADMIN_URL = os.environ.get(
     "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
+# The Playwright tests' fixtures (`page`, `browser`, `operator_site`, `twilio_site`), for every module.
+pytest_plugins = ["tests.browser_support"]
+
 
 @pytest.fixture(scope="session")
 def postgres_server_url() -> Iterator[str]:

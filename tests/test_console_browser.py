@@ -2,68 +2,26 @@
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from flask import Flask
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 from sqlalchemy import select, update
-from werkzeug.serving import make_server
 
-from access.accounts import Role
 from callsim import FakeTwilioApi, Simulator, WSGITransport
 from storage.models import CallbackRequest, Ticket
-from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, LINE_OPEN_AT, make_app, make_settings
-from tests.test_console_support import PASSWORD, create_account
+from tests.browser_support import sign_in_with_the_keyboard
+from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, LINE_OPEN_AT
 from tickets.repository import create_ticket, find_by_code
 from tickets.status import Channel, Topic
 
 pytestmark = pytest.mark.browser
-CHROMIUM = "/usr/bin/chromium"
 CITIZEN = "+393471234567"
-CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 
-@pytest.fixture
-def site(sqlite_url: str, tmp_path: Path) -> Iterator[tuple[str, Flask]]:
-    """The app served over HTTP on a free local port, with an operator's account."""
-    app = make_app(make_settings(sqlite_url, tmp_path / "instance"))
-    create_account(app, "Olga Operatrice", Role.OPERATOR)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}", app
-    server.shutdown()
-    thread.join()
-    app.extensions["contact_center"].engine.dispose()
-
-
-@pytest.fixture
-def page() -> Iterator[Page]:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser.new_page(locale="it-IT")
-        browser.close()
-
-
-def sign_in_with_the_keyboard(page: Page, base: str, name: str = "Olga Operatrice") -> None:
-    """Open the sign-in page and sign in using only the keyboard."""
-    page.goto(f"{base}/console/today")
-    expect(page).to_have_url(f"{base}/console/login?next=/console/today")
-    expect(page.get_by_label("Nome utente")).to_be_focused()
-    page.keyboard.type(name)
-    page.keyboard.press("Tab")
-    page.keyboard.type(PASSWORD)
-    page.keyboard.press("Enter")
-    expect(page).to_have_url(f"{base}/console/today")
-
-
-def test_sign_in_and_the_skip_link_come_first(site: tuple[str, Flask], page: Page) -> None:
-    base, _ = site
+def test_sign_in_and_the_skip_link_come_first(operator_site: tuple[str, Flask], page: Page) -> None:
+    base, _ = operator_site
     sign_in_with_the_keyboard(page, base)
     expect(page.get_by_role("heading", level=1)).to_contain_text("Oggi")
     page.keyboard.press("Tab")
@@ -73,8 +31,8 @@ def test_sign_in_and_the_skip_link_come_first(site: tuple[str, Flask], page: Pag
     expect(page.locator("main")).to_be_focused()
 
 
-def test_a_wrong_password_is_announced(site: tuple[str, Flask], page: Page) -> None:
-    base, _ = site
+def test_a_wrong_password_is_announced(operator_site: tuple[str, Flask], page: Page) -> None:
+    base, _ = operator_site
     page.goto(f"{base}/console/login")
     page.get_by_label("Nome utente").fill("Olga Operatrice")
     page.get_by_label("Password").fill("non è questa")
@@ -84,8 +42,8 @@ def test_a_wrong_password_is_announced(site: tuple[str, Flask], page: Page) -> N
         "Se non riesci ad accedere, rivolgiti a un supervisore.")
 
 
-def test_an_operator_finds_a_ticket_and_forwards_it(site: tuple[str, Flask], page: Page) -> None:
-    base, app = site
+def test_an_operator_finds_a_ticket_and_forwards_it(operator_site: tuple[str, Flask], page: Page) -> None:
+    base, app = operator_site
     with app.extensions["contact_center"].sessions.begin() as session:
         code = create_ticket(session, channel=Channel.PHONE, topic=Topic.RISKS, phone="+393471234567",
                              now=LINE_OPEN_AT).code
@@ -105,21 +63,6 @@ def test_an_operator_finds_a_ticket_and_forwards_it(site: tuple[str, Flask], pag
     expect(page.locator("#stato-richiesta")).to_contain_text("Regione Lazio")
     with app.extensions["contact_center"].sessions() as session:
         assert find_by_code(session, code).forwarded_to == "Regione Lazio"
-
-
-@pytest.fixture
-def twilio_site(sqlite_url: str, tmp_path: Path) -> Iterator[tuple[str, Flask, FakeTwilioApi]]:
-    """The app served on a free port, its Twilio REST API faked, an operator with a phone."""
-    with FakeTwilioApi(account_sid=ACCOUNT_SID, auth_token=AUTH_TOKEN) as api:
-        app = make_app(make_settings(sqlite_url, tmp_path / "instance", twilio={"api_base_url": api.base_url}))
-        create_account(app, "Olga Operatrice", Role.OPERATOR, phone="+390612345678")
-        server = make_server("127.0.0.1", 0, app, threaded=True)
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
-        yield f"http://127.0.0.1:{server.server_port}", app, api
-        server.shutdown()
-        thread.join()
-        app.extensions["contact_center"].engine.dispose()
 
 
 def a_caller_leaves_a_message(app: Flask, api: FakeTwilioApi) -> Simulator:

@@ -2,26 +2,16 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from flask import Flask
-from playwright.sync_api import BrowserContext, Page, expect, sync_playwright
-from werkzeug.serving import make_server
+from playwright.sync_api import BrowserContext, Page, expect
 
-from access.accounts import Role
 from callsim import DialOutcome, FakeTwilioApi, Simulator, WSGITransport
-from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, LINE_OPEN_AT, make_app, make_settings
-from tests.test_console_browser import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
-    CITIZEN,
-    a_caller_leaves_a_message,
-    sign_in_with_the_keyboard,
-)
-from tests.test_console_support import create_account
+from tests.browser_support import chromium, sign_in_with_the_keyboard
+from tests.conftest import AUTH_TOKEN, LINE_OPEN_AT
+from tests.test_console_browser import CITIZEN, a_caller_leaves_a_message
 from tests.test_routing_calls_e2e import ANNA, staff
 from tickets.repository import create_ticket, find_by_code
 from tickets.status import Channel, Topic
@@ -29,42 +19,11 @@ from tickets.status import Channel, Topic
 pytestmark = pytest.mark.browser
 
 
-def _serve(app: Flask) -> Iterator[str]:
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join()
-    app.extensions["contact_center"].engine.dispose()
-
-
-@pytest.fixture
-def site(sqlite_url: str, tmp_path: Path) -> Iterator[tuple[str, Flask]]:
-    """The app served over HTTP on a free local port, with an operator's account."""
-    app = make_app(make_settings(sqlite_url, tmp_path / "instance"))
-    create_account(app, "Olga Operatrice", Role.OPERATOR)
-    for base in _serve(app):
-        yield base, app
-
-
-@pytest.fixture
-def twilio_site(sqlite_url: str, tmp_path: Path) -> Iterator[tuple[str, Flask, FakeTwilioApi]]:
-    """The same, its Twilio REST API faked, the operator with a phone."""
-    with FakeTwilioApi(account_sid=ACCOUNT_SID, auth_token=AUTH_TOKEN) as api:
-        app = make_app(make_settings(sqlite_url, tmp_path / "instance", twilio={"api_base_url": api.base_url}))
-        create_account(app, "Olga Operatrice", Role.OPERATOR, phone="+390612345678")
-        for base in _serve(app):
-            yield base, app, api
-
-
 @pytest.fixture
 def context() -> Iterator[BrowserContext]:
     """One browser profile (one session cookie) for as many tabs as a test opens."""
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    with chromium() as browser:
         yield browser.new_context(locale="it-IT")
-        browser.close()
 
 
 @pytest.fixture
@@ -73,8 +32,8 @@ def page(context: BrowserContext) -> Page:
 
 
 def test_a_status_change_from_a_stale_tab_is_refused_and_the_current_state_shown(
-        site: tuple[str, Flask], page: Page) -> None:
-    base, app = site
+        operator_site: tuple[str, Flask], page: Page) -> None:
+    base, app = operator_site
     with app.extensions["contact_center"].sessions.begin() as session:
         code = create_ticket(session, channel=Channel.PHONE, topic=Topic.RISKS, phone=CITIZEN, now=LINE_OPEN_AT).code
     sign_in_with_the_keyboard(page, base)
@@ -123,8 +82,9 @@ def test_a_double_click_on_chiama_rings_once_and_the_entry_shows_the_call(
     assert [created.params["To"] for created in api.calls] == ["+390612345678"]
 
 
-def test_a_topic_chosen_before_a_no_answer_shows_in_the_console(site: tuple[str, Flask], page: Page) -> None:
-    base, app = site
+def test_a_topic_chosen_before_a_no_answer_shows_in_the_console(
+        operator_site: tuple[str, Flask], page: Page) -> None:
+    base, app = operator_site
     staff(app, ("Anna", ANNA, ["risks"]))
     simulator = Simulator(WSGITransport(app), auth_token=AUTH_TOKEN, public_base_url="http://localhost",
                           dial_outcomes=(DialOutcome("no-answer"),))

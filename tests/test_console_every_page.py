@@ -4,7 +4,6 @@ and axe-core finds no accessibility violation, with the pages' Content-Security-
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -12,9 +11,8 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
 from access.accounts import Role
 from agents.presence import Presence
@@ -26,9 +24,10 @@ from figures.period import Period
 from hours.model import Band
 from storage.hours_repository import add_closure, add_extension
 from storage.models import Call, CallbackRequest, Ticket
+from tests.browser_support import live_server, sign_in_with_the_form
 from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, LINE_OPEN_AT, make_app, make_settings
-from tests.test_console_browser import CHROMIUM, CHROMIUM_ARGS, a_caller_leaves_a_message
-from tests.test_console_support import PASSWORD, create_account
+from tests.test_console_browser import a_caller_leaves_a_message
+from tests.test_console_support import create_account
 from tickets.repository import create_ticket
 from tickets.status import Channel, Topic
 
@@ -50,12 +49,8 @@ def full_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, d
         create_account(app, "Olga Operatrice", Role.OPERATOR)
         a_caller_leaves_a_message(app, api)
         paths = _seed(app)
-        server = make_server("127.0.0.1", 0, app, threaded=True)
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
-        yield f"http://127.0.0.1:{server.server_port}", paths
-        server.shutdown()
-        thread.join()
+        with live_server(app) as base:
+            yield base, paths
         app.extensions["contact_center"].engine.dispose()
 
 
@@ -98,20 +93,10 @@ def console_pages(paths: dict[str, str]) -> list[str]:
 PUBLIC_PAGES = ["/console/login", "/status", "/hours.html", "/scrivi"]
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
 def _signed_in(browser: Browser, base: str, viewport: dict[str, int]) -> Page:
     page = browser.new_page(locale="it-IT", viewport=viewport)  # type: ignore[arg-type]
     page.goto(f"{base}/console/login")
-    page.get_by_label("Nome utente").fill(SUPERVISOR)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Entra").click()
+    sign_in_with_the_form(page, SUPERVISOR)
     page.wait_for_url(f"{base}/console/today")
     return page
 

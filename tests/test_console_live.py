@@ -13,13 +13,9 @@ from playwright.sync_api import Page, expect
 from access.accounts import Role
 from callsim import FakeTwilioApi
 from storage.models import CallbackRequest
+from tests.browser_support import sign_in_with_the_keyboard
 from tests.conftest import LINE_OPEN_AT, make_app
-from tests.test_console_browser import (  # noqa: F401  (fixtures)
-    a_caller_leaves_a_message,
-    page,
-    sign_in_with_the_keyboard,
-    twilio_site,
-)
+from tests.test_console_browser import a_caller_leaves_a_message
 from tests.test_console_support import create_account, sign_in
 
 
@@ -79,7 +75,7 @@ def test_the_live_state_needs_a_signed_in_account(console_app: Flask) -> None:
 
 @pytest.mark.browser
 def test_a_message_left_appears_in_an_open_list_within_five_seconds(
-        twilio_site: tuple[str, Flask, FakeTwilioApi], page: Page) -> None:  # noqa: F811
+        twilio_site: tuple[str, Flask, FakeTwilioApi], page: Page) -> None:
     base, app, api = twilio_site
     sign_in_with_the_keyboard(page, base)
     page.get_by_role("link", name="Richiamate").click()
@@ -126,7 +122,7 @@ def test_the_presence_mark_moves_with_each_change(console_app: Flask, client: Fl
 
 @pytest.mark.browser
 def test_the_presence_board_shows_a_change_without_reload(
-        twilio_site: tuple[str, Flask, FakeTwilioApi], page: Page) -> None:  # noqa: F811
+        twilio_site: tuple[str, Flask, FakeTwilioApi], page: Page) -> None:
     from agents.presence import Presence
     from agents.roster import add_agent, set_presence
 
@@ -149,7 +145,7 @@ def test_the_presence_board_shows_a_change_without_reload(
 
 @pytest.mark.browser
 def test_on_another_page_the_badge_and_a_hint_tell_of_a_new_message(
-        twilio_site: tuple[str, Flask, FakeTwilioApi], page: Page) -> None:  # noqa: F811
+        twilio_site: tuple[str, Flask, FakeTwilioApi], page: Page) -> None:
     base, app, api = twilio_site
     sign_in_with_the_keyboard(page, base)
     expect(page.locator("#badge-richiamate")).to_have_text("0")

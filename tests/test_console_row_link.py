@@ -8,8 +8,8 @@ from playwright.sync_api import Page, expect
 
 from callsim import FakeTwilioApi
 from storage.models import CallbackRequest
+from tests.browser_support import sign_in_with_the_keyboard
 from tests.conftest import LINE_OPEN_AT
-from tests.test_console_browser import page, sign_in_with_the_keyboard, twilio_site  # noqa: F401  (fixtures)
 
 
 def _add_entry(app: Flask) -> int:
@@ -23,7 +23,7 @@ def _add_entry(app: Flask) -> int:
 
 @pytest.mark.browser
 def test_a_click_anywhere_on_a_row_opens_the_entry(
-        twilio_site: tuple[str, Flask, FakeTwilioApi], page: Page) -> None:  # noqa: F811
+        twilio_site: tuple[str, Flask, FakeTwilioApi], page: Page) -> None:
     base, app, _ = twilio_site
     entry_id = _add_entry(app)
     sign_in_with_the_keyboard(page, base)

@@ -21,8 +21,8 @@ from access.accounts import Role
 from agents.presence import Presence
 from agents.roster import add_agent, set_presence
 from callsim import FakeTwilioApi
+from tests.browser_support import sign_in_with_the_keyboard
 from tests.conftest import LINE_OPEN_AT, make_app, post_signed
-from tests.test_console_browser import page, sign_in_with_the_keyboard, twilio_site  # noqa: F401  (fixtures)
 from tests.test_console_support import create_account, csrf_from, sign_in
 
 CALLER = "+393471234567"
@@ -196,7 +196,7 @@ def test_an_account_not_on_the_roster_has_no_presence_form(console_app: Flask) -
 
 @pytest.mark.browser
 def test_an_open_console_pops_the_ringing_call_and_opens_a_prefilled_request(
-        twilio_site: tuple[str, Flask, FakeTwilioApi], page: Page) -> None:  # noqa: F811
+        twilio_site: tuple[str, Flask, FakeTwilioApi], page: Page) -> None:
     base, app, _ = twilio_site
     app.config["CONSOLE_LIVE_CACHE_SECONDS"] = 0
     on_duty(app, (OLGA, "+390668201201"))
@@ -222,7 +222,7 @@ def test_an_open_console_pops_the_ringing_call_and_opens_a_prefilled_request(
 
 @pytest.mark.browser
 def test_the_header_form_changes_presence_without_javascript(
-        twilio_site: tuple[str, Flask, FakeTwilioApi], page: Page) -> None:  # noqa: F811
+        twilio_site: tuple[str, Flask, FakeTwilioApi], page: Page) -> None:
     base, app, _ = twilio_site
     with app.extensions["contact_center"].sessions.begin() as session:
         add_agent(session, OLGA, phone="+390668201201", now=LINE_OPEN_AT)

@@ -2,36 +2,24 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 from sqlalchemy.orm import Session
-from werkzeug.serving import make_server
 
 from access.accounts import Role
 from contact_center.cli import cli
 from figures.events import add_event
+from tests.browser_support import live_server, sign_in_with_the_form
 from tests.conftest import make_app, make_settings
 from tests.figures_dataset import EVENT_PERIOD, load_dataset, migrated_engine, rome, write_config
-from tests.test_console_support import PASSWORD, create_account
+from tests.test_console_support import create_account
 
-CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 CHART_IDS = ("chiamate_per_giorno", "chiamate_per_ora", "esiti_chiamate", "richieste_per_argomento",
              "richieste_per_canale")
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    """Debian's chromium, headless."""
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture
@@ -62,12 +50,8 @@ def console_url(sqlite_url: str, tmp_path: Path) -> Iterator[str]:
         session.commit()
     runtime.clock = lambda: rome(2026, 5, 31, 12)
     create_account(app, "Silvia Supervisora", Role.SUPERVISOR)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join()
+    with live_server(app) as base:
+        yield base
     runtime.engine.dispose()
 
 
@@ -85,9 +69,7 @@ def signed_in_page(browser: Browser, url: str) -> Page:
     """A page that opened `url` and signed in there as the supervisor (the sign-in form comes first)."""
     page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="it-IT")
     page.goto(url)
-    page.get_by_label("Nome utente").fill("Silvia Supervisora")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Entra").click()
+    sign_in_with_the_form(page, "Silvia Supervisora")
     return page
 
 

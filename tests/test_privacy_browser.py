@@ -3,25 +3,21 @@ answers an erasure request in the console."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from flask import Flask
-from playwright.sync_api import Page, expect, sync_playwright
-from werkzeug.serving import make_server
+from playwright.sync_api import Page, expect
 
 from access.accounts import Role
+from tests.browser_support import live_server, sign_in_with_the_form
 from tests.conftest import LINE_OPEN_AT, make_app, make_settings
-from tests.test_console_support import PASSWORD, create_account
+from tests.test_console_support import create_account
 from tickets.repository import create_ticket
 from tickets.status import Channel
 
 pytestmark = pytest.mark.browser
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 NOTICE_URL = "https://www.protezionecivile.gov.it/it/privacy-contact-center/"
 WEB_NOTICE = "I dati personali sono trattati dal Dipartimento della Protezione Civile solo per rispondere"
 
@@ -32,21 +28,9 @@ def site(sqlite_url: str, tmp_path: Path) -> Iterator[tuple[str, Flask]]:
     create_account(app, "Sara Supervisore", Role.SUPERVISOR)
     with app.extensions["contact_center"].sessions.begin() as session:
         create_ticket(session, now=LINE_OPEN_AT, channel=Channel.EMAIL, summary="Domanda", email="anna@example.org")
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}", app
-    server.shutdown()
-    thread.join()
+    with live_server(app) as base:
+        yield base, app
     app.extensions["contact_center"].engine.dispose()
-
-
-@pytest.fixture
-def page() -> Iterator[Page]:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser.new_page(locale="it-IT")
-        browser.close()
 
 
 @pytest.mark.parametrize("path", ["/scrivi", "/status"])
@@ -72,9 +56,7 @@ def test_the_written_form_links_the_notice_next_to_the_consent_box(site: tuple[s
 def test_a_supervisor_finds_and_erases_a_citizens_data(site: tuple[str, Flask], page: Page) -> None:
     base, _ = site
     page.goto(f"{base}/console/login")
-    page.get_by_label("Nome utente").fill("Sara Supervisore")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_label("Password").press("Enter")
+    sign_in_with_the_form(page, "Sara Supervisore")
     page.get_by_role("link", name="Privacy").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Richieste privacy dei cittadini")
     page.get_by_label("Indirizzo e-mail").fill("Anna@Example.org")

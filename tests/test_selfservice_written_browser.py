@@ -3,25 +3,20 @@
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from flask import Flask
-from playwright.sync_api import Page, expect, sync_playwright
-from werkzeug.serving import make_server
+from playwright.sync_api import Page, expect
 
 from access.accounts import Role
+from tests.browser_support import live_server, sign_in_with_the_form
 from tests.smtp_support import SmtpServer
 from tests.test_console_support import create_account
 from tests.written_support import close_app, mail_app
 
 pytestmark = pytest.mark.browser
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
-PASSWORD = "correct horse battery"
 
 
 @pytest.fixture
@@ -36,21 +31,9 @@ def site(sqlite_url: str, tmp_path: Path, smtp: SmtpServer) -> Iterator[tuple[st
     """The app with its own sender thread, mailing through the loopback SMTP server, served on a free port."""
     app = mail_app(sqlite_url, tmp_path, smtp.url, background=True)
     create_account(app, "Olga Operatrice", Role.OPERATOR)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}", app
-    server.shutdown()
-    thread.join()
+    with live_server(app) as base:
+        yield base, app
     close_app(app)
-
-
-@pytest.fixture
-def page() -> Iterator[Page]:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser.new_page(locale="it-IT")
-        browser.close()
 
 
 def test_a_citizen_writes_gets_the_code_by_mail_and_an_operator_answers(
@@ -81,9 +64,7 @@ def test_a_citizen_writes_gets_the_code_by_mail_and_an_operator_answers(
     expect(page.get_by_role("heading", level=2)).to_have_text(f"Richiesta {spaced}")
 
     page.goto(f"{base}/console/tickets/{code}")
-    page.get_by_label("Nome utente").fill("Olga Operatrice")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Entra").click()
+    sign_in_with_the_form(page, "Olga Operatrice")
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Richiesta {code}")
     page.get_by_label("Testo della risposta").fill("Buongiorno, il piano è pubblicato sul sito del suo Comune.")
     page.get_by_label("Chiudi la richiesta con questa risposta").check()

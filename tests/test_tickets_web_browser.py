@@ -2,43 +2,29 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from flask import Flask
-from playwright.sync_api import Page, expect, sync_playwright
-from werkzeug.serving import make_server
+from playwright.sync_api import Page, expect
 
+from tests.browser_support import live_server
 from tests.conftest import LINE_OPEN_AT, make_app, make_settings
 from tickets.codes import format_code_for_display
 from tickets.repository import create_ticket
 from tickets.status import Channel
 
 pytestmark = pytest.mark.browser
-CHROMIUM = "/usr/bin/chromium"
 
 
 @pytest.fixture
 def site(sqlite_url: str, tmp_path: Path) -> Iterator[tuple[str, Flask]]:
     """The app served over HTTP on a free local port."""
     app = make_app(make_settings(sqlite_url, tmp_path / "instance"))
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}", app
-    server.shutdown()
-    thread.join()
+    with live_server(app) as base:
+        yield base, app
     app.extensions["contact_center"].engine.dispose()
-
-
-@pytest.fixture
-def page() -> Iterator[Page]:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM)
-        yield browser.new_page(locale="it-IT")
-        browser.close()
 
 
 def test_a_keyboard_user_types_the_code_and_hears_the_status(site: tuple[str, Flask], page: Page) -> None:
