@@ -65,16 +65,3 @@ def inserted_or_got(session: Session, model: type[ModelT], key: str,
     """insert_or_get, and whether the row was inserted now (True) or was already there."""
     inserted = _insert_unless_present(session, model, key, values)
     return session.scalars(_read(model, key, values[key])).one(), inserted
-
-
-def get_or_insert(session: Session, model: type[ModelT], key: str, values: dict[str, Any]) -> ModelT:
-    """Like insert_or_get, but reads first (one statement when the row exists, three when not).
-
-    For the later writes of a row that is nearly always there already, such as the status
-    callback of a call whose greeting was logged. Just as race-free: a row another transaction
-    inserts meanwhile makes the insert do nothing, and it is read back.
-    """
-    found = session.scalars(_read(model, key, values[key])).one_or_none()
-    if found is not None:
-        return found
-    return insert_or_get(session, model, key, values)

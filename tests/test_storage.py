@@ -17,7 +17,7 @@ from storage.db import make_engine, make_session_factory
 from storage.journal import Journal
 from storage.migrate import head_revisions, is_up_to_date, upgrade
 from storage.models import Call, CallbackMessage, CallbackRequest
-from storage.upsert import get_or_insert, insert_or_get
+from storage.upsert import insert_or_get
 from tests.conftest import LINE_OPEN_AT
 from voicemail.callbacks import Recording, attach_recording, mark_no_message, open_callback_request
 
@@ -124,8 +124,8 @@ def test_a_status_callback_before_the_call_is_known_still_stores_it(sessions) ->
         assert session.scalars(select(Call.final_status)).one() == "completed"
 
 
-@pytest.mark.parametrize("upsert", [insert_or_get, get_or_insert], ids=["insert_or_get", "get_or_insert"])
-def test_upserts_insert_once_and_never_overwrite(sessions, upsert) -> None:
+def test_upserts_insert_once_and_never_overwrite(sessions) -> None:
+    upsert = insert_or_get
     started = datetime(2026, 11, 25, 9, tzinfo=UTC)
     with sessions.begin() as session:
         made = upsert(session, Call, "call_sid", {"call_sid": SID, "caller_number": "+393471234567",
