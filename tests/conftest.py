@@ -13,11 +13,13 @@ from zoneinfo import ZoneInfo
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine, text
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.orm import Session, sessionmaker
 from twilio.request_validator import RequestValidator
 
 from contact_center.app import create_app
 from contact_center.config import Settings, settings_from_mapping
+from storage.db import make_engine, make_session_factory
 from storage.migrate import upgrade
 
 AUTH_TOKEN = "test-auth-token-0123456789abcdef"
@@ -65,6 +67,21 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     url = request.getfixturevalue("postgres_server_url")
     _reset_postgres(url)
     return url
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    """A migrated database of each kind (a module may define its own `engine` instead)."""
+    engine = make_engine(database_url)
+    upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def sessions(engine: Engine) -> sessionmaker[Session]:
+    """Sessions on the migrated database (a module may define its own `sessions` instead)."""
+    return make_session_factory(engine)
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ They run in one transaction on a Core connection (no ORM session), on SQLite and
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from random import Random
@@ -18,9 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 import tickets.repository
 from contact_center.durable import DurableWriter
 from contact_center.durable_writes import AttachRecording, OpenCallbackRequest
-from storage.db import make_engine, make_session_factory
 from storage.journal import Journal
-from storage.migrate import upgrade
 from storage.models import CallbackMessage, CallbackRequest, Ticket, TicketStatusChange
 from tickets.codes import generate_code
 from tickets.repository import CodeSpaceExhausted
@@ -31,19 +28,6 @@ SID = "CA" + "7" * 32
 OTHER_SID = "CA" + "8" * 32
 NUMBER = "+393471234567"
 CODE, SECOND_CODE, UNUSED_CODE = (generate_code(12, Random(seed)) for seed in (1, 2, 3))
-
-
-@pytest.fixture
-def engine(database_url: str) -> Iterator[Engine]:
-    engine = make_engine(database_url)
-    upgrade(engine)
-    yield engine
-    engine.dispose()
-
-
-@pytest.fixture
-def sessions(engine: Engine) -> sessionmaker[Session]:
-    return make_session_factory(engine)
 
 
 @pytest.fixture

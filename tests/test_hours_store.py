@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -12,7 +11,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from hours import Band, Closure, Extension, HoursError
-from storage.db import make_engine, make_session_factory
 from storage.hours_repository import (
     MAX_TEXT_CHARS,
     add_closure,
@@ -22,7 +20,6 @@ from storage.hours_repository import (
     load_ranges,
     schedule_version,
 )
-from storage.migrate import upgrade
 from storage.models import HoursExtension
 from tests.conftest import LINE_OPEN_AT
 
@@ -33,21 +30,6 @@ UTC = UTC
 def rome(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
     """A Europe/Rome wall-clock datetime."""
     return datetime(year, month, day, hour, minute, tzinfo=ROME)
-
-
-@pytest.fixture
-def engine(database_url: str) -> Iterator[Engine]:
-    """A migrated database of each kind."""
-    engine = make_engine(database_url)
-    upgrade(engine)
-    yield engine
-    engine.dispose()
-
-
-@pytest.fixture
-def sessions(engine: Engine) -> sessionmaker[Session]:
-    """Sessions on the migrated database."""
-    return make_session_factory(engine)
 
 
 def test_the_migration_creates_the_tables_and_the_version_row(engine: Engine,
