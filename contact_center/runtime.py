@@ -8,6 +8,7 @@ import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from pathlib import Path
 from typing import Final, cast
 
@@ -45,6 +46,11 @@ class Runtime:
     secret_key: str  # signs cookies and keys the hashes of callers' numbers; never empty
     clock: Callable[[], datetime] = utcnow  # the current instant (UTC); tests set their own
     catalog: Mapping[str, Prompts] = field(default_factory=dict)  # the prompts of every language
+
+    @cached_property
+    def autocommit(self) -> Engine:
+        """The engine in autocommit: a single read is its own transaction (one round trip, no BEGIN)."""
+        return self.engine.execution_options(isolation_level="AUTOCOMMIT")
 
     def prompts_in(self, language: str) -> Prompts:
         """The prompts of `language` (the home language's for an unknown one)."""

@@ -17,20 +17,28 @@ def _read(model: type[ModelT], key: str, value: Any) -> Select[tuple[ModelT]]:
     return select(model).where(getattr(model, key) == value).execution_options(populate_existing=True)
 
 
+def insert_text(table: Table, columns: tuple[str, ...], tail: str, head: str = "") -> TextClause:
+    """`{head}INSERT INTO table (columns) VALUES (:columns) {tail}` as SQL text, its parameters typed as the columns.
+
+    A text clause is compiled once, and SQLite and PostgreSQL both run an INSERT ... ON CONFLICT
+    written this way; its parameters keep their column types (UTC datetimes included).
+    """
+    names = ", ".join(table.c[column].name for column in columns)
+    placeholders = ", ".join(f":{column}" for column in columns)
+    statement = f"{head}INSERT INTO {table.name} ({names}) VALUES ({placeholders}) {tail}"
+    return text(statement).bindparams(*(bindparam(column, type_=table.c[column].type) for column in columns))
+
+
 @cache
 def insert_unless_present_statement(table: Table, key: str, columns: tuple[str, ...]) -> TextClause:
     """`INSERT INTO table (columns) VALUES (...) ON CONFLICT (key) DO NOTHING`, as SQL text.
 
-    SQLite and PostgreSQL both run this statement as written. It is text, not SQLAlchemy's
-    dialect-specific `insert().on_conflict_do_nothing()`, because SQLAlchemy 2.0 does not cache
-    those constructs: each execution compiled the statement again, which cost more CPU than the
-    database round trip on the webhooks' hot path (0.35 ms a statement, measured). A text
-    clause is compiled once; its parameters keep their column types (UTC datetimes included).
+    It is text, not SQLAlchemy's dialect-specific `insert().on_conflict_do_nothing()`, because
+    SQLAlchemy 2.0 does not cache those constructs: each execution compiled the statement again,
+    which cost more CPU than the database round trip on the webhooks' hot path (0.35 ms a
+    statement, measured).
     """
-    names = ", ".join(table.c[column].name for column in columns)
-    placeholders = ", ".join(f":{column}" for column in columns)
-    statement = f"INSERT INTO {table.name} ({names}) VALUES ({placeholders}) ON CONFLICT ({key}) DO NOTHING"
-    return text(statement).bindparams(*(bindparam(column, type_=table.c[column].type) for column in columns))
+    return insert_text(table, columns, f"ON CONFLICT ({key}) DO NOTHING")
 
 
 def with_defaults(table: Table, values: dict[str, Any]) -> dict[str, Any]:

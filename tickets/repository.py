@@ -7,12 +7,12 @@ from datetime import datetime
 from functools import cache
 from typing import Any, Final, cast
 
-from sqlalchemy import Table, TextClause, bindparam, insert, select, text
+from sqlalchemy import Table, TextClause, bindparam, insert, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from storage.models import Ticket, TicketStatusChange
-from storage.upsert import with_defaults
+from storage.upsert import insert_text, with_defaults
 from tickets.codes import DEFAULT_CODE_LENGTH, OLDER_CODE_LENGTHS, generate_code, is_valid_code
 from tickets.status import Channel, TicketStatus, Topic, check_transition
 
@@ -42,26 +42,21 @@ _FIRST_CHANGE: Final = insert(STATUS_CHANGES)
 def _insert_ticket_statement(columns: tuple[str, ...]) -> TextClause:
     """`INSERT INTO tickets ... ON CONFLICT DO NOTHING RETURNING id`: no row when the code (or the call) is taken.
 
-    SQL text that SQLite (3.35+) and PostgreSQL both run as written, compiled once; no savepoint
-    is needed to survive a taken code, as it would be for an IntegrityError.
+    SQLite (3.35+) and PostgreSQL both run it; no savepoint is needed to survive a taken code,
+    as it would be for an IntegrityError.
     """
-    names = ", ".join(columns)
-    placeholders = ", ".join(f":{column}" for column in columns)
-    return text(f"INSERT INTO tickets ({names}) VALUES ({placeholders}) ON CONFLICT DO NOTHING RETURNING id"
-                ).bindparams(*(bindparam(column, type_=TICKETS.c[column].type) for column in columns))
+    return insert_text(TICKETS, columns, "ON CONFLICT DO NOTHING RETURNING id")
 
 
 @cache
 def _insert_ticket_with_history_statement(columns: tuple[str, ...]) -> TextClause:
     """PostgreSQL: the ticket and its first history line in one round trip (no row: the code was taken)."""
-    names = ", ".join(columns)
-    placeholders = ", ".join(f":{column}" for column in columns)
-    return text(
-        f"WITH ticket AS (INSERT INTO tickets ({names}) VALUES ({placeholders}) ON CONFLICT DO NOTHING RETURNING id), "
-        "first_change AS (INSERT INTO ticket_status_changes (ticket_id, changed_at, changed_by, from_status, "
-        "to_status, forwarded_to, note) SELECT id, :created_at, :changed_by, NULL, :status, NULL, '' FROM ticket) "
-        "SELECT id FROM ticket"
-    ).bindparams(*(bindparam(column, type_=TICKETS.c[column].type) for column in columns))
+    return insert_text(
+        TICKETS, columns, head="WITH ticket AS (",
+        tail="ON CONFLICT DO NOTHING RETURNING id), "
+             "first_change AS (INSERT INTO ticket_status_changes (ticket_id, changed_at, changed_by, from_status, "
+             "to_status, forwarded_to, note) SELECT id, :created_at, :changed_by, NULL, :status, NULL, '' FROM ticket) "
+             "SELECT id FROM ticket")
 
 
 def _insert_new_ticket(connection: Connection, values: dict[str, Any], created_by: str) -> int | None:

@@ -11,12 +11,12 @@ from datetime import datetime
 from functools import cache
 from typing import Any, Final, cast
 
-from sqlalchemy import Integer, Row, String, Table, TextClause, bindparam, func, insert, literal, select, text, update
+from sqlalchemy import Integer, Row, String, Table, TextClause, bindparam, func, insert, literal, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from storage.models import CallbackMessage, CallbackRequest, Ticket
-from storage.upsert import insert_unless_present_statement, with_defaults
+from storage.upsert import insert_text, insert_unless_present_statement, with_defaults
 from tickets.repository import insert_ticket
 from tickets.status import Channel, Topic
 from voicemail.status import CallbackStatus
@@ -104,12 +104,8 @@ def _message_upsert_statement(columns: tuple[str, ...]) -> TextClause:
     this statement inserted.
     """
     returned = ", ".join(column.name for column in _MESSAGE_OF_CALL.selected_columns)
-    names = ", ".join(columns)
-    placeholders = ", ".join(f":{column}" for column in columns)
-    return text(f"INSERT INTO callback_messages ({names}) VALUES ({placeholders}) "
-                f"ON CONFLICT (call_sid) DO UPDATE SET call_sid = EXCLUDED.call_sid "
-                f"RETURNING {returned}, (xmax = 0) AS fresh"
-                ).bindparams(*(bindparam(column, type_=MESSAGES.c[column].type) for column in columns))
+    return insert_text(MESSAGES, columns, "ON CONFLICT (call_sid) DO UPDATE SET call_sid = EXCLUDED.call_sid "
+                                          f"RETURNING {returned}, (xmax = 0) AS fresh")
 
 
 def _message_inserted_or_read(connection: Connection, values: dict[str, Any]) -> tuple[Row[Any] | None, bool]:
@@ -154,12 +150,10 @@ def _new_entry_values(number: str | None, reason: str, now: datetime, ticket_id:
 # PostgreSQL: a new entry and the message filed on it (its number, source and ticket), one round trip.
 _ENTRY_COLUMNS: Final = ("callback_number", "reason", "priority", "status", "message_count", "ticket_id",
                           "next_attempt_at", "attempt_count", "created_at", "updated_at")
-_NEW_ENTRY_FOR_MESSAGE: Final = text(
-    f"WITH entry AS (INSERT INTO callback_requests ({', '.join(_ENTRY_COLUMNS)}) "
-    f"VALUES ({', '.join(f':{column}' for column in _ENTRY_COLUMNS)}) RETURNING id) "
-    "UPDATE callback_messages SET entry_id = (SELECT id FROM entry), ticket_id = :ticket_id, "
-    "callback_number = :callback_number, number_source = :number_source WHERE id = :message_id"
-).bindparams(*(bindparam(column, type_=ENTRIES.c[column].type) for column in _ENTRY_COLUMNS))
+_NEW_ENTRY_FOR_MESSAGE: Final = insert_text(
+    ENTRIES, _ENTRY_COLUMNS, head="WITH entry AS (",
+    tail="RETURNING id) UPDATE callback_messages SET entry_id = (SELECT id FROM entry), ticket_id = :ticket_id, "
+         "callback_number = :callback_number, number_source = :number_source WHERE id = :message_id")
 
 
 def _file(connection: Connection, number: str | None, reason: str, now: datetime, ticket_id: int | None) -> int:

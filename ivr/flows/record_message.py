@@ -93,7 +93,7 @@ class _Left:
 def _what_was_left(ctx: CallContext) -> _Left:
     """Read from the database (one statement, in autocommit); while it is down, from what the call carried."""
     try:
-        with ctx.runtime.engine.execution_options(isolation_level="AUTOCOMMIT").connect() as connection:
+        with ctx.runtime.autocommit.connect() as connection:
             left = left_by_call(connection, ctx.call_sid)
     except DATABASE_DOWN:
         left = LeftByCall(has_message=False, callback_number=None, code_sms_sid=None, tracking_code=None)
