@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, jsonify, send_file
+from flask import Flask, Request, jsonify, send_file
 from sqlalchemy import text
 
 import console
@@ -30,6 +30,14 @@ def _settings(config: Settings | Mapping[str, Any] | None) -> Settings:
     return settings_from_mapping(dict(config))
 
 
+def _request_class(app: Flask) -> type[Request]:
+    """Flask's request with the app's body limits set once (Flask reads each from the config, through
+    the current_app proxy, several times while it parses every form)."""
+    return type("Request", (Request,), {"_max_content_length": app.config["MAX_CONTENT_LENGTH"],
+                                        "_max_form_memory_size": app.config["MAX_FORM_MEMORY_SIZE"],
+                                        "_max_form_parts": app.config["MAX_FORM_PARTS"]})
+
+
 def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
     """Build the app from `config` (settings, a mapping, or None to read config.yaml)."""
     settings = _settings(config)
@@ -39,6 +47,7 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
         MAX_CONTENT_LENGTH=settings.web.max_body_bytes,
         MAX_FORM_MEMORY_SIZE=settings.web.max_body_bytes,
     )
+    app.request_class = _request_class(app)
     rt = Runtime.build(settings)
     app.extensions[EXTENSION] = rt
     if settings.development.skip_signature_check:

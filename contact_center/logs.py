@@ -17,6 +17,7 @@ current_call_sid: ContextVar[str] = ContextVar("current_call_sid", default="")
 _RECORD_ATTRIBUTES = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {
     "message", "asctime", "call_sid", "taskName"}
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(call_sid)s]: %(message)s"
+_ENCODER = json.JSONEncoder(ensure_ascii=False, default=str)  # made once, not on every line
 
 
 @contextmanager
@@ -54,7 +55,7 @@ class JsonFormatter(logging.Formatter):
         payload.update({key: value for key, value in vars(record).items() if key not in _RECORD_ATTRIBUTES})
         if record.exc_info:
             payload["exception"] = self.formatException(record.exc_info)
-        return json.dumps(payload, ensure_ascii=False, default=str)
+        return _ENCODER.encode(payload)
 
 
 def logging_config(log_format: str = "json", level: str = "INFO") -> dict[str, Any]:
@@ -82,6 +83,15 @@ def logging_config(log_format: str = "json", level: str = "INFO") -> dict[str, A
 
 
 def configure_logging(log_format: str = "json", level: str = "INFO") -> None:
-    """Send every log line of this process to stderr in `log_format`, with the CallSid."""
+    """Send every log line of this process to stderr in `log_format`, with the CallSid.
+
+    Neither format prints the source line, thread or process of a record, so the logging module
+    is told not to look them up on every line (the logging HOWTO's "Optimization" section): a
+    webhook logs one line per request.
+    """
     logging.config.dictConfig(logging_config(log_format, level))
+    logging._srcfile = None  # type: ignore[attr-defined]  # no stack walk for funcName/lineno
+    logging.logThreads = False
+    logging.logProcesses = False
+    logging.logMultiprocessing = False
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hmac
 import os
 from collections.abc import Iterator
+from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest, values
 from prometheus_client.core import GaugeMetricFamily, Metric
@@ -109,11 +110,17 @@ class Metrics:
                                  "Webhooks whose step failed and answered with the apology that takes a message",
                                  ["route"], registry=own)
         self.registry.register(StateCollector(runtime))
+        self._series: dict[tuple[str, int], tuple[Any, Any]] = {}
 
     def observe(self, route: str, status: int, seconds: float) -> None:
         """Count one webhook answer."""
-        self.latency.labels(route).observe(seconds)
-        self.responses.labels(route, str(status)).inc()
+        series = self._series.get((route, status))
+        if series is None:  # a route's children are looked up (under the metric's lock) once
+            series = self._series[route, status] = (self.latency.labels(route),
+                                                    self.responses.labels(route, str(status)))
+        latency, responses = series
+        latency.observe(seconds)
+        responses.inc()
 
     def exposition(self) -> bytes:
         """The text format Prometheus scrapes."""

@@ -40,29 +40,28 @@ def init_app(app: Flask) -> None:
         return Response(metrics.exposition(), content_type=CONTENT_TYPE_LATEST)
 
 
-def _is_webhook() -> bool:
-    return request.path.startswith(WEBHOOK_PREFIX)
-
-
 def _start() -> None:
     """Note when the request began and, for a webhook, which call it serves.
 
     Reading the form here refuses an oversized body (413) before any other work: werkzeug
     checks Content-Length first and stops a chunked body once it passes the limit.
     """
-    g.started_at = time.perf_counter()
-    if _is_webhook() and request.method == "POST":
-        g.call_sid_token = current_call_sid.set(request.form.get("CallSid", "")[:64])
+    req, state = request._get_current_object(), g._get_current_object()  # type: ignore[attr-defined]
+    state.started_at = time.perf_counter()
+    if req.method == "POST" and req.path.startswith(WEBHOOK_PREFIX):
+        state.call_sid_token = current_call_sid.set(req.form.get("CallSid", "")[:64])
 
 
 def _finish(response: Response) -> Response:
-    rule = request.url_rule
-    if rule is not None and _is_webhook():
-        seconds = time.perf_counter() - g.get("started_at", time.perf_counter())
+    req = request._get_current_object()  # type: ignore[attr-defined]  # one lookup, not one per attribute
+    rule = req.url_rule
+    if rule is not None and req.path.startswith(WEBHOOK_PREFIX):
+        state = g._get_current_object()  # type: ignore[attr-defined]
+        seconds = time.perf_counter() - getattr(state, "started_at", time.perf_counter())
         current_app.extensions[EXTENSION].observe(rule.rule, response.status_code, seconds)
-        if g.get(APOLOGY_FLAG):
+        if getattr(state, APOLOGY_FLAG, False):
             _count_apology(rule.rule)
-        log.info("%s %s %d", request.method, request.path, response.status_code,
+        log.info("%s %s %d", req.method, req.path, response.status_code,
                  extra={"route": rule.rule, "status": response.status_code, "duration_ms": round(seconds * 1000, 2)})
     return response
 

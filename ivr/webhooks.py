@@ -50,13 +50,12 @@ def flow_steps() -> dict[str, Step]:
 
 
 
-def _check_signature(rt: Runtime) -> None:
+def _check_signature(rt: Runtime, req: Request, validator: RequestValidator) -> None:
     if rt.settings.development.skip_signature_check:
         return
-    validator = current_app.extensions[VALIDATOR]
     web = rt.settings.web
-    if not is_signed_by_twilio(request, validator, web.public_base_url, web.fallback_base_url):
-        log.warning("refused unsigned or wrongly signed webhook %s", request.path)
+    if not is_signed_by_twilio(req, validator, web.public_base_url, web.fallback_base_url):
+        log.warning("refused unsigned or wrongly signed webhook %s", req.path)
         abort(403)
 
 
@@ -69,36 +68,38 @@ def caller_language(rt: Runtime, caller_id: str) -> str:
     return "en"
 
 
-def _language(rt: Runtime) -> str:
+def _language(rt: Runtime, req: Request) -> str:
     """The call's language: our URL's `lang`; the caller's number on the first document (and on a
     fallback for it); for a fallback, the `lang` of the URL that failed."""
-    chosen = request.args.get(LANGUAGE_ARG, "")
+    chosen = req.args.get(LANGUAGE_ARG, "")
     if chosen in LANGUAGES:
         return chosen
-    failed = urlsplit(request.form.get("ErrorUrl", "")) if request.path == fallback.PATH else None
+    failed = urlsplit(req.form.get("ErrorUrl", "")) if req.path == fallback.PATH else None
     if failed is not None and failed.path not in ("", welcome.PATH):
         chosen = parse_qs(failed.query).get(LANGUAGE_ARG, [HOME_LANGUAGE])[0]
         return chosen if chosen in LANGUAGES else HOME_LANGUAGE
-    if request.path in (welcome.PATH, fallback.PATH):
-        return caller_language(rt, request.form.get("From", ""))
+    if req.path in (welcome.PATH, fallback.PATH):
+        return caller_language(rt, req.form.get("From", ""))
     return HOME_LANGUAGE
 
 
 def _answer(step: Step) -> Response:
-    rt = current_runtime()
-    _check_signature(rt)
-    language = _language(rt)
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # each proxy once per request
+    req = request._get_current_object()  # type: ignore[attr-defined]
+    rt = current_runtime(app)
+    _check_signature(rt, req, app.extensions[VALIDATOR])
+    language = _language(rt, req)
     speaker = Speaker(rt.settings, rt.prompts_in(language))
-    ctx = CallContext(runtime=rt, params=request.form, args=request.args, speaker=speaker, language=language,
-                      origin=rt.settings.web.public_base_url or request.host_url.rstrip("/"))
+    ctx = CallContext(runtime=rt, params=req.form, args=req.args, speaker=speaker, language=language,
+                      origin=rt.settings.web.public_base_url or req.host_url.rstrip("/"))
     try:
         return render(step(ctx))
     except DATABASE_DOWN as exc:
         log.warning("voice webhook %s: database unavailable (%s); taking a message instead",
-                    request.path, exc.__class__.__name__)
+                    req.path, exc.__class__.__name__)
     except Exception:
         log.exception("voice webhook %s failed for call %s; taking a message instead",
-                      request.path, ctx.call_sid)
+                      req.path, ctx.call_sid)
     finally:
         ctx.close()
     g.setdefault(APOLOGY_FLAG, True)
