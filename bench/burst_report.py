@@ -7,6 +7,7 @@ import statistics
 from dataclasses import dataclass, field
 
 P99_TARGET_MS = 100.0
+WINDOW_SECONDS = 10.0
 OUTAGE_P99_TARGET_MS = 500.0
 
 
@@ -20,6 +21,7 @@ class CallResult:
     late_ms: float
     sid: str = ""
     latencies_ms: list[float] = field(default_factory=list)
+    sent_at: list[float] = field(default_factory=list)  # when each webhook was sent (time.perf_counter())
     accepted: set[str] = field(default_factory=set)
     problems: list[str] = field(default_factory=list)
     urls: list[str] = field(default_factory=list)
@@ -52,6 +54,15 @@ class BurstReport:
         """Every webhook's latency as the driver saw it, in ms."""
         return sorted(latency for call in self.calls for latency in call.latencies_ms)
 
+    def window_p99s(self, window_s: float = WINDOW_SECONDS) -> list[float]:
+        """The driver-side p99 of the webhooks sent in each `window_s` of the run, in order (ms)."""
+        windows: dict[int, list[float]] = {}
+        start = min((call.sent_at[0] for call in self.calls if call.sent_at), default=0.0)
+        for call in self.calls:
+            for sent, latency in zip(call.sent_at, call.latencies_ms, strict=True):
+                windows.setdefault(int((sent - start) // window_s), []).append(latency)
+        return [_p99(sorted(values)) for _, values in sorted(windows.items())]
+
     def percentile(self, fraction: float) -> float:
         """A percentile of the driver-side webhook latencies, in ms."""
         values = self.latencies
@@ -72,6 +83,10 @@ class BurstReport:
         return self.errors == 0 and self.lost == 0 and self.driver_p99_ms < self.p99_target_ms
 
 
+def _p99(values: list[float]) -> float:
+    return values[min(int(0.99 * len(values)), len(values) - 1)] if values else 0.0
+
+
 def print_report(report: BurstReport, database_cpu: float | None = None) -> None:
     """The figures of a run, one per line."""
     late = [call.late_ms for call in report.calls]
@@ -85,6 +100,10 @@ def print_report(report: BurstReport, database_cpu: float | None = None) -> None
     print(f"   errors: {report.errors} calls; lost entries: {report.lost}")
     print(f"   webhooks: {len(report.latencies)}; driver-side latency p50 {report.percentile(0.5):.1f} ms, "
           f"p99 {report.percentile(0.99):.1f} ms, max {report.percentile(1.0):.1f} ms")
+    windows = report.window_p99s()
+    if windows:
+        print(f"   driver-side p99 per {WINDOW_SECONDS:g} s of the run (ms): "
+              + " ".join(f"{value:.0f}" for value in windows))
     print(f"   server-side (diagnostic, from when a worker took the request): 99 % answered within "
           f"{report.server_p99_bound_ms:g} ms (histogram bucket), {report.server_under_100ms:.2%} under 100 ms")
     print(f"   arrival rate achieved {report.achieved_rate:.1f} calls/s; call starts late by "

@@ -56,6 +56,7 @@ class RequestLog:
     content_type: str
     body: str
     elapsed_ms: float
+    sent_at: float = 0.0  # time.perf_counter() when it was sent: where in a run a slow answer came
 
 
 @dataclass(frozen=True)

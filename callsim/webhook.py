@@ -97,6 +97,6 @@ class Webhooks:
         except TransportError as error:
             status, content_type, body = None, "", str(error)
         elapsed_ms = (perf_counter() - started) * 1000
-        request = RequestLog(method, url, params, headers, status, content_type, body, elapsed_ms)
+        request = RequestLog(method, url, params, headers, status, content_type, body, elapsed_ms, started)
         self.log.append(request)
         return request
