@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 from urllib.parse import urlencode
+from xml.etree import ElementTree
 
 from flask import Response
 from twilio.twiml.voice_response import Gather, VoiceResponse
@@ -36,6 +37,81 @@ class Speaker:
         node.say(text, voice=self.voice, language=self.language)
 
 
+XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>'
+
+
 def render(response: VoiceResponse) -> Response:
     """The HTTP response Twilio expects: 200, XML, no leading whitespace."""
-    return Response(response.to_xml(), status=200, mimetype="text/xml")
+    return Response(document(response), status=200, mimetype="text/xml")
+
+
+def document(response: VoiceResponse) -> str:
+    """`response.to_xml()`, character for character, serialized without ElementTree's writer.
+
+    The twilio library builds the elements (`TwiML.xml()`); ElementTree's pure-Python writer then
+    took five sixths of `to_xml()`'s time on every webhook. This writes the same tree the way it
+    does (attributes in order, text and attributes escaped alike, `<Hangup />` for an empty
+    element); anything it does not expect (a namespaced tag, a value that is not text) is left
+    to `to_xml()`.
+    """
+    parts = [XML_DECLARATION]
+    try:
+        _write(parts, response.xml())
+    except _Unexpected:
+        return response.to_xml()
+    return "".join(parts)
+
+
+class _Unexpected(Exception):
+    """Something ElementTree's own writer should handle (or refuse)."""
+
+
+def _write(parts: list[str], element: ElementTree.Element) -> None:
+    tag = element.tag
+    if not isinstance(tag, str) or tag[:1] == "{":
+        raise _Unexpected
+    parts.append("<" + tag)
+    for name, value in element.items():
+        if not isinstance(value, str) or name[:1] == "{":
+            raise _Unexpected
+        parts.append(f' {name}="{_attribute(value)}"')
+    text = element.text
+    if text is not None and not isinstance(text, str):
+        raise _Unexpected
+    if text or len(element):
+        parts.append(">")
+        if text:
+            parts.append(_character_data(text))
+        for child in element:
+            _write(parts, child)
+        parts.append(f"</{tag}>")
+    else:
+        parts.append(" />")
+    tail = element.tail
+    if tail:
+        if not isinstance(tail, str):
+            raise _Unexpected
+        parts.append(_character_data(tail))
+
+
+def _character_data(text: str) -> str:
+    if "&" in text:
+        text = text.replace("&", "&amp;")
+    if "<" in text:
+        text = text.replace("<", "&lt;")
+    if ">" in text:
+        text = text.replace(">", "&gt;")
+    return text
+
+
+def _attribute(value: str) -> str:
+    value = _character_data(value)
+    if '"' in value:
+        value = value.replace('"', "&quot;")
+    if "\r" in value:
+        value = value.replace("\r", "&#13;")
+    if "\n" in value:
+        value = value.replace("\n", "&#10;")
+    if "\t" in value:
+        value = value.replace("\t", "&#09;")
+    return value
