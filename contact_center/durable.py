@@ -41,7 +41,8 @@ class DurableWriter:
     connection, with no ORM session to build and flush. One that is a single statement (a
     `SingleStatementWrite`) runs in autocommit: the statement is its own transaction, one round
     trip to the server where BEGIN, the statement and COMMIT would be three. It is as durable:
-    the server answers once it has committed.
+    the server answers once it has committed. A `CoreWrite` that can sometimes be done in one
+    statement (`apply_alone`) tries that first, in autocommit.
     """
 
     def __init__(self, sessions: sessionmaker[Session], journal: Journal, retry_seconds: float = 2.0) -> None:
@@ -63,8 +64,9 @@ class DurableWriter:
                     with self._autocommit.connect() as connection:
                         write.apply(connection, now)
                 elif self._engine is not None and isinstance(write, CoreWrite):
-                    with self._engine.begin() as connection:
-                        write.apply(connection, now)
+                    if not self._applied_alone(write, now):
+                        with self._engine.begin() as connection:
+                            write.apply(connection, now)
                 else:
                     with self.sessions.begin() as session:
                         write.apply(session, now)
@@ -74,6 +76,13 @@ class DurableWriter:
         self.journal.append(write.operation, journal_arguments(write), now)
         self.replayer.wake()
         return False
+
+    def _applied_alone(self, write: CoreWrite, now: datetime) -> bool:
+        """Whether the write was done in one statement in autocommit (see `CoreWrite.apply_alone`)."""
+        if self._autocommit is None:
+            return False
+        with self._autocommit.connect() as connection:
+            return write.apply_alone(connection, now)
 
     def replay_backlog(self) -> int:
         """Replay the journal now, waiting for any other replayer; database errors propagate."""

@@ -42,6 +42,11 @@ class CoreWrite(ABC):
     def apply(self, session: Session | Connection, now: datetime) -> None:
         """Run the statements on `session` (a session, or a connection in a transaction), as if at `now`."""
 
+    def apply_alone(self, connection: Connection, now: datetime) -> bool:
+        """The whole write in one statement on `connection` (in autocommit), when it can be; False when
+        it wrote nothing and `apply` must run in a transaction. By default it never can."""
+        return False
+
 
 class SingleStatementWrite(CoreWrite):
     """A write that is exactly one statement (the call log's upserts).
@@ -84,8 +89,13 @@ class AttachRecording(CoreWrite):
     status: str = "completed"
 
     def apply(self, session: Session | Connection, now: datetime) -> None:
-        recording = callbacks.Recording(self.sid, self.url, self.duration_seconds, self.status)
-        callbacks.store_recording(session, self.call_sid, recording, reason=self.reason, now=now)
+        callbacks.store_recording(session, self.call_sid, self._recording(), reason=self.reason, now=now)
+
+    def apply_alone(self, connection: Connection, now: datetime) -> bool:
+        return callbacks.store_recording_alone(connection, self.call_sid, self._recording(), now=now)
+
+    def _recording(self) -> callbacks.Recording:
+        return callbacks.Recording(self.sid, self.url, self.duration_seconds, self.status)
 
 
 @dataclass(frozen=True)

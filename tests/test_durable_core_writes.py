@@ -160,3 +160,73 @@ def test_on_postgresql_a_new_callers_confirmation_is_five_statements_in_one_tran
         event.remove(engine, "commit", count_commit)
     assert len(statements) == 5, statements
     assert len(commits) == 1
+
+
+def _message_row(sessions: sessionmaker[Session], sid: str) -> dict[str, Any]:
+    with sessions() as session:
+        message = session.scalars(select(CallbackMessage).where(CallbackMessage.call_sid == sid)).one()
+        return {column: getattr(message, column) for column in (
+            "message_status", "recording_sid", "recording_url", "recording_duration", "copy_status",
+            "copy_next_at", "entry_id")} | {"entry_id": message.entry_id is not None}
+
+
+REPORTS = {
+    "a recording": [AttachRecording(SID, "chosen", "RE" + "1" * 32, "https://api.twilio.com/RE1", 25)],
+    "an empty recording": [AttachRecording(SID, "chosen", "RE" + "1" * 32, "https://api.twilio.com/RE1", 0)],
+    "an empty one, then a recording": [
+        AttachRecording(SID, "chosen", "RE" + "1" * 32, "", 0),
+        AttachRecording(SID, "chosen", "RE" + "2" * 32, "https://api.twilio.com/RE2", 12)],
+    "the action, then the status callback": [
+        AttachRecording(SID, "chosen", "RE" + "1" * 32, "https://api.twilio.com/RE1", 25),
+        AttachRecording(SID, "chosen", "RE" + "1" * 32, "https://api.twilio.com/RE1", 25)],
+    "a failed recording, then a completed one": [
+        AttachRecording(SID, "chosen", "RE" + "1" * 32, "", 0, status="failed"),
+        AttachRecording(SID, "chosen", "RE" + "1" * 32, "https://api.twilio.com/RE1", 25)],
+}
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+@pytest.mark.parametrize("name", list(REPORTS))
+def test_on_postgresql_the_one_statement_recording_leaves_what_the_transaction_leaves(
+        name: str, writer: DurableWriter, sessions: sessionmaker[Session]) -> None:
+    """The same reports, through the writer (one statement in autocommit where it can) and through
+    store_recording in a transaction, on two calls in the same state: the same message."""
+    for sid in (SID, OTHER_SID):
+        assert writer.apply(confirmation(sid, CODE if sid == SID else SECOND_CODE), NOW)
+    for report in REPORTS[name]:
+        assert writer.apply(report, NOW)
+        with sessions.begin() as session:
+            AttachRecording(OTHER_SID, report.reason, report.sid, report.url, report.duration_seconds,
+                            report.status).apply(session, NOW)
+    assert _message_row(sessions, SID) == _message_row(sessions, OTHER_SID)
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_on_postgresql_a_recording_of_a_message_on_the_list_is_one_statement_in_autocommit(
+        writer: DurableWriter, engine: Engine, sessions: sessionmaker[Session]) -> None:
+    """The Record action and the status callback after it: one statement each, no transaction; an early
+    recording (no message yet) falls back to the transaction and still opens its entry."""
+    early = AttachRecording(OTHER_SID, "chosen", "RE" + "3" * 32, "https://api.twilio.com/RE3", 7)
+    assert writer.apply(confirmation(), NOW)
+    report = AttachRecording(SID, "chosen", "RE" + "1" * 32, "https://api.twilio.com/RE1", 25)
+    statements: list[str] = []
+
+    def count(*args: Any) -> None:
+        statements.append(args[2])
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        assert writer.apply(report, NOW)
+        assert writer.apply(report, NOW)
+        recorded_in = len(statements)
+        assert writer.apply(early, NOW)
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert recorded_in == 2, statements
+    assert len(statements) > 3  # the early one: the statement that found no message, then the transaction's
+    assert _message_row(sessions, SID)["message_status"] == "recorded"
+    assert _message_row(sessions, OTHER_SID) == {
+        "message_status": "recorded", "recording_sid": "RE" + "3" * 32, "recording_url": "https://api.twilio.com/RE3",
+        "recording_duration": 7, "copy_status": "pending", "copy_next_at": NOW, "entry_id": True}

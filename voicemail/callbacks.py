@@ -11,7 +11,21 @@ from datetime import datetime
 from functools import cache
 from typing import Any, Final, cast
 
-from sqlalchemy import Integer, Row, String, Table, TextClause, bindparam, func, insert, literal, select, update
+from sqlalchemy import (
+    Boolean,
+    Integer,
+    Row,
+    String,
+    Table,
+    TextClause,
+    bindparam,
+    func,
+    insert,
+    literal,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
@@ -247,6 +261,40 @@ def store_recording(session: Session | Connection, call_sid: str, recording: Rec
     changes.update(_recording_changes(message, recording, now))
     if changes:
         connection.execute(_UPDATE_MESSAGE, {"message_id": message.id, **changes})
+
+
+# PostgreSQL: a completed recording attached to a message already on the list, in one statement.
+# The UPDATE's own WHERE is checked again on the row as it is when its lock is taken, so a
+# report racing another one changes the message once; the SELECT tells what the message was.
+_ATTACH_ON_THE_LIST: Final = text(
+    "WITH attached AS (UPDATE callback_messages SET message_status = :message_status, recording_sid = :sid, "
+    "recording_url = COALESCE(NULLIF(:url, ''), recording_url), recording_duration = :duration, "
+    "copy_status = CASE WHEN :start_copy AND copy_status = 'none' THEN 'pending' ELSE copy_status END, "
+    "copy_next_at = CASE WHEN :start_copy AND copy_status = 'none' THEN :now ELSE copy_next_at END "
+    "WHERE call_sid = :call_sid AND entry_id IS NOT NULL AND message_status IN ('awaiting', 'no_message') "
+    "RETURNING id) "
+    "SELECT (SELECT count(*) FROM attached) AS attached, entry_id, message_status "
+    "FROM callback_messages WHERE call_sid = :call_sid"
+).bindparams(bindparam("now", type_=MESSAGES.c.copy_next_at.type), bindparam("start_copy", type_=Boolean))
+
+
+def store_recording_alone(connection: Connection, call_sid: str, recording: Recording, *, now: datetime) -> bool:
+    """`store_recording` in one statement, in autocommit, when it can: on PostgreSQL, for a completed
+    recording of a message already on the list (the Record action, then its status callback).
+
+    False when it could not (no message yet, not filed, a failed or absent recording, SQLite):
+    nothing was written, and `store_recording` in a transaction does the write.
+    """
+    if connection.dialect.name != "postgresql" or recording.status != "completed" or not recording.sid:
+        return False
+    duration = max(recording.duration_seconds, 0)
+    row = connection.execute(_ATTACH_ON_THE_LIST, {
+        "call_sid": call_sid, "sid": recording.sid, "url": recording.url, "duration": duration,
+        "message_status": "recorded" if duration > 0 else "no_message", "start_copy": duration > 0,
+        "now": now}).first()
+    if row is None or row.entry_id is None:
+        return False
+    return bool(row.attached) or row.message_status not in UNRECORDED
 
 
 def _recording_changes(message: Row[Any], recording: Recording, now: datetime) -> dict[str, Any]:
