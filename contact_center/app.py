@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, Request, jsonify, send_file
+from flask import Flask, jsonify, send_file
 from sqlalchemy import text
 
 import console
@@ -16,6 +16,7 @@ import selfservice
 from contact_center import observability, outgoing_mail
 from contact_center.body_limit import BodyLimit
 from contact_center.config import Settings, load_settings, settings_from_mapping
+from contact_center.requests import request_class
 from contact_center.runtime import EXTENSION, Runtime
 from mail.outbox import backlog as mail_backlog
 
@@ -30,14 +31,6 @@ def _settings(config: Settings | Mapping[str, Any] | None) -> Settings:
     return settings_from_mapping(dict(config))
 
 
-def _request_class(app: Flask) -> type[Request]:
-    """Flask's request with the app's body limits set once (Flask reads each from the config, through
-    the current_app proxy, several times while it parses every form)."""
-    return type("Request", (Request,), {"_max_content_length": app.config["MAX_CONTENT_LENGTH"],
-                                        "_max_form_memory_size": app.config["MAX_FORM_MEMORY_SIZE"],
-                                        "_max_form_parts": app.config["MAX_FORM_PARTS"]})
-
-
 def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
     """Build the app from `config` (settings, a mapping, or None to read config.yaml)."""
     settings = _settings(config)
@@ -47,7 +40,7 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
         MAX_CONTENT_LENGTH=settings.web.max_body_bytes,
         MAX_FORM_MEMORY_SIZE=settings.web.max_body_bytes,
     )
-    app.request_class = _request_class(app)
+    app.request_class = request_class(app)
     rt = Runtime.build(settings)
     app.extensions[EXTENSION] = rt
     if settings.development.skip_signature_check:

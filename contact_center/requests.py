@@ -1,0 +1,64 @@
+"""The app's request class: werkzeug's, with the urlencoded parsing every webhook pays made cheaper.
+
+Every Twilio webhook is a urlencoded form with a query string: werkzeug parses both with the
+standard library's `parse_qsl`, which runs its percent-decoding machinery on every name and
+value. `query_pairs` gives the same pairs, and skips that work for the names and values that
+hold no `+` and no `%` (nearly all of Twilio's). The body limits are set once on the class too:
+Flask otherwise reads each from the config, through the current_app proxy, while it parses.
+"""
+
+from __future__ import annotations
+
+import typing as t
+from functools import cached_property
+from urllib.parse import unquote
+
+from flask import Flask, Request
+from werkzeug.datastructures import MultiDict
+from werkzeug.formparser import FormDataParser
+
+# werkzeug's decoding-error handler: undecodable percent escapes stay percent-encoded
+# (werkzeug registers it with codecs on import, as `parse_qsl` is called with it).
+_ERRORS = "werkzeug.url_quote"
+
+
+def query_pairs(query: str) -> list[tuple[str, str]]:
+    """`urllib.parse.parse_qsl(query, keep_blank_values=True, errors="werkzeug.url_quote")`, faster."""
+    pairs = []
+    for field in query.split("&") if query else ():
+        if not field:
+            continue
+        name, _, value = field.partition("=")
+        if "+" in name:
+            name = name.replace("+", " ")
+        if "%" in name:
+            name = unquote(name, errors=_ERRORS)
+        if "+" in value:
+            value = value.replace("+", " ")
+        if "%" in value:
+            value = unquote(value, errors=_ERRORS)
+        pairs.append((name, value))
+    return pairs
+
+
+class _FormParser(FormDataParser):
+    def _parse_urlencoded(self, stream: t.IO[bytes], mimetype: str, content_length: int | None,
+                          options: dict[str, str]) -> tuple[t.IO[bytes], MultiDict[str, str], MultiDict[str, t.Any]]:
+        return stream, self.cls(query_pairs(stream.read().decode())), self.cls()
+
+
+class FastFormRequest(Request):
+    """Flask's request; urlencoded bodies and query strings parsed by `query_pairs`."""
+
+    form_data_parser_class = _FormParser
+
+    @cached_property
+    def args(self) -> MultiDict[str, str]:  # type: ignore[override]
+        return self.parameter_storage_class(query_pairs(self.query_string.decode()))
+
+
+def request_class(app: Flask) -> type[Request]:
+    """The request class of `app`: FastFormRequest with the app's body limits set once."""
+    return type("Request", (FastFormRequest,), {"_max_content_length": app.config["MAX_CONTENT_LENGTH"],
+                                                "_max_form_memory_size": app.config["MAX_FORM_MEMORY_SIZE"],
+                                                "_max_form_parts": app.config["MAX_FORM_PARTS"]})

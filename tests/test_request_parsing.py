@@ -1,0 +1,55 @@
+"""The app's request class parses forms and query strings exactly as werkzeug does."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qsl, urlencode
+
+from flask import Flask, Request
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from werkzeug.test import EnvironBuilder
+
+from contact_center.requests import query_pairs, request_class
+
+# Separators, escapes (valid, truncated, undecodable as UTF-8), plus signs and accented letters.
+QUERIES = st.lists(st.sampled_from([*"ab1=&+%2FfFcC3A9èé €;?#", "%E2%82%AC", "%FF", "%C3", "%2"]),
+                   max_size=40).map("".join)
+
+
+@settings(max_examples=800, deadline=None)
+@given(QUERIES)
+def test_query_pairs_are_what_parse_qsl_gives(query: str) -> None:
+    assert query_pairs(query) == parse_qsl(query, keep_blank_values=True, errors="werkzeug.url_quote")
+
+
+def _requests(body: bytes, query: str) -> tuple[Request, Request]:
+    def environ() -> dict[str, object]:
+        return EnvironBuilder(path="/voice/incoming", query_string=query, method="POST", data=body,
+                              content_type="application/x-www-form-urlencoded").get_environ()
+
+    return request_class(Flask(__name__))(environ()), Request(environ())
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.text(max_size=12), st.text(max_size=20)), max_size=8), QUERIES)
+def test_the_form_and_the_arguments_are_werkzeugs(fields: list[tuple[str, str]], query: str) -> None:
+    with Flask(__name__).app_context():
+        ours, werkzeugs = _requests(urlencode(fields).encode(), query)
+        assert list(ours.form.items(multi=True)) == list(werkzeugs.form.items(multi=True))
+        assert list(ours.args.items(multi=True)) == list(werkzeugs.args.items(multi=True))
+
+
+def test_a_twilio_form_with_escapes_and_a_repeated_name() -> None:
+    body = b"CallSid=CA123&From=%2B393471234567&SpeechResult=s%C3%AC+grazie&Digits=&Digits=5&Bad=%FF"
+    with Flask(__name__).app_context():
+        ours, _ = _requests(body, "reason=chosen&lang=en")
+        assert ours.form.to_dict(flat=False) == {"CallSid": ["CA123"], "From": ["+393471234567"],
+                                                 "SpeechResult": ["sì grazie"], "Digits": ["", "5"],
+                                                 "Bad": ["%FF"]}
+        assert ours.args.to_dict() == {"reason": "chosen", "lang": "en"}
+
+
+def test_a_body_that_is_not_utf8_gives_an_empty_form_as_werkzeug_does() -> None:
+    with Flask(__name__).app_context():
+        ours, werkzeugs = _requests(b"From=\xff\xfe", "")
+        assert ours.form.to_dict() == werkzeugs.form.to_dict() == {}
