@@ -311,6 +311,10 @@ def burst_database(kind: str, folder: Path) -> Iterator[tuple[str, PrivateCluste
     try:
         yield cluster.url, cluster
     finally:
+        # PostgreSQL's own log (its checkpoints included) stays beside the service's, for a slow run.
+        OUTPUT.mkdir(exist_ok=True)
+        with suppress(OSError):
+            shutil.copyfile(cluster.folder / "server.log", OUTPUT / "burst-postgresql.log")
         cluster.destroy()
 
 
