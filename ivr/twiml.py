@@ -94,24 +94,21 @@ def _write(parts: list[str], element: ElementTree.Element) -> None:
         parts.append(_character_data(tail))
 
 
-def _character_data(text: str) -> str:
-    if "&" in text:
-        text = text.replace("&", "&amp;")
-    if "<" in text:
-        text = text.replace("<", "&lt;")
-    if ">" in text:
-        text = text.replace(">", "&gt;")
+# What ElementTree's writer replaces, in its order: in text, then in attribute values too.
+_TEXT_ESCAPES = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"))
+_ATTRIBUTE_ESCAPES = (*_TEXT_ESCAPES, ('"', "&quot;"), ("\r", "&#13;"), ("\n", "&#10;"), ("\t", "&#09;"))
+
+
+def _escaped(text: str, escapes: tuple[tuple[str, str], ...]) -> str:
+    for character, escape in escapes:
+        if character in text:
+            text = text.replace(character, escape)
     return text
 
 
+def _character_data(text: str) -> str:
+    return _escaped(text, _TEXT_ESCAPES)
+
+
 def _attribute(value: str) -> str:
-    value = _character_data(value)
-    if '"' in value:
-        value = value.replace('"', "&quot;")
-    if "\r" in value:
-        value = value.replace("\r", "&#13;")
-    if "\n" in value:
-        value = value.replace("\n", "&#10;")
-    if "\t" in value:
-        value = value.replace("\t", "&#09;")
-    return value
+    return _escaped(value, _ATTRIBUTE_ESCAPES)
