@@ -79,8 +79,8 @@ class DurableWriter:
 
     def _applied_alone(self, write: CoreWrite, now: datetime) -> bool:
         """Whether the write was done in one statement in autocommit (see `CoreWrite.apply_alone`)."""
-        if self._autocommit is None:
-            return False
+        if self._autocommit is None or self._autocommit.dialect.name not in write.alone_on:
+            return False  # no connection checked out for a write that is never one statement here
         with self._autocommit.connect() as connection:
             return write.apply_alone(connection, now)
 

@@ -42,9 +42,11 @@ class CoreWrite(ABC):
     def apply(self, session: Session | Connection, now: datetime) -> None:
         """Run the statements on `session` (a session, or a connection in a transaction), as if at `now`."""
 
+    alone_on: ClassVar[frozenset[str]] = frozenset()  # the databases where `apply_alone` may do the write
+
     def apply_alone(self, connection: Connection, now: datetime) -> bool:
         """The whole write in one statement on `connection` (in autocommit), when it can be; False when
-        it wrote nothing and `apply` must run in a transaction. By default it never can."""
+        it wrote nothing and `apply` must run in a transaction. The writer asks only on `alone_on`."""
         return False
 
 
@@ -81,6 +83,7 @@ class AttachRecording(CoreWrite):
     """The recording Twilio reports for the call's message."""
 
     operation: ClassVar[str] = "attach_recording"
+    alone_on: ClassVar[frozenset[str]] = frozenset({"postgresql"})
     call_sid: str
     reason: str
     sid: str
