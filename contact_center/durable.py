@@ -17,7 +17,6 @@ from contact_center.durable_writes import (
     OPERATIONS,
     CoreWrite,
     DurableWrite,
-    SingleStatementWrite,
     from_journal,
     journal_arguments,
 )
@@ -41,8 +40,9 @@ class DurableWriter:
     connection, with no ORM session to build and flush. One that is a single statement (a
     `SingleStatementWrite`) runs in autocommit: the statement is its own transaction, one round
     trip to the server where BEGIN, the statement and COMMIT would be three. It is as durable:
-    the server answers once it has committed. A `CoreWrite` that can sometimes be done in one
-    statement (`apply_alone`) tries that first, in autocommit.
+    the server answers once it has committed. Both go through `CoreWrite.apply_alone`: a write
+    that is one statement there (always for a `SingleStatementWrite`, sometimes for another)
+    is done in autocommit; otherwise `apply` runs in a transaction.
     """
 
     def __init__(self, sessions: sessionmaker[Session], journal: Journal, retry_seconds: float = 2.0) -> None:
@@ -60,10 +60,7 @@ class DurableWriter:
         """
         if not self.journal.has_backlog():
             try:
-                if self._autocommit is not None and isinstance(write, SingleStatementWrite):
-                    with self._autocommit.connect() as connection:
-                        write.apply(connection, now)
-                elif self._engine is not None and isinstance(write, CoreWrite):
+                if self._engine is not None and isinstance(write, CoreWrite):
                     if not self._applied_alone(write, now):
                         with self._engine.begin() as connection:
                             write.apply(connection, now)

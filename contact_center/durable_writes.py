@@ -57,6 +57,12 @@ class SingleStatementWrite(CoreWrite):
     autocommit, one round trip instead of three (BEGIN, the statement, COMMIT).
     """
 
+    alone_on: ClassVar[frozenset[str]] = frozenset({"postgresql", "sqlite"})
+
+    def apply_alone(self, connection: Connection, now: datetime) -> bool:
+        self.apply(connection, now)
+        return True
+
 
 @dataclass(frozen=True)
 class OpenCallbackRequest(CoreWrite):
