@@ -3,6 +3,7 @@
     python bench/profile_webhook.py [--path /voice/incoming] [--requests 3000] [--top 25]
     python bench/profile_webhook.py --database sqlite
     python bench/profile_webhook.py --path '/voice/message/number/confirm?reason=chosen&attempt=1' --param Digits=1
+    python bench/profile_webhook.py --path /voice/tracking/code --ticket-digits  # a found tracking code
 
 The app is built as `serve` builds it (JSON log lines, Prometheus multiprocess metrics in a
 temporary folder) and called through its WSGI entry point with pre-signed Twilio requests,
@@ -43,7 +44,10 @@ from bench.stack import PUBLIC_BASE_URL, private_database  # noqa: E402
 from contact_center.app import create_app  # noqa: E402
 from contact_center.config import settings_from_mapping  # noqa: E402
 from contact_center.logs import configure_logging  # noqa: E402
+from hours.clock import utcnow  # noqa: E402
 from storage.migrate import upgrade  # noqa: E402
+from tickets.repository import create_ticket  # noqa: E402
+from tickets.status import Channel  # noqa: E402
 
 TOKEN = "profile-auth-token"
 LINE = "+39800840840"
@@ -113,6 +117,8 @@ def main() -> None:
                         help="a parameter Twilio posts besides the call's own (repeatable)")
     parser.add_argument("--top", type=int, default=25)
     parser.add_argument("--database", choices=["postgresql", "sqlite"], default="postgresql")
+    parser.add_argument("--ticket-digits", action="store_true",
+                        help="make a ticket first and post its code as Digits (the tracking lookup of a found code)")
     parser.add_argument("--save", type=Path, help="also write the profile there (for pstats or snakeviz)")
     args = parser.parse_args()
     extra = dict(param.split("=", 1) for param in args.param)
@@ -129,6 +135,9 @@ def main() -> None:
         app = create_app(settings)
         engine = app.extensions["contact_center"].engine
         upgrade(engine)
+        if args.ticket_digits:
+            with app.extensions["contact_center"].sessions.begin() as session:
+                extra["Digits"] = create_ticket(session, channel=Channel.PHONE, summary="profile", now=utcnow()).code
         call_all(app, environs(args.path, 300, 0, extra))  # warm-up: pools, caches, compiled statements
         batch = environs(args.path, args.requests, 1_000_000, extra)
         started, cpu = time.perf_counter(), time.process_time()

@@ -22,6 +22,19 @@ def test_shipped_prompts_are_italian() -> None:
         "Ti richiameremo al numero che termina con 45 67")
 
 
+def test_a_group_is_the_prompts_of_a_prefix_read_only_with_an_override_applied(tmp_path: Path) -> None:
+    override = tmp_path / "prompts.yaml"
+    override.write_text("tickets.status_sentence.received: Appena arrivata.\n", "utf-8")
+    prompts = load_prompts(str(override))
+    words = prompts.group("tickets.")
+    assert words["status_sentence.received"] == "Appena arrivata."
+    assert set(words) == {name.removeprefix("tickets.") for name in prompts.texts if name.startswith("tickets.")}
+    assert prompts.group("tickets.") is words  # made once, then shared by every webhook
+    with pytest.raises(TypeError):
+        words["status_sentence.received"] = "changed by a caller of group()"  # type: ignore[index]
+    assert load_prompts().group("tickets.")["status_sentence.received"] != "Appena arrivata."
+
+
 def test_an_override_file_replaces_some_texts(tmp_path: Path) -> None:
     override = tmp_path / "prompts.yaml"
     override.write_text("greeting: Buongiorno dal Contact Center.\n", "utf-8")

@@ -15,9 +15,9 @@ from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import Any, Final, Literal, cast
 
-from sqlalchemy import Row, delete, func, insert, select, update
+from sqlalchemy import Row, Select, Table, bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage.models import LookupFailure, Ticket
@@ -30,8 +30,10 @@ Outcome = Literal["found", "invalid", "unknown", "refused"]
 PURGE_BATCH = 200
 # A counted attempt whose outcome is not known yet.
 PENDING = "pending"
+FAILURES: Final = cast(Table, LookupFailure.__table__)
+TICKETS: Final = cast(Table, Ticket.__table__)
 # The only columns a lookup ever reads from a ticket.
-PUBLIC_COLUMNS = (Ticket.code, Ticket.status, Ticket.forwarded_to, Ticket.status_changed_at)
+PUBLIC_COLUMNS = (TICKETS.c.code, TICKETS.c.status, TICKETS.c.forwarded_to, TICKETS.c.status_changed_at)
 
 
 @dataclass(frozen=True)
@@ -95,18 +97,39 @@ def caller_key(identity: str, secret: str) -> str:
     return hmac.new(secret.encode(), identity.encode(), hashlib.sha256).hexdigest()
 
 
+def _count_of(rows: Select[tuple[int]]) -> Select[tuple[int]]:
+    """How many of `rows` there are, up to :cap (the count stops there)."""
+    return select(func.count()).select_from(rows.limit(bindparam("cap")).subquery())
+
+
+# Every statement of a lookup is built and compiled once: a phone lookup runs four of them.
+_SINCE: Final = FAILURES.c.at >= bindparam("since")
+_MINE: Final = FAILURES.c.caller_key == bindparam("key")
+_COUNT_EVERYBODYS: Final = _count_of(select(FAILURES.c.id).where(_SINCE))
+_COUNT_MINE: Final = _count_of(select(FAILURES.c.id).where(_SINCE, _MINE))
+_FIRST_OF_MINE: Final = select(func.min(FAILURES.c.at)).where(_SINCE, _MINE)
+_RESERVE: Final = (insert(FAILURES).values(at=bindparam("at"), caller_key=bindparam("key"),
+                                           channel=bindparam("channel"), reason=PENDING)
+                   .returning(FAILURES.c.id))
+_FORGET: Final = delete(FAILURES).where(FAILURES.c.id == bindparam("row_id"))
+_SET_REASON: Final = update(FAILURES).where(FAILURES.c.id == bindparam("row_id")).values(
+    reason=bindparam("new_reason"))
+_PURGE: Final = delete(FAILURES).where(FAILURES.c.id.in_(
+    select(FAILURES.c.id).where(FAILURES.c.at < bindparam("cutoff")).limit(PURGE_BATCH)
+    .with_for_update(skip_locked=True).scalar_subquery()))
+_VIEW: Final = select(*PUBLIC_COLUMNS).where(TICKETS.c.code == bindparam("code"))
+
+
 def _count_failures(session: Session, since: datetime, cap: int, key: str | None) -> int:
     """Failures since `since` (of `key`, or of everybody), counted up to `cap`."""
-    rows = select(LookupFailure.id).where(LookupFailure.at >= since)
-    if key is not None:
-        rows = rows.where(LookupFailure.caller_key == key)
-    return session.scalar(select(func.count()).select_from(rows.limit(cap).subquery())) or 0
+    if key is None:
+        return session.execute(_COUNT_EVERYBODYS, {"since": since, "cap": cap}).scalar() or 0
+    return session.execute(_COUNT_MINE, {"since": since, "cap": cap, "key": key}).scalar() or 0
 
 
 def _retry_after(session: Session, window_s: int, now: datetime, key: str) -> int:
     """Seconds until the oldest failure of `key` in the window leaves it (at least 1)."""
-    first = session.scalar(select(func.min(LookupFailure.at)).where(
-        LookupFailure.at >= now - timedelta(seconds=window_s), LookupFailure.caller_key == key))
+    first = session.execute(_FIRST_OF_MINE, {"since": now - timedelta(seconds=window_s), "key": key}).scalar()
     if first is None:
         return 1
     return max(1, int((first + timedelta(seconds=window_s) - now).total_seconds()) + 1)
@@ -140,10 +163,7 @@ def check_limits(session: Session, key: str, limits: LookupLimits, now: datetime
 def _purge(session: Session, limits: LookupLimits, now: datetime) -> None:
     """Drop a batch of failures older than every window."""
     cutoff = now - timedelta(seconds=max(limits.per_caller_window_s, limits.global_window_s))
-    expired = (select(LookupFailure.id).where(LookupFailure.at < cutoff)
-               .limit(PURGE_BATCH).with_for_update(skip_locked=True))
-    session.execute(delete(LookupFailure).where(LookupFailure.id.in_(expired.scalar_subquery())),
-                    execution_options={"synchronize_session": False})
+    session.execute(_PURGE, {"cutoff": cutoff})
 
 
 def record_failure(session: Session, requester: Requester, reason: Literal["invalid", "unknown"],
@@ -160,9 +180,7 @@ def _reserve(session: Session, requester: Requester, limits: LookupLimits, now: 
     In a lookup session every statement commits at once, so of any set of concurrent attempts the
     one stored last sees all the others: no more than the allowance ever gets past the count.
     """
-    row_id = session.execute(insert(LookupFailure).values(at=now, caller_key=requester.key,
-                                                          channel=requester.channel, reason=PENDING)
-                             .returning(LookupFailure.id)).scalar_one()
+    row_id = session.execute(_RESERVE, {"at": now, "key": requester.key, "channel": requester.channel}).scalar_one()
     since = now - timedelta(seconds=limits.per_caller_window_s)
     mine = _count_failures(session, since, limits.per_caller + 1, requester.key)
     return row_id, mine <= limits.per_caller
@@ -171,9 +189,9 @@ def _reserve(session: Session, requester: Requester, limits: LookupLimits, now: 
 def _settle(session: Session, row_id: int, reason: str | None) -> None:
     """Turn the pending attempt into a failure with its reason, or forget it (`None`: found, or refused)."""
     if reason is None:
-        session.execute(delete(LookupFailure).where(LookupFailure.id == row_id))
+        session.execute(_FORGET, {"row_id": row_id})
     else:
-        session.execute(update(LookupFailure).where(LookupFailure.id == row_id).values(reason=reason))
+        session.execute(_SET_REASON, {"row_id": row_id, "new_reason": reason})
 
 def _view(row: Row[Any]) -> StatusView:
     """The public view in a row of PUBLIC_COLUMNS."""
@@ -183,7 +201,7 @@ def _view(row: Row[Any]) -> StatusView:
 
 def status_view(session: Session, code: str) -> StatusView | None:
     """The public view of the ticket with exactly this code (only public columns are read)."""
-    row = session.execute(select(*PUBLIC_COLUMNS).where(Ticket.code == code)).first()
+    row = session.execute(_VIEW, {"code": code}).first()
     return None if row is None else _view(row)
 
 

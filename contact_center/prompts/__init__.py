@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import string
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any, Final
 
 import yaml
@@ -55,6 +56,7 @@ class Prompts:
 
     texts: dict[str, str]
     language: str = HOME_LANGUAGE
+    _groups: dict[str, Mapping[str, str]] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __call__(self, name: str, **values: Any) -> str:
         """The text of prompt `name` with its placeholders filled in."""
@@ -63,9 +65,18 @@ class Prompts:
     def __contains__(self, name: str) -> bool:
         return name in self.texts
 
-    def group(self, prefix: str) -> dict[str, str]:
-        """The unfilled texts whose names start with `prefix`, keyed by the rest of their name."""
-        return {name.removeprefix(prefix): text for name, text in self.texts.items() if name.startswith(prefix)}
+    def group(self, prefix: str) -> Mapping[str, str]:
+        """The unfilled texts whose names start with `prefix`, keyed by the rest of their name.
+
+        Read-only and made once per prefix: a call's steps ask for the same groups on every
+        webhook, and going through every prompt's name each time cost a status lookup 0.3 ms.
+        """
+        group = self._groups.get(prefix)
+        if group is None:
+            group = MappingProxyType({name.removeprefix(prefix): text for name, text in self.texts.items()
+                                      if name.startswith(prefix)})
+            self._groups[prefix] = group
+        return group
 
 
 def _shipped_texts(folder: Traversable, language: str) -> dict[str, str]:
