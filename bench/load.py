@@ -1,6 +1,6 @@
 """Load benchmark: requests per second and p50/p99 latency of every webhook, against two floors.
 
-    python bench/load.py [--seconds 10] [--connections 16] [--workers 3] [--threads 4]
+    python bench/load.py [--seconds 10] [--connections 16] [--workers 3] [--threads 4] [--rounds 3]
 
 In one run: a private PostgreSQL database is created (and dropped at the end), the service is
 served by `contact-center serve` on loopback exactly as the README's production section
@@ -8,19 +8,25 @@ recommends (behind PUBLIC_BASE_URL, JSON logs), and wrk (Debian package `wrk`) p
 Twilio requests, each with its own CallSid, to one webhook at a time. Two floors run under the
 same gunicorn settings (bench/floor.py): the static floor, a bare Flask app answering a fixed
 TwiML document, and the database floor, the same app plus one psycopg 3 upsert of the call's row
-and its commit per request (no ORM), on the same database. Each floor is measured before and
-after the webhooks (the faster of the two counts, so that a disturbed floor never flatters a
-webhook). The table gives every webhook's throughput as a ratio of both floors, and its p99 as a
-multiple of its own floor's p99: a webhook that writes is judged against the database floor, one
-that writes nothing against the static floor (goal: >= 0.8x the floor's req/s, p99 <= 2x).
+and its commit per request (no ORM), on the same database. The three run side by side, each
+idle while another is measured. A webhook that writes is judged against the database floor, one
+that writes nothing against the static floor (goal: >= 0.8x the floor's req/s, p99 <= 2x), and
+that floor is measured just before and just after the webhook: the faster req/s and the lower p99
+of the two count, so that a disturbed floor never flatters a webhook, and a VM whose speed drifts
+within minutes (seen here: the static floor from 3,700 to 9,300 req/s in one run) is compared
+with itself. The table gives every webhook's throughput as a ratio of both floors (the other one
+against its median over the run) and its p99 as a multiple of its own floor's; with --rounds N,
+each webhook is measured N times and the table gives the medians and the range of the ratio.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import statistics
 import sys
 import tempfile
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -87,17 +93,17 @@ def endpoints(tracking_digits: str | None) -> list[Endpoint]:
 
 
 def call_sid(endpoint_number: int, index: int) -> str:
-    return f"CA{endpoint_number:02d}{index:030d}"
+    return f"CA{endpoint_number:03d}{index:029d}"
 
 
 def caller(index: int) -> str:
     return f"+39347{index % 10_000_000:07d}"
 
 
-def forms(endpoint_number: int, endpoint: Endpoint, count: int) -> list[dict[str, str]]:
-    """One Twilio form per request, each for its own call."""
+def forms(endpoint_number: int, endpoint: Endpoint, count: int, start: int = 0) -> list[dict[str, str]]:
+    """One Twilio form per request, each for its own call (calls `start` to `start + count - 1`)."""
     result = []
-    for index in range(count):
+    for index in range(start, start + count):
         sid = call_sid(endpoint_number, index)
         form = {"AccountSid": "AC" + "0" * 32, "ApiVersion": "2010-04-01", "CallSid": sid, "CallStatus": "in-progress",
                 "Direction": "inbound", "From": caller(index), "To": LINE, "Caller": caller(index), "Called": LINE,
@@ -160,28 +166,75 @@ def _ratio(value: float, floor: float) -> float:
     return value / floor if floor else 0.0
 
 
-def print_table(rows: list[tuple[Endpoint, WrkResult]], static: WrkResult, database: WrkResult) -> None:
-    """Each webhook beside both floors; the floor it is judged against is marked *, with its verdict."""
+@dataclass
+class Sample:
+    """One measurement of a webhook, between two of its floor's (the faster and the lower p99 count)."""
+
+    result: WrkResult
+    floor_before: WrkResult
+    floor_after: WrkResult
+
+    @property
+    def floor_per_second(self) -> float:
+        return max(self.floor_before.per_second, self.floor_after.per_second)
+
+    @property
+    def floor_p99_ms(self) -> float:
+        return min(self.floor_before.p99_ms, self.floor_after.p99_ms)
+
+    @property
+    def ratio(self) -> float:
+        return _ratio(self.result.per_second, self.floor_per_second)
+
+    @property
+    def p99_times(self) -> float:
+        return _ratio(self.result.p99_ms, self.floor_p99_ms)
+
+    @property
+    def met(self) -> bool:
+        return self.ratio >= GOAL_RATIO and self.p99_times <= GOAL_P99 and self.result.errors == 0
+
+
+def _median(values: list[float]) -> float:
+    return statistics.median(values) if values else 0.0
+
+
+def print_table(samples: dict[str, list[Sample]], plan: list[Endpoint], floors: dict[bool, list[WrkResult]]) -> None:
+    """Each webhook's median over the rounds beside both floors, its own floor (marked *) measured just
+    before and after it; the other floor's ratio is against that floor's median over the run."""
+    static = [result.per_second for result in floors[False]]
+    database = [result.per_second for result in floors[True]]
+    for name, figures in (("static floor: bare Flask, fixed TwiML", static),
+                          ("database floor: + psycopg upsert and commit", database)):
+        if figures:
+            print(f"{name}: {len(figures)} measurements, {min(figures):.0f}-{max(figures):.0f} req/s "
+                  f"(median {_median(figures):.0f}; the same machine, minutes apart)")
+    rounds = max((len(taken) for taken in samples.values()), default=0)
     print(f"\n{'target':48} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} {'vs static':>10} "
-          f"{'vs db':>7} {'p99/floor':>10}  goal")
-    print(f"{'static floor: bare Flask, fixed TwiML':48} {static.per_second:8.1f} {static.p50_ms:8.2f} "
-          f"{static.p99_ms:8.2f} {static.errors:7d} {1:10.3f} {'':>7} {'':>10}")
-    print(f"{'database floor: + psycopg upsert and commit':48} {database.per_second:8.1f} {database.p50_ms:8.2f} "
-          f"{database.p99_ms:8.2f} {database.errors:7d} {_ratio(database.per_second, static.per_second):10.3f} "
-          f"{1:7.3f} {'':>10}")
-    for endpoint, result in rows:
-        floor = database if endpoint.writes else static
-        vs_static = _ratio(result.per_second, static.per_second)
-        vs_database = _ratio(result.per_second, database.per_second)
-        p99_times = _ratio(result.p99_ms, floor.p99_ms)
-        met = (_ratio(result.per_second, floor.per_second) >= GOAL_RATIO and p99_times <= GOAL_P99
-               and result.errors == 0)
+          f"{'vs db':>7} {'p99/floor':>10}  goal (median of {rounds} round{'s' if rounds != 1 else ''}; "
+          f"ratio range)")
+    for endpoint in plan:
+        taken = samples.get(endpoint.label)
+        if not taken:
+            continue
+        result = WrkResult(requests=round(_median([sample.result.per_second for sample in taken]) * 1000),
+                           seconds=1000, p50_ms=_median([sample.result.p50_ms for sample in taken]),
+                           p99_ms=_median([sample.result.p99_ms for sample in taken]),
+                           errors=sum(sample.result.errors for sample in taken))
+        ratio = _median([sample.ratio for sample in taken])
+        p99_times = _median([sample.p99_times for sample in taken])
+        other = _ratio(result.per_second, _median(static if endpoint.writes else database))
+        vs_static, vs_database = (other, ratio) if endpoint.writes else (ratio, other)
         marks = ("*", " ") if not endpoint.writes else (" ", "*")
+        met = sum(sample.met for sample in taken)
+        verdict = "met" if met == len(taken) else f"met in {met} of {len(taken)}" if met else "not met"
+        spread = f"{min(s.ratio for s in taken):.2f}-{max(s.ratio for s in taken):.2f}" if len(taken) > 1 else ""
         print(f"{endpoint.label:48} {result.per_second:8.1f} {result.p50_ms:8.2f} {result.p99_ms:8.2f} "
               f"{result.errors:7d} {vs_static:9.3f}{marks[0]} {vs_database:6.3f}{marks[1]} {p99_times:10.2f}  "
-              f"{'met' if met else 'not met'}")
-    print(f"(* the floor a webhook is judged against: the database floor if it writes; goal >= {GOAL_RATIO:g}x "
-          f"its req/s and p99 <= {GOAL_P99:g}x its p99, no errors)")
+              f"{verdict} {spread}")
+    print(f"(* the floor a webhook is judged against, measured just before and just after it, the faster req/s and "
+          f"the lower p99 of the two: the database floor if it writes; goal >= {GOAL_RATIO:g}x its req/s and "
+          f"p99 <= {GOAL_P99:g}x its p99, no errors)")
 
 
 def main() -> None:
@@ -191,61 +244,68 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=16, help="wrk connections")
     parser.add_argument("--workers", type=int, default=DEFAULT_WORKERS)
     parser.add_argument("--threads", type=int, default=DEFAULT_THREADS)
+    parser.add_argument("--rounds", type=int, default=1, help="measure every webhook this many times (medians)")
     parser.add_argument("--only", action="append", default=[], metavar="PATH",
                         help="measure only the webhooks whose label contains PATH (repeatable)")
     args = parser.parse_args()
+    if args.rounds < 1:
+        parser.error("--rounds must be at least 1")
     count = int(min(max(args.seconds * 2000, 2000), 40000))
     has_tracking = TRACKING_PATH in flow_steps()
     print(f"gunicorn {args.workers} workers x {args.threads} threads (gthread), PostgreSQL, wrk 1 thread "
-          f"{args.connections} connections {args.seconds:g} s per webhook, {count} pre-signed requests each; "
-          f"load average before: {' '.join(f'{value:.2f}' for value in os.getloadavg())}")
+          f"{args.connections} connections {args.seconds:g} s per measurement, {count} pre-signed requests each, "
+          f"{args.rounds} round(s); load average before: {' '.join(f'{value:.2f}' for value in os.getloadavg())}")
     if not has_tracking:
         print(f"tracking-code lookup: {TRACKING_PATH} does not exist yet (issue 4); not measured")
-    with tempfile.TemporaryDirectory(prefix="cc-load-") as temporary, private_database() as database_url:
+    with (tempfile.TemporaryDirectory(prefix="cc-load-") as temporary, private_database() as database_url,
+          ExitStack() as servers):
         folder = Path(temporary)
         plan = endpoints("00000000" if has_tracking else None)
-        code = seed(database_url, plan, count)
+        code = seed(database_url, plan, count * args.rounds)
         if has_tracking and code is not None:
             plan = endpoints(code)
-        chosen = [number for number, endpoint in enumerate(plan)
+        chosen = [(number, endpoint) for number, endpoint in enumerate(plan)
                   if not args.only or any(part in endpoint.label for part in args.only)]
         config, token = write_config(folder, database_url)
-        warm = forms(98, Endpoint("warm-up", "/voice/incoming"), 2000)
-
-        def measure_floor(name: str, number: int, with_database: bool) -> WrkResult:
+        floor_urls: dict[bool, str] = {}
+        for with_database in (False, True):  # both floors and the service run side by side, idle but one
             floor_port = free_port()
             floor_command = [sys.executable, str(Path(__file__).with_name("floor.py")), "--port", str(floor_port),
                              "--workers", str(args.workers), "--threads", str(args.threads)]
             if with_database:
                 floor_command += ["--database-url", database_url]
-            with running(floor_command, floor_port, folder / f"{name}.log") as floor_server:
-                measure(floor_server.url, folder, f"{name}-warm-up", "/voice/incoming",
-                        forms(number + 10, Endpoint("warm-up", "/voice/incoming"), 2000), token, 2,
-                        args.connections)
-                return measure(floor_server.url, folder, name, "/voice/incoming", forms(number, plan[0], count),
-                               token, args.seconds, args.connections)
-
-        floors_before = (measure_floor("floor", 80, False), measure_floor("database-floor", 81, True))
-        print(f"  measured the static floor: {floors_before[0].per_second:.1f} req/s, the database floor: "
-              f"{floors_before[1].per_second:.1f} req/s", flush=True)
-        rows = []
+            name = "database-floor" if with_database else "floor"
+            floor_urls[with_database] = servers.enter_context(
+                running(floor_command, floor_port, folder / f"{name}.log")).url
         port = free_port()
-        with running(serve_command(config, port, args.workers, args.threads), port, folder / "serve.log") as server:
-            url = server.url
-            measure(url, folder, "warm-up", "/voice/incoming", warm, token, 2, args.connections)
-            for number, endpoint in enumerate(plan):
-                if number not in chosen:
-                    continue
-                result = measure(url, folder, f"endpoint-{number}", endpoint.path, forms(number, endpoint, count),
-                                 token, args.seconds, args.connections)
-                rows.append((endpoint, result))
-                print(f"  measured {endpoint.label}: {result.per_second:.1f} req/s", flush=True)
-        floors_after = (measure_floor("floor-again", 82, False), measure_floor("database-floor-again", 83, True))
-        print(f"  measured the floors again: static {floors_after[0].per_second:.1f} req/s, database "
-              f"{floors_after[1].per_second:.1f} req/s (the table uses the faster of each pair, so that a "
-              f"disturbed floor never flatters a webhook)", flush=True)
-        print_table(rows, *(max(pair, key=lambda result: result.per_second)
-                            for pair in zip(floors_before, floors_after, strict=True)))
+        url = servers.enter_context(running(serve_command(config, port, args.workers, args.threads), port,
+                                            folder / "serve.log")).url
+        for number, target in enumerate((floor_urls[False], floor_urls[True], url)):
+            measure(target, folder, f"warm-up-{number}", "/voice/incoming",
+                    forms(97, Endpoint("warm-up", "/voice/incoming"), 2000, start=number * 2000), token, 2,
+                    args.connections)
+        floors: dict[bool, list[WrkResult]] = {False: [], True: []}
+        floor_calls = iter(range(100, 1000))
+
+        def measure_floor(with_database: bool) -> WrkResult:
+            result = measure(floor_urls[with_database], folder, "floor", "/voice/incoming",
+                             forms(next(floor_calls), plan[0], count), token, args.seconds, args.connections)
+            floors[with_database].append(result)
+            return result
+
+        samples: dict[str, list[Sample]] = {}
+        for round_number in range(args.rounds):
+            for number, endpoint in chosen:
+                before = measure_floor(endpoint.writes)
+                result = measure(url, folder, f"endpoint-{number}", endpoint.path,
+                                 forms(number, endpoint, count, start=round_number * count), token, args.seconds,
+                                 args.connections)
+                sample = Sample(result, before, measure_floor(endpoint.writes))
+                samples.setdefault(endpoint.label, []).append(sample)
+                print(f"  round {round_number + 1}: {endpoint.label}: {result.per_second:.1f} req/s, its floor "
+                      f"{before.per_second:.1f} then {sample.floor_after.per_second:.1f} req/s: "
+                      f"{sample.ratio:.3f}x", flush=True)
+        print_table(samples, plan, floors)
         print(f"load average after: {' '.join(f'{value:.2f}' for value in os.getloadavg())}")
 
 
