@@ -263,6 +263,7 @@ def store_recording(session: Session | Connection, call_sid: str, recording: Rec
         connection.execute(_UPDATE_MESSAGE, {"message_id": message.id, **changes})
 
 
+_UNRECORDED_LIST: Final = ", ".join(f"'{status}'" for status in sorted(UNRECORDED))  # as SQL literals
 # PostgreSQL: a completed recording attached to a message already on the list, in one statement.
 # The UPDATE's own WHERE is checked again on the row as it is when its lock is taken, so a
 # report racing another one changes the message once; the SELECT tells what the message was.
@@ -271,7 +272,7 @@ _ATTACH_ON_THE_LIST: Final = text(
     "recording_url = COALESCE(NULLIF(:url, ''), recording_url), recording_duration = :duration, "
     "copy_status = CASE WHEN :start_copy AND copy_status = 'none' THEN 'pending' ELSE copy_status END, "
     "copy_next_at = CASE WHEN :start_copy AND copy_status = 'none' THEN :now ELSE copy_next_at END "
-    "WHERE call_sid = :call_sid AND entry_id IS NOT NULL AND message_status IN ('awaiting', 'no_message') "
+    f"WHERE call_sid = :call_sid AND entry_id IS NOT NULL AND message_status IN ({_UNRECORDED_LIST}) "
     "RETURNING id) "
     "SELECT (SELECT count(*) FROM attached) AS attached, entry_id, message_status "
     "FROM callback_messages WHERE call_sid = :call_sid"
