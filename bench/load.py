@@ -217,20 +217,20 @@ def print_table(samples: dict[str, list[Sample]], plan: list[Endpoint], floors: 
         taken = samples.get(endpoint.label)
         if not taken:
             continue
-        result = WrkResult(requests=round(_median([sample.result.per_second for sample in taken]) * 1000),
-                           seconds=1000, p50_ms=_median([sample.result.p50_ms for sample in taken]),
-                           p99_ms=_median([sample.result.p99_ms for sample in taken]),
-                           errors=sum(sample.result.errors for sample in taken))
+        per_second = _median([sample.result.per_second for sample in taken])
+        p50_ms = _median([sample.result.p50_ms for sample in taken])
+        p99_ms = _median([sample.result.p99_ms for sample in taken])
+        errors = sum(sample.result.errors for sample in taken)
         ratio = _median([sample.ratio for sample in taken])
         p99_times = _median([sample.p99_times for sample in taken])
-        other = _ratio(result.per_second, _median(static if endpoint.writes else database))
+        other = _ratio(per_second, _median(static if endpoint.writes else database))
         vs_static, vs_database = (other, ratio) if endpoint.writes else (ratio, other)
         marks = ("*", " ") if not endpoint.writes else (" ", "*")
         met = sum(sample.met for sample in taken)
         verdict = "met" if met == len(taken) else f"met in {met} of {len(taken)}" if met else "not met"
         spread = f"{min(s.ratio for s in taken):.2f}-{max(s.ratio for s in taken):.2f}" if len(taken) > 1 else ""
-        print(f"{endpoint.label:48} {result.per_second:8.1f} {result.p50_ms:8.2f} {result.p99_ms:8.2f} "
-              f"{result.errors:7d} {vs_static:9.3f}{marks[0]} {vs_database:6.3f}{marks[1]} {p99_times:10.2f}  "
+        print(f"{endpoint.label:48} {per_second:8.1f} {p50_ms:8.2f} {p99_ms:8.2f} "
+              f"{errors:7d} {vs_static:9.3f}{marks[0]} {vs_database:6.3f}{marks[1]} {p99_times:10.2f}  "
               f"{verdict} {spread}")
     print(f"(* the floor a webhook is judged against, measured just before and just after it, the faster req/s and "
           f"the lower p99 of the two: the database floor if it writes; goal >= {GOAL_RATIO:g}x its req/s and "

@@ -14,7 +14,15 @@ from storage.db import make_engine, make_session_factory
 from storage.migrate import upgrade
 from storage.models import LookupFailure
 from tickets.codes import damm_check_digit
-from tickets.lookups import Requester, caller_key, check_limits, look_up, lookup_session, status_view
+from tickets.lookups import (
+    Requester,
+    caller_key,
+    check_limits,
+    look_up,
+    lookup_session,
+    recent_failures,
+    status_view,
+)
 from tickets.ratelimit import LookupLimits
 from tickets.repository import change_status, create_ticket, find_by_code
 from tickets.status import Channel, TicketStatus
@@ -175,6 +183,17 @@ def test_check_limits_counts_only_the_requesters_own_failures(sessions) -> None:
         assert refusal is not None and refusal.refused_by == "caller"
         assert session.scalar(select(func.count()).select_from(LookupFailure)) == 20
         assert check_limits(session, BOB.key, LookupLimits(3, 60, 5, 60), NOW) is None
+
+
+def test_recent_failures_are_everybodys_in_the_global_window_only(sessions) -> None:
+    window = timedelta(seconds=LIMITS.global_window_s)
+    with sessions.begin() as session:
+        session.add_all(LookupFailure(at=at, caller_key=who.key, channel="ivr", reason="unknown")
+                        for at, who in [(NOW, ALICE), (NOW - window + timedelta(seconds=1), BOB),
+                                        (NOW - window, ALICE), (NOW - window - timedelta(seconds=1), BOB)])
+    with sessions() as session:
+        assert recent_failures(session, LIMITS, NOW) == 3  # the window's first instant is in it
+        assert recent_failures(session, LIMITS, NOW + window) == 1
 
 
 def test_concurrent_guesses_never_pass_the_allowance(database_url: str) -> None:

@@ -107,6 +107,7 @@ _SINCE: Final = FAILURES.c.at >= bindparam("since")
 _MINE: Final = FAILURES.c.caller_key == bindparam("key")
 _COUNT_EVERYBODYS: Final = _count_of(select(FAILURES.c.id).where(_SINCE))
 _COUNT_MINE: Final = _count_of(select(FAILURES.c.id).where(_SINCE, _MINE))
+_COUNT_RECENT: Final = select(func.count()).select_from(FAILURES).where(_SINCE)
 _FIRST_OF_MINE: Final = select(func.min(FAILURES.c.at)).where(_SINCE, _MINE)
 _RESERVE: Final = (insert(FAILURES).values(at=bindparam("at"), caller_key=bindparam("key"),
                                            channel=bindparam("channel"), reason=PENDING)
@@ -144,7 +145,7 @@ def global_alert(session: Session, limits: LookupLimits, now: datetime) -> bool:
 def recent_failures(session: Session, limits: LookupLimits, now: datetime) -> int:
     """Everybody's failed lookups in the global window (for the metrics)."""
     since = now - timedelta(seconds=limits.global_window_s)
-    return session.scalar(select(func.count()).select_from(LookupFailure).where(LookupFailure.at >= since)) or 0
+    return session.execute(_COUNT_RECENT, {"since": since}).scalar() or 0
 
 
 def check_limits(session: Session, key: str, limits: LookupLimits, now: datetime) -> LookupResult | None:
@@ -164,14 +165,6 @@ def _purge(session: Session, limits: LookupLimits, now: datetime) -> None:
     """Drop a batch of failures older than every window."""
     cutoff = now - timedelta(seconds=max(limits.per_caller_window_s, limits.global_window_s))
     session.execute(_PURGE, {"cutoff": cutoff})
-
-
-def record_failure(session: Session, requester: Requester, reason: Literal["invalid", "unknown"],
-                   limits: LookupLimits, now: datetime) -> None:
-    """Store one failed lookup and drop a batch of failures older than every window."""
-    session.add(LookupFailure(at=now, caller_key=requester.key, channel=requester.channel, reason=reason))
-    _purge(session, limits, now)
-    session.flush()
 
 
 def _reserve(session: Session, requester: Requester, limits: LookupLimits, now: datetime) -> tuple[int, bool]:
