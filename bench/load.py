@@ -223,14 +223,16 @@ def print_table(samples: dict[str, list[Sample]], plan: list[Endpoint], floors: 
         errors = sum(sample.result.errors for sample in taken)
         ratio = _median([sample.ratio for sample in taken])
         p99_times = _median([sample.p99_times for sample in taken])
-        other = _ratio(per_second, _median(static if endpoint.writes else database))
-        vs_static, vs_database = (other, ratio) if endpoint.writes else (ratio, other)
+        other_floor = static if endpoint.writes else database  # "-" when no webhook judged by it was measured
+        other = f"{_ratio(per_second, _median(other_floor)):.3f}" if other_floor else "-"
+        own = f"{ratio:.3f}"
+        vs_static, vs_database = (other, own) if endpoint.writes else (own, other)
         marks = ("*", " ") if not endpoint.writes else (" ", "*")
         met = sum(sample.met for sample in taken)
         verdict = "met" if met == len(taken) else f"met in {met} of {len(taken)}" if met else "not met"
         spread = f"{min(s.ratio for s in taken):.2f}-{max(s.ratio for s in taken):.2f}" if len(taken) > 1 else ""
         print(f"{endpoint.label:48} {per_second:8.1f} {p50_ms:8.2f} {p99_ms:8.2f} "
-              f"{errors:7d} {vs_static:9.3f}{marks[0]} {vs_database:6.3f}{marks[1]} {p99_times:10.2f}  "
+              f"{errors:7d} {vs_static:>9}{marks[0]} {vs_database:>6}{marks[1]} {p99_times:10.2f}  "
               f"{verdict} {spread}")
     print(f"(* the floor a webhook is judged against, measured just before and just after it, the faster req/s and "
           f"the lower p99 of the two: the database floor if it writes; goal >= {GOAL_RATIO:g}x its req/s and "
