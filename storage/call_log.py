@@ -19,7 +19,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from storage.models import Call
-from storage.upsert import insert_unless_present_statement
+from storage.upsert import insert_unless_present_statement, string_literals
 
 FINAL_STATUSES: Final = frozenset({"completed", "busy", "failed", "no-answer", "canceled"})
 CALLS: Final = cast(Table, Call.__table__)
@@ -37,7 +37,7 @@ _LANGUAGE: Final = text(
     "VALUES (:call_sid, FALSE, :started_at, :language) "
     "ON CONFLICT (call_sid) DO UPDATE SET language = excluded.language"
 ).bindparams(bindparam("started_at", type_=CALLS.c.started_at.type))
-_FINAL_LIST: Final = ", ".join(f"'{status}'" for status in sorted(FINAL_STATUSES))
+_FINAL_LIST: Final = string_literals(FINAL_STATUSES)
 # The first final status wins; the start moves back when Twilio's duration says the call began
 # before its first webhook (:moves_start); a call with no outcome was abandoned.
 _END: Final = text(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import cache
 from typing import Any, TypeVar, cast
 
@@ -15,6 +16,17 @@ ModelT = TypeVar("ModelT", bound=Base)
 
 def _read(model: type[ModelT], key: str, value: Any) -> Select[tuple[ModelT]]:
     return select(model).where(getattr(model, key) == value).execution_options(populate_existing=True)
+
+
+def string_literals(values: Iterable[str]) -> str:
+    """Fixed strings as a SQL list for statements written as text (`'a', 'b'`), in sorted order.
+
+    For the code's own constants only (statuses); a value holding a quote is refused, never escaped.
+    """
+    chosen = sorted(values)
+    if any("'" in value for value in chosen):
+        raise ValueError("a SQL string literal here may not contain a quote")
+    return ", ".join(f"'{value}'" for value in chosen)
 
 
 def insert_text(table: Table, columns: tuple[str, ...], tail: str, head: str = "") -> TextClause:

@@ -17,7 +17,7 @@ from storage.db import make_engine, make_session_factory
 from storage.journal import Journal
 from storage.migrate import head_revisions, is_up_to_date, upgrade
 from storage.models import Call, CallbackMessage, CallbackRequest
-from storage.upsert import insert_or_get
+from storage.upsert import insert_or_get, string_literals
 from tests.conftest import LINE_OPEN_AT
 from voicemail.callbacks import Recording, attach_recording, mark_no_message, open_callback_request
 
@@ -278,3 +278,9 @@ def test_a_pooled_postgresql_connection_the_server_closed_is_replaced_without_an
     finally:
         engine.dispose()
         killer.dispose()
+
+
+def test_string_literals_are_a_sorted_sql_list_and_a_quote_is_refused() -> None:
+    assert string_literals({"no_message", "awaiting"}) == "'awaiting', 'no_message'"
+    with pytest.raises(ValueError, match="quote"):
+        string_literals({"ok", "it's"})

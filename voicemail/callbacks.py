@@ -30,7 +30,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from storage.models import CallbackMessage, CallbackRequest, Ticket
-from storage.upsert import insert_text, insert_unless_present_statement, with_defaults
+from storage.upsert import insert_text, insert_unless_present_statement, string_literals, with_defaults
 from tickets.repository import insert_ticket
 from tickets.status import Channel, Topic
 from voicemail.status import CallbackStatus
@@ -263,7 +263,7 @@ def store_recording(session: Session | Connection, call_sid: str, recording: Rec
         connection.execute(_UPDATE_MESSAGE, {"message_id": message.id, **changes})
 
 
-_UNRECORDED_LIST: Final = ", ".join(f"'{status}'" for status in sorted(UNRECORDED))  # as SQL literals
+_UNRECORDED_LIST: Final = string_literals(UNRECORDED)
 # PostgreSQL: a completed recording attached to a message already on the list, in one statement.
 # The UPDATE's own WHERE is checked again on the row as it is when its lock is taken, so a
 # report racing another one changes the message once; the SELECT tells what the message was.
