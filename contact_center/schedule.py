@@ -36,12 +36,13 @@ from datetime import datetime
 from typing import Any, Final
 
 import psycopg
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from contact_center.config import Settings
 from contact_center.prompts import Prompts
 from hours import HoursError, LineState, Timetable, describe_reopening, describe_schedule, describe_state
+from storage.db import on_dispose
 from storage.hours_repository import CHANGE_CHANNEL, load_ranges, schedule_version
 
 log = logging.getLogger(__name__)
@@ -75,7 +76,7 @@ class ScheduleChanges:
         self._pid = os.getpid()
         self._count = 0
         self._next_attempt = 0.0
-        event.listen(engine, "engine_disposed", lambda _engine: self.close())
+        on_dispose(engine, lambda _engine: self.close())
 
     def heard(self) -> int | None:
         """The count of changes heard (and of connections opened), or None while not listening."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import select
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -78,6 +79,21 @@ def _refuse_closed_connection(dbapi_connection: Any, _record: Any, _proxy: Any) 
     readable, _, _ = select.select([pgconn.socket], [], [], 0)
     if readable:
         raise DisconnectionError("the server closed the connection or sent an unsolicited message")
+
+
+def on_dispose(engine: Engine, callback: Callable[[Engine], None]) -> None:
+    """Have `callback(engine)` called when `engine` is disposed, at no cost to its statements.
+
+    Any listener of SQLAlchemy's connection events, `engine_disposed` included, marks the engine
+    as having events, and from then on every connection made and every statement run dispatches
+    the other connection events too (seen at 5 % of the service's CPU in a crisis burst, with
+    no other listener). `Engine.dispose()` dispatches `engine_disposed` whether or not the engine
+    is so marked, so the mark is put back as it was: a later listener of a per-statement event
+    sets it again, as SQLAlchemy's own `event.listen` does.
+    """
+    had_events = engine._has_events
+    event.listen(engine, "engine_disposed", callback)
+    engine._has_events = had_events
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -7,13 +7,13 @@ from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, inspect, select, text, update
+from sqlalchemy import event, func, inspect, select, text, update
 from sqlalchemy.orm import Session
 
 from contact_center.durable import DurableWriter
 from contact_center.durable_writes import AttachRecording, OpenCallbackRequest
 from storage import call_log
-from storage.db import make_engine, make_session_factory
+from storage.db import make_engine, make_session_factory, on_dispose
 from storage.journal import Journal
 from storage.migrate import head_revisions, is_up_to_date, upgrade
 from storage.models import Call, CallbackMessage, CallbackRequest
@@ -284,3 +284,21 @@ def test_string_literals_are_a_sorted_sql_list_and_a_quote_is_refused() -> None:
     assert string_literals({"no_message", "awaiting"}) == "'awaiting', 'no_message'"
     with pytest.raises(ValueError, match="quote"):
         string_literals({"ok", "it's"})
+
+
+def test_a_dispose_callback_is_called_once_and_statements_dispatch_no_engine_events(engine) -> None:
+    disposed: list[object] = []
+    on_dispose(engine, disposed.append)
+    # SQLAlchemy dispatches its connection events on every connection and statement of an engine
+    # marked as having listeners; a dispose callback must not mark it.
+    assert engine._has_events is False
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT 1")).scalar_one() == 1
+    assert disposed == []
+    statements: list[str] = []
+    event.listen(engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+    with engine.connect() as connection:
+        connection.execute(text("SELECT 2"))
+    assert statements == ["SELECT 2"]  # a later per-statement listener still hears every statement
+    engine.dispose()
+    assert disposed == [engine]
