@@ -62,7 +62,7 @@ class RoundTrips:
         self._original = psycopg.Connection._exec_command
 
     @contextmanager
-    def counting(self, engine: Any) -> Iterator[None]:
+    def counting(self, engines: list[Any]) -> Iterator[None]:
         def count_statement(*_args: Any) -> None:
             self.statements += 1
 
@@ -72,13 +72,15 @@ class RoundTrips:
             self.commands += 1
             return original(connection, command, *args, **kwargs)
 
-        event.listen(engine, "before_cursor_execute", count_statement)
+        for engine in engines:
+            event.listen(engine, "before_cursor_execute", count_statement)
         psycopg.Connection._exec_command = count_command  # type: ignore[method-assign]
         try:
             yield
         finally:
             psycopg.Connection._exec_command = original  # type: ignore[method-assign]
-            event.remove(engine, "before_cursor_execute", count_statement)
+            for engine in engines:
+                event.remove(engine, "before_cursor_execute", count_statement)
 
 
 def environs(path: str, count: int, offset: int, extra: dict[str, str]) -> list[dict[str, Any]]:
@@ -96,6 +98,31 @@ def environs(path: str, count: int, offset: int, extra: dict[str, str]) -> list[
                                  headers={"X-Twilio-Signature": signature})
         result.append(builder.get_environ())
     return result
+
+
+def one_request_sent(app: Callable[..., Any], engines: list[Any], environ: dict[str, Any]) -> list[str]:
+    """What one request sends the database, in order: statements (first line) and psycopg's own commands."""
+    sent: list[str] = []
+
+    def statement(_conn: Any, _cursor: Any, sql: str, *_args: Any) -> None:
+        sent.append(" ".join(sql.split())[:160])
+
+    original = psycopg.Connection._exec_command
+
+    def command(connection: Any, sql: Any, *args: Any, **kwargs: Any) -> Any:
+        sent.append(bytes(sql).decode() if isinstance(sql, bytes | bytearray) else str(sql))
+        return original(connection, sql, *args, **kwargs)
+
+    for engine in engines:
+        event.listen(engine, "before_cursor_execute", statement)
+    psycopg.Connection._exec_command = command  # type: ignore[method-assign]
+    try:
+        call_all(app, [environ])
+    finally:
+        psycopg.Connection._exec_command = original  # type: ignore[method-assign]
+        for engine in engines:
+            event.remove(engine, "before_cursor_execute", statement)
+    return sent
 
 
 def call_all(app: Callable[..., Any], batch: list[dict[str, Any]]) -> None:
@@ -120,6 +147,8 @@ def main() -> None:
     parser.add_argument("--ticket-digits", action="store_true",
                         help="make a ticket first and post its code as Digits (the tracking lookup of a found code)")
     parser.add_argument("--save", type=Path, help="also write the profile there (for pstats or snakeviz)")
+    parser.add_argument("--statements", action="store_true",
+                        help="also print the statements and commands one request sends, in order")
     args = parser.parse_args()
     extra = dict(param.split("=", 1) for param in args.param)
     with tempfile.TemporaryDirectory(prefix="cc-profile-") as folder, _database(args.database, folder) as url:
@@ -134,6 +163,7 @@ def main() -> None:
         configure_logging("json")
         app = create_app(settings)
         engine = app.extensions["contact_center"].engine
+        engines = list({id(e): e for e in (engine, app.extensions["contact_center"].autocommit)}.values())
         upgrade(engine)
         if args.ticket_digits:
             with app.extensions["contact_center"].sessions.begin() as session:
@@ -145,8 +175,9 @@ def main() -> None:
         wall, cpu = time.perf_counter() - started, time.process_time() - cpu
         half = args.requests // 2
         trips = RoundTrips()
-        with trips.counting(engine):
+        with trips.counting(engines):
             call_all(app, batch[half: half + 200])
+        sent = one_request_sent(app, engines, environs(args.path, 1, 2_000_000, extra)[0]) if args.statements else []
         profiler = cProfile.Profile(time.process_time)  # CPU time: waits on the database are not ours
         profiler.enable()
         call_all(app, batch[half + 200:])
@@ -160,6 +191,8 @@ def main() -> None:
         print(f"database round trips per request: {(trips.statements + trips.commands) / 200:.2f} "
               f"({trips.statements / 200:.2f} statements, "
               f"{trips.commands / 200:.2f} BEGIN/COMMIT/ROLLBACK sent by psycopg)")
+        for number, line in enumerate(sent, 1):
+            print(f"  {number}. {line}")
         for order in ("tottime", "cumulative"):
             out = io.StringIO()
             stats = pstats.Stats(profiler, stream=out)

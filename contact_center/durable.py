@@ -20,6 +20,7 @@ from contact_center.durable_writes import (
     from_journal,
     journal_arguments,
 )
+from storage.db import autocommit_engine
 from storage.journal import REJECTED, Journal, JournalEntry
 
 log = logging.getLogger(__name__)
@@ -45,13 +46,17 @@ class DurableWriter:
     is done in autocommit; otherwise `apply` runs in a transaction.
     """
 
-    def __init__(self, sessions: sessionmaker[Session], journal: Journal, retry_seconds: float = 2.0) -> None:
+    def __init__(self, sessions: sessionmaker[Session], journal: Journal, retry_seconds: float = 2.0, *,
+                 autocommit: Engine | None = None) -> None:
+        """`autocommit`: the sessions' engine in autocommit (storage.db.autocommit_engine), made here if not given."""
         self.sessions = sessions
         self.journal = journal
         self.replayer = BackgroundReplayer(self._replay_if_free, journal.has_backlog, retry_seconds)
         engine = sessions.kw.get("bind")
         self._engine = engine if isinstance(engine, Engine) else None
-        self._autocommit = engine.execution_options(isolation_level="AUTOCOMMIT") if self._engine else None
+        if autocommit is None and self._engine is not None:
+            autocommit = autocommit_engine(self._engine)
+        self.autocommit = autocommit  # where a write that is one statement runs
 
     def apply(self, write: DurableWrite, now: datetime) -> bool:
         """Write now if possible; return False when the write went to the journal.
@@ -76,9 +81,9 @@ class DurableWriter:
 
     def _applied_alone(self, write: CoreWrite, now: datetime) -> bool:
         """Whether the write was done in one statement in autocommit (see `CoreWrite.apply_alone`)."""
-        if self._autocommit is None or self._autocommit.dialect.name not in write.alone_on:
+        if self.autocommit is None or self.autocommit.dialect.name not in write.alone_on:
             return False  # no connection checked out for a write that is never one statement here
-        with self._autocommit.connect() as connection:
+        with self.autocommit.connect() as connection:
             return write.apply_alone(connection, now)
 
     def replay_backlog(self) -> int:

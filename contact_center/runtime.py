@@ -8,7 +8,6 @@ import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cached_property
 from pathlib import Path
 from typing import Final, cast
 
@@ -21,7 +20,7 @@ from contact_center.durable import DurableWriter
 from contact_center.prompts import HOME_LANGUAGE, Prompts, load_catalog
 from contact_center.schedule import LiveSchedule, configured_timetable
 from hours.clock import utcnow
-from storage.db import make_engine, make_session_factory
+from storage.db import autocommit_engine, make_engine, make_session_factory
 from storage.journal import Journal
 
 log = logging.getLogger(__name__)
@@ -38,6 +37,7 @@ class Runtime:
     settings: Settings
     prompts: Prompts
     engine: Engine
+    autocommit: Engine  # the engine in autocommit: a single statement is its own transaction (one round trip)
     sessions: sessionmaker[Session]
     journal: Journal
     writer: DurableWriter
@@ -47,11 +47,6 @@ class Runtime:
     clock: Callable[[], datetime] = utcnow  # the current instant (UTC); tests set their own
     catalog: Mapping[str, Prompts] = field(default_factory=dict)  # the prompts of every language
 
-    @cached_property
-    def autocommit(self) -> Engine:
-        """The engine in autocommit: a single read is its own transaction (one round trip, no BEGIN)."""
-        return self.engine.execution_options(isolation_level="AUTOCOMMIT")
-
     def prompts_in(self, language: str) -> Prompts:
         """The prompts of `language` (the home language's for an unknown one)."""
         return self.catalog.get(language, self.prompts)
@@ -60,6 +55,7 @@ class Runtime:
     def build(cls, settings: Settings) -> Runtime:
         """Build every part from the settings (no connection is opened yet)."""
         engine = make_engine(settings.database.url)
+        autocommit = autocommit_engine(engine)
         sessions = make_session_factory(engine)
         journal = Journal(Path(settings.database.instance_dir) / "journal")
         catalog = load_catalog({"it": settings.ivr.prompts_file, "en": settings.ivr.english_prompts_file})
@@ -68,9 +64,11 @@ class Runtime:
             prompts=catalog[HOME_LANGUAGE],
             catalog=catalog,
             engine=engine,
+            autocommit=autocommit,
             sessions=sessions,
             journal=journal,
-            writer=DurableWriter(sessions, journal, settings.operations.replay_interval_seconds),
+            writer=DurableWriter(sessions, journal, settings.operations.replay_interval_seconds,
+                                 autocommit=autocommit),
             auth_token=settings.twilio.auth_token or development_auth_token(settings),
             schedule=LiveSchedule.for_engine(configured_timetable(settings), engine),
             secret_key=settings.web.secret_key or instance_secret_key(settings),

@@ -5,6 +5,8 @@ They run in one transaction on a Core connection (no ORM session), on SQLite and
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from random import Random
@@ -33,6 +35,24 @@ CODE, SECOND_CODE, UNUSED_CODE = (generate_code(12, Random(seed)) for seed in (1
 @pytest.fixture
 def writer(sessions: sessionmaker[Session], tmp_path: Path) -> DurableWriter:
     return DurableWriter(sessions, Journal(tmp_path / "journal"))
+
+
+@contextmanager
+def statements_sent(writer: DurableWriter, engine: Engine) -> Iterator[list[str]]:
+    """The statements sent meanwhile, in transactions (on `engine`) and alone (on the writer's autocommit engine)."""
+    statements: list[str] = []
+
+    def count(*args: Any) -> None:
+        statements.append(args[2])
+
+    targets = {id(target): target for target in (engine, writer.autocommit) if target is not None}.values()
+    for target in targets:
+        event.listen(target, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        for target in targets:
+            event.remove(target, "before_cursor_execute", count)
 
 
 def confirmation(sid: str = SID, code: str = CODE) -> OpenCallbackRequest:
@@ -142,21 +162,16 @@ def test_on_postgresql_a_new_callers_confirmation_is_five_statements_in_one_tran
     """The message (insert or read), the ticket with its history, the number's lock, its pending entry, the new
     entry with the message filed on it: no ORM flush, no savepoint. (SQLite, with no data-modifying CTEs,
     runs the same write in more statements, with no network between them.)"""
-    statements: list[str] = []
     commits: list[object] = []
-
-    def count(*args: Any) -> None:
-        statements.append(args[2])
 
     def count_commit(connection: object) -> None:
         commits.append(connection)
 
-    event.listen(engine, "before_cursor_execute", count)
     event.listen(engine, "commit", count_commit)
     try:
-        assert writer.apply(confirmation(), NOW)
+        with statements_sent(writer, engine) as statements:
+            assert writer.apply(confirmation(), NOW)
     finally:
-        event.remove(engine, "before_cursor_execute", count)
         event.remove(engine, "commit", count_commit)
     assert len(statements) == 5, statements
     assert len(commits) == 1
@@ -211,19 +226,11 @@ def test_on_postgresql_a_recording_of_a_message_on_the_list_is_one_statement_in_
     early = AttachRecording(OTHER_SID, "chosen", "RE" + "3" * 32, "https://api.twilio.com/RE3", 7)
     assert writer.apply(confirmation(), NOW)
     report = AttachRecording(SID, "chosen", "RE" + "1" * 32, "https://api.twilio.com/RE1", 25)
-    statements: list[str] = []
-
-    def count(*args: Any) -> None:
-        statements.append(args[2])
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
+    with statements_sent(writer, engine) as statements:
         assert writer.apply(report, NOW)
         assert writer.apply(report, NOW)
         recorded_in = len(statements)
         assert writer.apply(early, NOW)
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
     assert recorded_in == 2, statements
     assert len(statements) > 3  # the early one: the statement that found no message, then the transaction's
     assert _message_row(sessions, SID)["message_status"] == "recorded"

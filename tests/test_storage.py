@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from contact_center.durable import DurableWriter
 from contact_center.durable_writes import AttachRecording, OpenCallbackRequest
 from storage import call_log
-from storage.db import make_engine, make_session_factory, on_dispose
+from storage.db import autocommit_engine, make_engine, make_session_factory, on_dispose
 from storage.journal import Journal
 from storage.migrate import head_revisions, is_up_to_date, upgrade
 from storage.models import Call, CallbackMessage, CallbackRequest
@@ -302,3 +302,31 @@ def test_a_dispose_callback_is_called_once_and_statements_dispatch_no_engine_eve
     assert statements == ["SELECT 2"]  # a later per-statement listener still hears every statement
     engine.dispose()
     assert disposed == [engine]
+
+
+def test_an_autocommit_engine_commits_each_statement_and_goes_with_its_engine(database_url: str) -> None:
+    """On PostgreSQL, a pool of its own (the same sizes) whose connections stay in autocommit at
+    checkout and return; SQLite shares the engine's pool. Either way a statement commits alone."""
+    engine = make_engine(database_url, pool_size=2, max_overflow=1) if database_url.startswith("postgresql") \
+        else make_engine(database_url)
+    autocommit = autocommit_engine(engine)
+    try:
+        with autocommit.connect() as connection:
+            connection.execute(text("CREATE TABLE alone (n integer)"))
+            connection.execute(text("INSERT INTO alone VALUES (1)"))
+            with engine.connect() as other:  # seen by another connection: committed, no COMMIT sent
+                assert other.execute(text("SELECT count(*) FROM alone")).scalar_one() == 1
+        if database_url.startswith("sqlite"):
+            assert autocommit.pool is engine.pool
+            return
+        assert autocommit.pool is not engine.pool
+        assert (autocommit.pool.size(), autocommit.pool._max_overflow) == (2, 1)  # type: ignore[attr-defined]
+        with autocommit.connect() as connection:
+            dbapi_connection = connection.connection.dbapi_connection
+            assert dbapi_connection is not None and dbapi_connection.autocommit is True
+        assert dbapi_connection.autocommit is True, "switched back at return"
+        assert autocommit.pool.checkedin() == 1
+        engine.dispose()
+        assert autocommit.pool.checkedin() == 0  # disposed with its engine
+    finally:
+        engine.dispose()
