@@ -76,6 +76,24 @@ def test_a_found_code_gives_only_the_public_view(sessions) -> None:
     assert _failures(sessions) == []
 
 
+def test_a_found_code_is_counted_looked_up_and_forgotten_in_three_statements_on_postgresql(sessions) -> None:
+    """The attempt stored, the requester's attempts counted, then the view read and the attempt
+    forgotten: one statement on PostgreSQL, two on SQLite. A found code is no failure either way."""
+    code = _new_code(sessions)
+    statements: list[str] = []
+    engine = sessions.kw["bind"]
+    listener = lambda *args: statements.append(args[2])  # noqa: E731 - (conn, cursor, statement, ...)
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        result = _look(sessions, code)
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    assert (result.outcome, result.view.code) == ("found", code)
+    assert result.view.updated_at.tzinfo is not None
+    assert _failures(sessions) == []
+    assert len(statements) == (3 if engine.dialect.name == "postgresql" else 4), statements
+
+
 def test_a_wrong_check_digit_never_reaches_the_tickets_table(sessions) -> None:
     code = _new_code(sessions)
     wrong = code[:-1] + str((int(code[-1]) + 1) % 10)

@@ -102,7 +102,7 @@ def _count_of(rows: Select[tuple[int]]) -> Select[tuple[int]]:
     return select(func.count()).select_from(rows.limit(bindparam("cap")).subquery())
 
 
-# Every statement of a lookup is built and compiled once: a phone lookup runs four of them.
+# Every statement of a lookup is built and compiled once: a found code runs three on PostgreSQL, four on SQLite.
 _SINCE: Final = FAILURES.c.at >= bindparam("since")
 _MINE: Final = FAILURES.c.caller_key == bindparam("key")
 _COUNT_EVERYBODYS: Final = _count_of(select(FAILURES.c.id).where(_SINCE))
@@ -119,6 +119,11 @@ _PURGE: Final = delete(FAILURES).where(FAILURES.c.id.in_(
     select(FAILURES.c.id).where(FAILURES.c.at < bindparam("cutoff")).limit(PURGE_BATCH)
     .with_for_update(skip_locked=True).scalar_subquery()))
 _VIEW: Final = select(*PUBLIC_COLUMNS).where(TICKETS.c.code == bindparam("code"))
+# PostgreSQL: the view, and the pending attempt forgotten when the code was found, in one round trip
+# (a data-modifying CTE runs whether or not the query reads it; SQLite has none: two statements there).
+_FOUND: Final = _VIEW.cte("found")
+_VIEW_AND_FORGET: Final = select(*_FOUND.c).add_cte(
+    delete(FAILURES).where(FAILURES.c.id == bindparam("row_id"), select(_FOUND.c.code).exists()).cte("forgotten"))
 
 
 def _count_failures(session: Session, since: datetime, cap: int, key: str | None) -> int:
@@ -186,6 +191,7 @@ def _settle(session: Session, row_id: int, reason: str | None) -> None:
     else:
         session.execute(_SET_REASON, {"row_id": row_id, "new_reason": reason})
 
+
 def _view(row: Row[Any]) -> StatusView:
     """The public view in a row of PUBLIC_COLUMNS."""
     return StatusView(code=row.code, status=TicketStatus(row.status), forwarded_to=row.forwarded_to,
@@ -195,6 +201,17 @@ def _view(row: Row[Any]) -> StatusView:
 def status_view(session: Session, code: str) -> StatusView | None:
     """The public view of the ticket with exactly this code (only public columns are read)."""
     row = session.execute(_VIEW, {"code": code}).first()
+    return None if row is None else _view(row)
+
+
+def _found_and_forgotten(session: Session, code: str, row_id: int) -> StatusView | None:
+    """`status_view`, and a found code's pending attempt forgotten (a found code is no failure)."""
+    if session.get_bind().dialect.name != "postgresql":
+        view = status_view(session, code)
+        if view is not None:
+            _settle(session, row_id, None)
+        return view
+    row = session.execute(_VIEW_AND_FORGET, {"code": code, "row_id": row_id}).first()
     return None if row is None else _view(row)
 
 
@@ -213,9 +230,8 @@ def look_up(session: Session, raw_code: str, requester: Requester, limits: Looku
         _settle(session, row_id, None)
         return LookupResult("refused", refused_by="caller",
                             retry_after_s=_retry_after(session, limits.per_caller_window_s, now, requester.key))
-    view = status_view(session, code) if valid else None
+    view = _found_and_forgotten(session, code, row_id) if valid else None
     if view is not None:
-        _settle(session, row_id, None)
         return LookupResult("found", view=view)
     _settle(session, row_id, "unknown" if valid else "invalid")
     _purge(session, limits, now)
