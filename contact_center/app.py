@@ -46,9 +46,9 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
     if settings.development.skip_signature_check:
         log.warning("!!! DEVELOPMENT MODE: Twilio signature check is OFF; anyone can drive calls. "
                     "Never run this configuration in production. !!!")
-    app.wsgi_app = BodyLimit(app.wsgi_app, settings.web.max_body_bytes)  # type: ignore[method-assign]
-    for part in (observability, outgoing_mail, ivr, selfservice, console):
+    for part in (ivr, observability, outgoing_mail, selfservice, console):
         part.init_app(app)
+    app.wsgi_app = BodyLimit(app.wsgi_app, settings.web.max_body_bytes)  # type: ignore[method-assign]  # outermost
 
     @app.get("/favicon.ico")
     def favicon() -> Any:

@@ -6,7 +6,6 @@ from typing import Any
 from urllib.parse import urlencode
 from xml.etree import ElementTree
 
-from flask import Response
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from contact_center.config import Settings
@@ -38,11 +37,6 @@ class Speaker:
 
 
 XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>'
-
-
-def render(response: VoiceResponse) -> Response:
-    """The HTTP response Twilio expects: 200, XML, no leading whitespace."""
-    return Response(document(response), status=200, mimetype="text/xml")
 
 
 def document(response: VoiceResponse) -> str:
