@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import event, func, select
@@ -58,6 +59,18 @@ def _look(sessions: sessionmaker[Session], raw: str, who: Requester = ALICE, at:
         return look_up(session, raw, who, limits, (12, 8), now=at)
 
 
+def _look_counting(sessions: sessionmaker[Session], raw: str) -> tuple[Any, list[str]]:
+    """`_look`, and the statements it sent."""
+    statements: list[str] = []
+    engine = sessions.kw["bind"]
+    listener = lambda *args: statements.append(args[2])  # noqa: E731 - (conn, cursor, statement, ...)
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        return _look(sessions, raw), statements
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+
+
 def _failures(sessions: sessionmaker[Session]) -> list[LookupFailure]:
     with sessions() as session:
         return list(session.scalars(select(LookupFailure).order_by(LookupFailure.id)))
@@ -80,31 +93,17 @@ def test_a_found_code_is_counted_looked_up_and_forgotten_in_three_statements_on_
     """The attempt stored, the requester's attempts counted, then the view read and the attempt
     forgotten: one statement on PostgreSQL, two on SQLite. A found code is no failure either way."""
     code = _new_code(sessions)
-    statements: list[str] = []
-    engine = sessions.kw["bind"]
-    listener = lambda *args: statements.append(args[2])  # noqa: E731 - (conn, cursor, statement, ...)
-    event.listen(engine, "before_cursor_execute", listener)
-    try:
-        result = _look(sessions, code)
-    finally:
-        event.remove(engine, "before_cursor_execute", listener)
+    result, statements = _look_counting(sessions, code)
     assert (result.outcome, result.view.code) == ("found", code)
     assert result.view.updated_at.tzinfo is not None
     assert _failures(sessions) == []
-    assert len(statements) == (3 if engine.dialect.name == "postgresql" else 4), statements
+    assert len(statements) == (3 if sessions.kw["bind"].dialect.name == "postgresql" else 4), statements
 
 
 def test_a_wrong_check_digit_never_reaches_the_tickets_table(sessions) -> None:
     code = _new_code(sessions)
     wrong = code[:-1] + str((int(code[-1]) + 1) % 10)
-    statements: list[str] = []
-    engine = sessions.kw["bind"]
-    listener = lambda *args: statements.append(args[2])  # noqa: E731 - (conn, cursor, statement, ...)
-    event.listen(engine, "before_cursor_execute", listener)
-    try:
-        result = _look(sessions, wrong)
-    finally:
-        event.remove(engine, "before_cursor_execute", listener)
+    result, statements = _look_counting(sessions, wrong)
     assert result.outcome == "invalid"
     assert not any("FROM tickets" in statement for statement in statements)
     assert [(f.reason, f.channel) for f in _failures(sessions)] == [("invalid", "ivr")]
