@@ -101,7 +101,11 @@ def environs(path: str, count: int, offset: int, extra: dict[str, str]) -> list[
 
 
 def one_request_sent(app: Callable[..., Any], engines: list[Any], environ: dict[str, Any]) -> list[str]:
-    """What one request sends the database, in order: statements (first line) and psycopg's own commands."""
+    """What one request sends the database, in order: statements (first line) and psycopg's own commands.
+
+    A statement is listed when SQLAlchemy hands it to psycopg, which then sends the transaction's
+    BEGIN first: a BEGIN listed after a statement went before it.
+    """
     sent: list[str] = []
 
     def statement(_conn: Any, _cursor: Any, sql: str, *_args: Any) -> None:

@@ -112,37 +112,43 @@ def _message_row(connection: Connection, call_sid: str) -> Row[Any] | None:
 
 @cache
 def _message_upsert_statement(columns: tuple[str, ...]) -> TextClause:
-    """PostgreSQL: insert the message unless it exists, and return it either way, in one round trip.
+    """PostgreSQL: insert the message unless it exists, and return it either way, in one round trip;
+    the lock of `:lock_number` is taken in the same statement (none for NULL: the function is strict).
 
     The no-op DO UPDATE makes RETURNING give the existing row too; `xmax = 0` only for a row
     this statement inserted.
     """
     returned = ", ".join(column.name for column in _MESSAGE_OF_CALL.selected_columns)
     return insert_text(MESSAGES, columns, "ON CONFLICT (call_sid) DO UPDATE SET call_sid = EXCLUDED.call_sid "
-                                          f"RETURNING {returned}, (xmax = 0) AS fresh")
+                                          f"RETURNING {returned}, (xmax = 0) AS fresh, "
+                                          f"pg_advisory_xact_lock({_NUMBER_LOCK_CLASS}, hashtext(:lock_number))")
 
 
-def _message_inserted_or_read(connection: Connection, values: dict[str, Any]) -> tuple[Row[Any] | None, bool]:
-    """The call's message, inserted with `values` unless it exists, and whether this call inserted it."""
+def _message_inserted_or_read(connection: Connection, values: dict[str, Any]
+                              ) -> tuple[Row[Any] | None, bool, str | None]:
+    """The call's message, inserted with `values` unless it exists, whether this call inserted it, and the
+    number whose lock this transaction now holds (PostgreSQL: the given number's, taken in the same statement)."""
     if connection.dialect.name == "postgresql":
-        row = connection.execute(_message_upsert_statement(tuple(values)), values).one()
-        return row, bool(row.fresh)
+        number = values["callback_number"]
+        row = connection.execute(_message_upsert_statement(tuple(values)), {**values, "lock_number": number}).one()
+        return row, bool(row.fresh), number
     fresh = _insert_message(connection, values)
-    return _message_row(connection, values["call_sid"]), fresh
+    return _message_row(connection, values["call_sid"]), fresh, None
 
 
 _LOCK_NUMBER: Final = select(func.pg_advisory_xact_lock(_NUMBER_LOCK_CLASS, func.hashtext(bindparam("number"))))
 
 
-def _joined_pending_entry(connection: Connection, number: str, reason: str, now: datetime) -> int | None:
+def _joined_pending_entry(connection: Connection, number: str, reason: str, now: datetime,
+                          locked: str | None = None) -> int | None:
     """Join the number's pending entry, if it has one: the message counted, the entry due now, its
     reason the most urgent; the entry's id, or None when the number has no pending entry.
 
-    Joins for one number are serialized (PostgreSQL's advisory lock, in a statement of its own so
-    that the next one sees what the lock's previous holder committed; SQLite holds its single
-    write lock already).
+    Joins for one number are serialized (PostgreSQL's advisory lock, taken in an earlier statement
+    so that the next one sees what the lock's previous holder committed: its own, or the message's
+    when `locked` is this number; SQLite holds its single write lock already).
     """
-    if connection.dialect.name == "postgresql":
+    if connection.dialect.name == "postgresql" and number != locked:
         connection.execute(_LOCK_NUMBER, {"number": number})
     pending = connection.execute(_PENDING_ENTRY_FOR_NUMBER, {"number": number}).first()
     if pending is None:
@@ -191,7 +197,7 @@ def store_callback_request(session: Session | Connection, call_sid: str, callbac
     """`open_callback_request` in SQL statements alone, compiled once: the confirmation step's write."""
     _check(reason, number_source)
     connection = _connection(session)
-    message, fresh = _message_inserted_or_read(
+    message, fresh, locked = _message_inserted_or_read(
         connection, _message_values(call_sid, callback_number, number_source, reason, now))
     if message is None:  # deleted between the two statements (an erasure): nothing to file
         return
@@ -208,7 +214,7 @@ def store_callback_request(session: Session | Connection, call_sid: str, callbac
             phone=number, call_sid=call_sid, code=tracking_code, code_length=code_length, call_has_none=fresh,
             language=language)
     if message.entry_id is None:
-        joined = _joined_pending_entry(connection, number, message.reason, now) if number else None
+        joined = _joined_pending_entry(connection, number, message.reason, now, locked) if number else None
         if joined is None and connection.dialect.name == "postgresql":
             connection.execute(_NEW_ENTRY_FOR_MESSAGE, {
                 **_new_entry_values(number, message.reason, now, ticket_id), "message_id": message.id,
