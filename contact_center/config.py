@@ -143,6 +143,11 @@ class WebSettings(Section):
     max_body_bytes: int = Field(default=65536, ge=1024)
     embed_origins: list[str] = Field(default_factory=list)
 
+    @property
+    def strict_transport_security(self) -> str | None:
+        """The HSTS header every answer carries when the public URL is https (None otherwise)."""
+        return "max-age=31536000" if self.public_base_url.startswith("https://") else None
+
     @field_validator("embed_origins")
     @classmethod
     def _embedders(cls, value: list[str]) -> list[str]:

@@ -39,7 +39,6 @@ log = logging.getLogger(__name__)
 
 Step = Callable[[CallContext], VoiceResponse]
 EXTENSION = "voice_webhooks"  # the app's VoiceWebhooks, in app.extensions
-HSTS = "max-age=31536000"
 
 
 @cache
@@ -53,7 +52,6 @@ def flow_steps() -> dict[str, Step]:
                 raise RuntimeError(f"two flow steps answer {path}")
             steps[path] = step
     return steps
-
 
 
 def caller_language(rt: Runtime, caller_id: str) -> str:
@@ -117,10 +115,9 @@ class VoiceWebhooks:
         self.request_class = app.request_class
         self.validator = RequestValidator(self.runtime.auth_token)
         self.observe: Observer = _unobserved
-        web = self.runtime.settings.web
-        # HSTS on every answer when the public URL is https, as Flask's pages carry it.
+        hsts = self.runtime.settings.web.strict_transport_security  # as Flask's pages carry it
         self.twiml_headers = [("Content-Type", "text/xml; charset=utf-8")] + (
-            [("Strict-Transport-Security", HSTS)] if web.public_base_url.startswith("https://") else [])
+            [("Strict-Transport-Security", hsts)] if hsts else [])
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         route = environ.get("PATH_INFO", "")
@@ -136,12 +133,12 @@ class VoiceWebhooks:
             error = _http_error(refused, environ)
             answer = self.observe(route, "", lambda: error)
         else:
-            answer = self.observe(route, call_sid, lambda: self.answer(step, request))
+            answer = self.observe(route, call_sid, lambda: self.answer(step, request, call_sid))
         start_response(f"{answer.status} {HTTPStatus(answer.status).phrase}",
                        [*answer.headers, ("Content-Length", str(len(answer.body)))])
         return [answer.body]
 
-    def answer(self, step: Step, request: Request) -> Answer:
+    def answer(self, step: Step, request: Request, call_sid: str) -> Answer:
         """The step's TwiML for a signed request; the apology if anything fails; 403 if unsigned."""
         rt = self.runtime
         web = rt.settings.web
@@ -162,8 +159,7 @@ class VoiceWebhooks:
             log.warning("voice webhook %s: database unavailable (%s); taking a message instead",
                         request.path, exc.__class__.__name__)
         except Exception:
-            log.exception("voice webhook %s failed for call %s; taking a message instead",
-                          request.path, request.form.get("CallSid", "")[:64])
+            log.exception("voice webhook %s failed for call %s; taking a message instead", request.path, call_sid)
         finally:
             if ctx is not None:
                 ctx.close()

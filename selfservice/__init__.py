@@ -19,8 +19,8 @@ PAGE_PATHS = ("/status", "/hours.html", "/hours")
 def _public_page_headers(response: Response) -> Response:
     """CSP and frame policy on the public pages; HSTS on everything when the public URL is https."""
     web = current_runtime().settings.web
-    if web.public_base_url.startswith("https://"):
-        response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+    if web.strict_transport_security:
+        response.headers.setdefault("Strict-Transport-Security", web.strict_transport_security)
     if request.path in PAGE_PATHS and response.mimetype == "text/html":
         ancestors = " ".join(web.embed_origins) or "'none'"
         response.headers["Content-Security-Policy"] = (
