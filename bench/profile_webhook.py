@@ -24,7 +24,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -53,34 +53,50 @@ TOKEN = "profile-auth-token"
 LINE = "+39800840840"
 
 
+@contextmanager
+def watching(engines: list[Any], on_statement: Callable[[str], None],
+             on_command: Callable[[str], None]) -> Iterator[None]:
+    """Meanwhile, `on_statement(sql)` for every statement SQLAlchemy sends on `engines`, and
+    `on_command(sql)` for every command psycopg sends by itself (BEGIN, COMMIT, ROLLBACK).
+
+    A statement is seen when SQLAlchemy hands it to psycopg, which then sends the transaction's
+    BEGIN first: a BEGIN seen after a statement went before it.
+    """
+    original = psycopg.Connection._exec_command
+
+    def statement(_conn: Any, _cursor: Any, sql: str, *_args: Any) -> None:
+        on_statement(sql)
+
+    def command(connection: Any, sql: Any, *args: Any, **kwargs: Any) -> Any:
+        on_command(bytes(sql).decode() if isinstance(sql, bytes | bytearray) else str(sql))
+        return original(connection, sql, *args, **kwargs)
+
+    for engine in engines:
+        event.listen(engine, "before_cursor_execute", statement)
+    psycopg.Connection._exec_command = command  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        psycopg.Connection._exec_command = original  # type: ignore[method-assign]
+        for engine in engines:
+            event.remove(engine, "before_cursor_execute", statement)
+
+
 class RoundTrips:
     """Statements SQLAlchemy sends, plus the commands psycopg sends by itself (BEGIN, COMMIT, ROLLBACK)."""
 
     def __init__(self) -> None:
         self.statements = 0
         self.commands = 0
-        self._original = psycopg.Connection._exec_command
 
-    @contextmanager
-    def counting(self, engines: list[Any]) -> Iterator[None]:
-        def count_statement(*_args: Any) -> None:
+    def counting(self, engines: list[Any]) -> AbstractContextManager[None]:
+        def count_statement(_sql: str) -> None:
             self.statements += 1
 
-        original = self._original
-
-        def count_command(connection: Any, command: Any, *args: Any, **kwargs: Any) -> Any:
+        def count_command(_sql: str) -> None:
             self.commands += 1
-            return original(connection, command, *args, **kwargs)
 
-        for engine in engines:
-            event.listen(engine, "before_cursor_execute", count_statement)
-        psycopg.Connection._exec_command = count_command  # type: ignore[method-assign]
-        try:
-            yield
-        finally:
-            psycopg.Connection._exec_command = original  # type: ignore[method-assign]
-            for engine in engines:
-                event.remove(engine, "before_cursor_execute", count_statement)
+        return watching(engines, count_statement, count_command)
 
 
 def environs(path: str, count: int, offset: int, extra: dict[str, str]) -> list[dict[str, Any]]:
@@ -101,31 +117,10 @@ def environs(path: str, count: int, offset: int, extra: dict[str, str]) -> list[
 
 
 def one_request_sent(app: Callable[..., Any], engines: list[Any], environ: dict[str, Any]) -> list[str]:
-    """What one request sends the database, in order: statements (first line) and psycopg's own commands.
-
-    A statement is listed when SQLAlchemy hands it to psycopg, which then sends the transaction's
-    BEGIN first: a BEGIN listed after a statement went before it.
-    """
+    """What one request sends the database, in order (see `watching`): statements by their first 160 characters."""
     sent: list[str] = []
-
-    def statement(_conn: Any, _cursor: Any, sql: str, *_args: Any) -> None:
-        sent.append(" ".join(sql.split())[:160])
-
-    original = psycopg.Connection._exec_command
-
-    def command(connection: Any, sql: Any, *args: Any, **kwargs: Any) -> Any:
-        sent.append(bytes(sql).decode() if isinstance(sql, bytes | bytearray) else str(sql))
-        return original(connection, sql, *args, **kwargs)
-
-    for engine in engines:
-        event.listen(engine, "before_cursor_execute", statement)
-    psycopg.Connection._exec_command = command  # type: ignore[method-assign]
-    try:
+    with watching(engines, lambda sql: sent.append(" ".join(sql.split())[:160]), sent.append):
         call_all(app, [environ])
-    finally:
-        psycopg.Connection._exec_command = original  # type: ignore[method-assign]
-        for engine in engines:
-            event.remove(engine, "before_cursor_execute", statement)
     return sent
 
 
