@@ -69,13 +69,13 @@ class FastFormRequest(Request):
             return
         environ = self.environ
         declared = environ.get("CONTENT_LENGTH") or ""
+        length = int(declared) if declared.isascii() and declared.isdigit() else None
         limit = self.max_content_length
-        if (not (declared.isascii() and declared.isdigit()) or limit is None or int(declared) > limit
+        if (length is None or limit is None or length > limit
                 or (environ.get("CONTENT_TYPE") or "").partition(";")[0].strip().lower() != URLENCODED):
             super()._load_form_data()  # werkzeug's way, its 413 for a declared length over the limit included
             return
-        length = int(declared)
-        body = environ["wsgi.input"].read(length) if length else b""
+        body = environ["wsgi.input"].read(length)
         if len(body) < length:
             raise ClientDisconnected()
         try:
