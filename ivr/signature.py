@@ -4,6 +4,19 @@ from __future__ import annotations
 
 from flask import Request
 from twilio.request_validator import RequestValidator, compare
+from werkzeug.datastructures import MultiDict
+
+
+class _ValueLists(dict[str, list[str]]):
+    """A form's values by name, as RequestValidator reads them: it asks each name's values with
+    `getall` (aiohttp's MultiDict), then `getlist`, catching the AttributeError of each. Werkzeug's
+    MultiDict has no `getall`: two exceptions per parameter, half of the signature's cost."""
+
+    getall = dict.__getitem__
+
+
+def _value_lists(form: MultiDict[str, str]) -> _ValueLists:
+    return _ValueLists(dict.items(form))  # a MultiDict is a dict of each name's list of values
 
 
 def public_url(request: Request, public_base_url: str) -> str:
@@ -23,7 +36,7 @@ def is_signed_by_twilio(request: Request, validator: RequestValidator, public_ba
     signature = request.headers.get("X-Twilio-Signature", "")
     if not signature:
         return False
-    params = request.form if request.method == "POST" else {}
+    params = _value_lists(request.form) if request.method == "POST" else _ValueLists()
     origins = [public_base_url] + ([fallback_base_url] if fallback_base_url else [])
     for origin in origins:
         url = public_url(request, origin)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlencode
 from xml.etree import ElementTree
@@ -16,8 +17,14 @@ LANGUAGE_ARG = "lang"  # the query argument that carries a call's language from 
 
 def url(path: str, **query: Any) -> str:
     """A relative action URL with its query string (None values are left out)."""
-    pairs = {key: str(value) for key, value in query.items() if value is not None}
-    return f"{path}?{urlencode(pairs)}" if pairs else path
+    pairs = tuple((key, str(value)) for key, value in query.items() if value is not None)
+    return _with_query(path, pairs) if pairs else path
+
+
+@lru_cache(maxsize=4096)
+def _with_query(path: str, pairs: tuple[tuple[str, str], ...]) -> str:
+    """A flow's action URLs are few (a step, a reason, an attempt, a language): each is encoded once."""
+    return f"{path}?{urlencode(pairs)}"
 
 
 class Speaker:

@@ -14,8 +14,9 @@ from werkzeug.test import EnvironBuilder
 
 from contact_center.requests import query_pairs, request_class
 
-# Separators, escapes (valid, truncated, undecodable as UTF-8), plus signs and accented letters.
-QUERIES = st.lists(st.sampled_from([*"ab1=&+%2FfFcC3A9èé €;?#", "%E2%82%AC", "%FF", "%C3", "%2"]),
+# Separators, escapes (valid, truncated, undecodable as UTF-8, an escaped "+" as phone numbers
+# come, in either case), plus signs and accented letters.
+QUERIES = st.lists(st.sampled_from([*"ab1=&+%2FfFcC3A9èé €;?#", "%E2%82%AC", "%FF", "%C3", "%2", "%2B", "%2b"]),
                    max_size=40).map("".join)
 
 
@@ -50,6 +51,12 @@ def test_the_form_and_the_arguments_are_werkzeugs(fields: list[tuple[str, str]],
         ours, werkzeugs = _requests(urlencode(fields).encode(), query)
         assert list(ours.form.items(multi=True)) == list(werkzeugs.form.items(multi=True))
         assert list(ours.args.items(multi=True)) == list(werkzeugs.args.items(multi=True))
+
+
+@pytest.mark.parametrize("query", ["From=%2B393471234567", "From=%2B39%20347", "From=%2b39", "From=%2B%2B1",
+                                   "From=%2B", "From=1%2B2", "From=%2B39+347", "%2B=%2B1%FF"])
+def test_an_escaped_plus_decodes_as_parse_qsl_decodes_it(query: str) -> None:
+    assert query_pairs(query) == parse_qsl(query, keep_blank_values=True, errors="werkzeug.url_quote")
 
 
 def test_a_twilio_form_with_escapes_and_a_repeated_name() -> None:

@@ -1,14 +1,15 @@
-"""ivr.twiml.document writes exactly what the twilio library's to_xml() writes, only faster."""
+"""ivr.twiml.document writes exactly what the twilio library's to_xml() writes, only faster; action URLs."""
 
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from twilio.twiml.voice_response import VoiceResponse
 
-from ivr.twiml import document
+from ivr.twiml import document, url
 
 # Text with everything XML escapes, in text and in attributes, and accented Italian.
 TEXTS = st.text(alphabet=st.sampled_from(list("abc 123&<>\"'\r\n\tàèìòù€#*;=?/")), max_size=40)
@@ -81,3 +82,13 @@ def test_what_it_does_not_expect_is_left_to_the_library() -> None:
     except TypeError as error:
         got = type(error)
     assert got == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(st.sampled_from(["reason", "attempt", "lang", "digits", "q"]),
+                       st.one_of(st.none(), TEXTS, st.integers(0, 12), st.booleans()), max_size=4))
+def test_an_action_url_is_what_urlencode_makes_however_often_it_is_asked(query: dict[str, Any]) -> None:
+    kept = {key: str(value) for key, value in query.items() if value is not None}
+    expected = f"/voice/message?{urlencode(kept)}" if kept else "/voice/message"
+    assert url("/voice/message", **query) == expected
+    assert url("/voice/message", **query) == expected  # the second time from the cache

@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from twilio.request_validator import RequestValidator
+from werkzeug.datastructures import MultiDict
 
 from ivr.webhooks import flow_steps
-from tests.conftest import AUTH_TOKEN, make_app, make_settings, post_signed, sign
+from tests.conftest import AUTH_TOKEN, PUBLIC_ORIGIN, make_app, make_settings, post_signed, sign
 
 CALL = {"CallSid": "CA" + "1" * 32, "AccountSid": "AC" + "0" * 32, "From": "+393471234567",
         "To": "+39800840840", "CallStatus": "in-progress", "Direction": "inbound"}
@@ -45,6 +46,17 @@ def test_signed_requests_pass(sqlite_app: Flask, path: str) -> None:
     assert response.status_code == 200
     assert response.mimetype == "text/xml"
     assert response.data.startswith(b'<?xml version="1.0" encoding="UTF-8"?><Response')
+
+
+def test_every_value_of_a_repeated_parameter_is_signed(sqlite_app: Flask) -> None:
+    """Twilio signs each name's values in order of value: all of them count, as with werkzeug's MultiDict."""
+    client = sqlite_app.test_client()
+    path = "/voice/menu/choice?attempt=1"
+    form = MultiDict([*CALL.items(), ("Digits", "3"), ("Digits", "1")])
+    signature = RequestValidator(AUTH_TOKEN).compute_signature(PUBLIC_ORIGIN + path, form)
+    assert client.post(path, data=form, headers={"X-Twilio-Signature": signature}).status_code == 200
+    changed = MultiDict([*CALL.items(), ("Digits", "3"), ("Digits", "2")])
+    assert client.post(path, data=changed, headers={"X-Twilio-Signature": signature}).status_code == 403
 
 
 def test_the_query_string_is_part_of_the_signature(sqlite_app: Flask) -> None:
