@@ -65,6 +65,11 @@ class LineSettings(Section):
     foreign_callers_in_english: bool = True
     home_regions: list[Region] = ["IT", "SM", "VA"]
 
+    @property
+    def home_region_set(self) -> frozenset[str]:
+        """`home_regions`, as a set (hashable: a key of the caller checks' cache)."""
+        return frozenset(self.home_regions)
+
     def voice_for(self, language: str) -> tuple[str, str]:
         """The Twilio voice and language tag that speak a prompts language ("it" or "en")."""
         if language == "en":

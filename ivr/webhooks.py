@@ -30,7 +30,7 @@ from ivr.flows import fallback, welcome
 from ivr.flows.context import CallContext
 from ivr.signature import is_signed_by_twilio
 from ivr.twiml import LANGUAGE_ARG, Speaker, document
-from voicemail.numbers import caller_region
+from voicemail.numbers import is_home_caller
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -57,8 +57,7 @@ def flow_steps() -> dict[str, Step]:
 def caller_language(rt: Runtime, caller_id: str) -> str:
     """The language a call starts in: English for a foreign number, Italian for +39 and withheld ones."""
     line = rt.settings.line
-    region = caller_region(caller_id)
-    if not line.foreign_callers_in_english or region is None or region in line.home_regions:
+    if not line.foreign_callers_in_english or is_home_caller(caller_id, line.home_region_set):
         return HOME_LANGUAGE
     return "en"
 

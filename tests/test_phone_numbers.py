@@ -11,6 +11,8 @@ from voicemail.numbers import (
     TWILIO_WITHHELD_PLACEHOLDERS,
     CallbackNumber,
     NumberRefused,
+    caller_region,
+    is_home_caller,
     parse_callback_number,
     spoken_digits,
     spoken_last_digits,
@@ -182,3 +184,32 @@ def test_last_digits() -> None:
 def test_spoken_last_digits_are_the_last_digits(raw: str, n: int) -> None:
     number = accepted(raw)
     assert spoken_last_digits(number.e164, n).replace(" ", "") == number.last_digits(n)
+
+
+HOMES = st.sampled_from([frozenset({"IT", "SM", "VA"}), frozenset({"IT"}), frozenset({"VA"}), frozenset({"GB"}),
+                         frozenset({"CA"}), frozenset({"US", "CA"}), frozenset()])
+CALLER_IDS = st.one_of(
+    anything,
+    st.builds(lambda code, digits: f"+{code}{digits}",
+              st.sampled_from([1, 7, 39, 44, 378, 379, 800, 808, 882, 979, 999]),
+              st.text(alphabet="0123456789", min_size=0, max_size=12)),
+    st.sampled_from(["+393471234567", "+390669812345", "+14165550123", "+12025550123", "+447911123456",
+                     "+37805492345", "anonymous", "", "+266696687", "sip:a@b", "+80012345678"]))
+
+
+@given(CALLER_IDS, HOMES)
+def test_a_home_caller_is_one_whose_region_is_at_home_or_unknown(raw: str, home: frozenset[str]) -> None:
+    """The calling code's shortcut decides as the number's own region does."""
+    region = caller_region(raw)
+    assert is_home_caller(raw, home) == (region is None or region in home)
+
+
+@pytest.mark.parametrize(("raw", "home", "expected"), [
+    ("+393471234567", frozenset({"IT", "SM", "VA"}), True),
+    ("+447911123456", frozenset({"IT", "SM", "VA"}), False),
+    ("+14165550123", frozenset({"CA"}), True),  # Toronto: +1 is shared, its own region decides
+    ("+12025550123", frozenset({"CA"}), False),  # Washington
+    ("anonymous", frozenset({"IT"}), True),
+])
+def test_home_callers(raw: str, home: frozenset[str], expected: bool) -> None:
+    assert is_home_caller(raw, home) is expected
