@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import Mapping
 from pathlib import Path
@@ -75,3 +76,17 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
 
     rt.writer.replay_soon()
     return app
+
+
+def freeze_startup_objects() -> None:
+    """Move every object alive once the app is built (about 200,000: modules, SQLAlchemy's
+    mappings, prompts, settings) out of the cyclic garbage collector's reach for good.
+
+    They live as long as the worker, yet each full collection walked them all: about 100 ms with
+    every thread of the worker stopped, on a worker's first seconds of load and again whenever
+    enough new objects had outlived the younger collections. Measured under wrk on
+    /voice/incoming: p99 from 23-99 ms to 25-37 ms (6 runs each). Garbage is collected first, as
+    the documentation of `gc.freeze` advises, so that none is kept.
+    """
+    gc.collect()
+    gc.freeze()
