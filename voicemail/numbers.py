@@ -188,15 +188,11 @@ def is_home_caller(raw: str, home_regions: frozenset[str]) -> bool:
     its regions are at home (+39: Italy and the Vatican) or none is (+44); only a code shared by
     home and foreign regions (+1 with a home in Canada) needs the number's own region.
     """
-    text = raw.strip()
-    if _is_withheld(text) or text.lower().startswith(_NOT_PHONE_PREFIXES):
-        return True
-    try:
-        number = phonenumbers.parse(text, None)
-    except NumberParseException:
+    number = _caller_number(raw)
+    if number is None:
         return True
     regions = [region for region in phonenumbers.region_codes_for_country_code(number.country_code or 0)
-               if region != phonenumbers.UNKNOWN_REGION and region.isalpha()]
+               if _is_country(region)]
     at_home = [region in home_regions for region in regions]
     if all(at_home):  # no region (a non-geographic code) counts as home, as caller_region's None
         return True
@@ -209,14 +205,26 @@ def is_home_caller(raw: str, home_regions: frozenset[str]) -> bool:
 @lru_cache(maxsize=CALLER_CACHE_SIZE)
 def caller_region(raw: str) -> str | None:
     """The country (ISO 3166 code, e.g. "IT", "GB") of a caller ID; None when withheld or unknown (kept per caller)."""
-    text = raw.strip()
-    if _is_withheld(text) or text.lower().startswith(_NOT_PHONE_PREFIXES):
-        return None
-    try:
-        number = phonenumbers.parse(text, None)
-    except NumberParseException:
+    number = _caller_number(raw)
+    if number is None:
         return None
     # A number outside the numbering plan still tells its country by its calling code (+44: GB).
     region = (phonenumbers.region_code_for_number(number)
               or phonenumbers.region_code_for_country_code(number.country_code or 0))
-    return region if region and region != phonenumbers.UNKNOWN_REGION and region.isalpha() else None
+    return region if region and _is_country(region) else None
+
+
+def _caller_number(raw: str) -> PhoneNumber | None:
+    """The number in a caller ID in international form; None when withheld, not a phone, or unreadable."""
+    text = raw.strip()
+    if _is_withheld(text) or text.lower().startswith(_NOT_PHONE_PREFIXES):
+        return None
+    try:
+        return phonenumbers.parse(text, None)
+    except NumberParseException:
+        return None
+
+
+def _is_country(region: str) -> bool:
+    """A region code that names a country ("001" is the non-geographic codes', "ZZ" unknown)."""
+    return region != phonenumbers.UNKNOWN_REGION and region.isalpha()
