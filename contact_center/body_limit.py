@@ -39,7 +39,6 @@ class BodyLimit:
             environ.pop("HTTP_TRANSFER_ENCODING", None)
         return self.app(environ, start_response)
 
-
     def _too_large(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         """413: as JSON on the JSON APIs (`/api/...`), werkzeug's page elsewhere."""
         if not environ.get("PATH_INFO", "").startswith("/api/"):
